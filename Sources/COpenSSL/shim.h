@@ -1,0 +1,9 @@
+#ifndef COFFER_COPENSSL_SHIM_H
+#define COFFER_COPENSSL_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/err.h>
+#include <zlib.h>
+#endif

@@ -1,0 +1,57 @@
+import CofferStorage
+import Hummingbird
+import NIOCore
+
+/// Streams the bytes `range` of a stored object: it finds the segment and chunk holding the
+/// first byte, opens only the chunks the range covers, and trims the first and last.
+struct ObjectBodyStream: Sendable {
+    let reader: ObjectReader
+    let codec: any ChunkCodec
+    let chunkSize: Int
+    let range: ClosedRange<Int64>?
+
+    func responseBody() -> ResponseBody {
+        let length = range.map { Int($0.upperBound - $0.lowerBound + 1) } ?? Int(reader.record.size)
+        return ResponseBody(contentLength: length) { writer in
+            try await self.write(to: &writer)
+            try await writer.finish(nil)
+        }
+    }
+
+    /// Calls `body` with each piece of plaintext of the range, in order.
+    func forEachPiece(_ body: ([UInt8]) async throws -> Void) async throws {
+        let record = reader.record
+        guard record.size > 0 else { return }
+        let first = range?.lowerBound ?? 0
+        let last = range?.upperBound ?? record.size - 1
+        var segmentStart: Int64 = 0
+        for (segmentIndex, segment) in record.segments.enumerated() {
+            let segmentEnd = segmentStart + segment.size  // exclusive
+            defer { segmentStart = segmentEnd }
+            guard segmentEnd > first, segmentStart <= last, segment.size > 0 else { continue }
+            let localFirst = max(first, segmentStart) - segmentStart
+            let localLast = min(last, segmentEnd - 1) - segmentStart
+            let firstChunk = Int(localFirst / Int64(chunkSize))
+            let lastChunk = Int(localLast / Int64(chunkSize))
+            var index = firstChunk
+            let cursor = try reader.chunks(segment: segmentIndex, from: firstChunk)
+            while let stored = try cursor.next() {
+                let plain = try codec.open(stored, index: index, isFinal: index == segment.chunkCount - 1)
+                let chunkStart = Int64(index) * Int64(chunkSize)
+                let lower = Int(max(localFirst - chunkStart, 0))
+                let upper = Int(min(localLast - chunkStart, Int64(plain.count) - 1))
+                guard lower <= upper else { throw StorageError(.corruption, "chunk \(index) is shorter than its object says") }
+                try await body(lower == 0 && upper == plain.count - 1 ? plain : Array(plain[lower...upper]))
+                if index == lastChunk { break }
+                index += 1
+            }
+            guard index == lastChunk else { throw StorageError(.corruption, "object data ends early") }
+        }
+    }
+
+    private func write(to writer: inout any ResponseBodyWriter) async throws {
+        var w = writer
+        try await forEachPiece { try await w.write(ByteBuffer(bytes: $0)) }
+        writer = w
+    }
+}

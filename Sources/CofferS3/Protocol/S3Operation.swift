@@ -1,0 +1,121 @@
+/// Every S3 operation Coffer answers, named as AWS names them. Dispatch is two-phase:
+/// `S3Operation.parse` maps method, bucket, key and query to one case, then the service
+/// handles that case. The IAM action of each case is what bucket policies will match.
+public enum S3Operation: String, Sendable, CaseIterable {
+    case listBuckets = "ListBuckets"
+    case createBucket = "CreateBucket"
+    case headBucket = "HeadBucket"
+    case deleteBucket = "DeleteBucket"
+    case getBucketLocation = "GetBucketLocation"
+    case getBucketAcl = "GetBucketAcl"
+    case putBucketAcl = "PutBucketAcl"
+    case getBucketVersioning = "GetBucketVersioning"
+    case getBucketOwnershipControls = "GetBucketOwnershipControls"
+    case listObjects = "ListObjects"
+    case listObjectsV2 = "ListObjectsV2"
+    case listObjectVersions = "ListObjectVersions"
+    case listMultipartUploads = "ListMultipartUploads"
+    case deleteObjects = "DeleteObjects"
+    case putObject = "PutObject"
+    case getObject = "GetObject"
+    case headObject = "HeadObject"
+    case deleteObject = "DeleteObject"
+    case copyObject = "CopyObject"
+    case getObjectAcl = "GetObjectAcl"
+    case putObjectAcl = "PutObjectAcl"
+    case createMultipartUpload = "CreateMultipartUpload"
+    case uploadPart = "UploadPart"
+    case uploadPartCopy = "UploadPartCopy"
+    case completeMultipartUpload = "CompleteMultipartUpload"
+    case abortMultipartUpload = "AbortMultipartUpload"
+    case listParts = "ListParts"
+
+    /// Bucket sub-resources Coffer does not implement yet: answered with NotImplemented rather
+    /// than misread as another operation.
+    static let unsupportedBucketSubresources: Set<String> = [
+        "cors", "lifecycle", "logging", "notification", "replication", "tagging", "website",
+        "accelerate", "requestPayment", "object-lock", "analytics", "inventory", "metrics",
+        "intelligent-tiering", "publicAccessBlock", "policyStatus", "encryption", "policy",
+    ]
+    static let unsupportedObjectSubresources: Set<String> = [
+        "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes",
+    ]
+
+    /// The IAM action a policy matches for this operation (`s3:PutObject`, ...).
+    public var iamAction: String {
+        switch self {
+        case .listBuckets: "s3:ListAllMyBuckets"
+        case .headBucket, .listObjects, .listObjectsV2: "s3:ListBucket"
+        case .listObjectVersions: "s3:ListBucketVersions"
+        case .listMultipartUploads: "s3:ListBucketMultipartUploads"
+        case .deleteObjects, .deleteObject: "s3:DeleteObject"
+        case .headObject, .getObject: "s3:GetObject"
+        case .copyObject, .createMultipartUpload, .uploadPart, .uploadPartCopy, .completeMultipartUpload: "s3:PutObject"
+        case .abortMultipartUpload: "s3:AbortMultipartUpload"
+        case .listParts: "s3:ListMultipartUploadParts"
+        case .getBucketOwnershipControls: "s3:GetBucketOwnershipControls"
+        default: "s3:" + rawValue
+        }
+    }
+
+    /// Maps a request to its operation, or the S3 error for a request no operation matches.
+    public static func parse(_ request: S3Request) throws(S3Error) -> S3Operation {
+        let m = request.method.rawValue
+        guard let bucket = request.bucket else {
+            if m == "GET" { return .listBuckets }
+            throw S3Error(.methodNotAllowed)
+        }
+        _ = bucket
+        let has = request.hasQuery
+        if request.key == nil {
+            if let sub = request.query.first(where: { unsupportedBucketSubresources.contains($0.name) }) {
+                throw S3Error(.notImplemented, "Coffer does not implement the bucket sub-resource '\(sub.name)' yet.")
+            }
+            switch m {
+            case "PUT":
+                if has("acl") { return .putBucketAcl }
+                if has("versioning") || has("ownershipControls") {
+                    throw S3Error(.notImplemented, "Coffer does not implement this bucket configuration yet.")
+                }
+                return .createBucket
+            case "GET":
+                if has("location") { return .getBucketLocation }
+                if has("acl") { return .getBucketAcl }
+                if has("versioning") { return .getBucketVersioning }
+                if has("ownershipControls") { return .getBucketOwnershipControls }
+                if has("uploads") { return .listMultipartUploads }
+                if has("versions") { return .listObjectVersions }
+                if request.queryValue("list-type") == "2" { return .listObjectsV2 }
+                return .listObjects
+            case "HEAD": return .headBucket
+            case "DELETE": return .deleteBucket
+            case "POST":
+                if has("delete") { return .deleteObjects }
+                throw S3Error(.methodNotAllowed)
+            default: throw S3Error(.methodNotAllowed)
+            }
+        }
+        if let sub = request.query.first(where: { unsupportedObjectSubresources.contains($0.name) }) {
+            throw S3Error(.notImplemented, "Coffer does not implement the object sub-resource '\(sub.name)' yet.")
+        }
+        switch m {
+        case "PUT":
+            if has("acl") { return .putObjectAcl }
+            if has("uploadId") || has("partNumber") {
+                return request.header("x-amz-copy-source") != nil ? .uploadPartCopy : .uploadPart
+            }
+            return request.header("x-amz-copy-source") != nil ? .copyObject : .putObject
+        case "GET":
+            if has("uploadId") { return .listParts }
+            if has("acl") { return .getObjectAcl }
+            return .getObject
+        case "HEAD": return .headObject
+        case "DELETE": return has("uploadId") ? .abortMultipartUpload : .deleteObject
+        case "POST":
+            if has("uploads") { return .createMultipartUpload }
+            if has("uploadId") { return .completeMultipartUpload }
+            throw S3Error(.methodNotAllowed)
+        default: throw S3Error(.methodNotAllowed)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import CofferStorage
+import NIOConcurrencyHelpers
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+
+/// Assembles and runs a Coffer server: the object store, the users, the S3 service and its
+/// HTTP and HTTPS listeners, until SIGINT or SIGTERM. SIGHUP re-reads the users file.
+public struct CofferServer: Sendable {
+    /// What a starting server tells its operator (printed by `coffer serve`).
+    public struct Startup: Sendable {
+        public var root: RootCredentials
+        public var generatedCredentials: Bool
+        public var tls: TLSMaterial?
+        public var httpPort: Int?
+        public var httpsPort: Int?
+    }
+
+    public let configuration: ServerConfiguration
+    public let logger: Logger
+
+    public init(configuration: ServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs until a shutdown signal; `onReady` is called once every listener is bound.
+    public func run(onReady: @escaping @Sendable (Startup) -> Void) async throws {
+        let config = configuration
+        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let (root, generated) = try RootCredentials.loadOrCreate(dataDir: config.dataDir, accessKeyId: config.rootAccessKey, secretAccessKey: config.rootSecretKey)
+        let users = try UserDirectory(
+            root: User(name: "root", accessKeyId: root.accessKeyId, secretAccessKey: root.secretAccessKey, isRoot: true, accountId: root.accountId),
+            usersFile: config.usersFile)
+        let store = try ObjectStore(directory: config.dataDir)
+        if store.recoveredBlobCount > 0 {
+            logger.notice("collected blobs left by an interrupted write", metadata: ["blobs": .stringConvertible(store.recoveredBlobCount)])
+        }
+        let service = S3Service(store: store, users: users, options: .init(region: config.region, domains: config.domains), logger: logger)
+
+        let tls: TLSMaterial?
+        if config.httpsAddress == nil {
+            tls = nil
+        } else if let cert = config.tlsCertificate, let key = config.tlsKey {
+            tls = .operatorSupplied(certificate: cert, key: key)
+        } else {
+            tls = try TLSMaterial.generatedIfNeeded(dataDir: config.dataDir)
+        }
+
+        let ready = ReadyTracker(expected: (config.httpAddress != nil ? 1 : 0) + (config.httpsAddress != nil ? 1 : 0)) { ports in
+            onReady(Startup(root: root, generatedCredentials: generated, tls: tls, httpPort: ports["http"], httpsPort: ports["https"]))
+        }
+        var services: [any Service] = []
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(120))
+        if let address = config.httpAddress {
+            services.append(Application(
+                responder: S3Responder(service: service, secure: false),
+                server: .http1(configuration: http1),
+                configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil, reuseAddress: true),
+                onServerRunning: { channel in ready.bound("http", port: channel.localAddress?.port) },
+                logger: logger))
+        }
+        if let address = config.httpsAddress, let tls {
+            services.append(Application(
+                responder: S3Responder(service: service, secure: true),
+                server: try .tls(.http1(configuration: http1), tlsConfiguration: try tls.serverConfiguration()),
+                configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil, reuseAddress: true),
+                onServerRunning: { channel in ready.bound("https", port: channel.localAddress?.port) },
+                logger: logger))
+        }
+        services.append(ReloadOnHangup(users: users, logger: logger))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Calls back once every listener reported its bound port.
+final class ReadyTracker: Sendable {
+    private let state: NIOLockedValueBox<(remaining: Int, ports: [String: Int])>
+    private let callback: @Sendable ([String: Int]) -> Void
+
+    init(expected: Int, callback: @escaping @Sendable ([String: Int]) -> Void) {
+        state = .init((expected, [:]))
+        self.callback = callback
+    }
+
+    func bound(_ name: String, port: Int?) {
+        let done: [String: Int]? = state.withLockedValue { s in
+            s.ports[name] = port
+            s.remaining -= 1
+            return s.remaining == 0 ? s.ports : nil
+        }
+        if let done { callback(done) }
+    }
+}
+
+/// Re-reads the users file on SIGHUP.
+struct ReloadOnHangup: Service {
+    let users: UserDirectory
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            do {
+                try users.reload()
+                logger.notice("users file reloaded", metadata: ["users": .stringConvertible(users.count)])
+            } catch {
+                logger.error("users file not reloaded; keeping the previous users", metadata: ["error": .string(String(describing: error))])
+            }
+        }
+    }
+}

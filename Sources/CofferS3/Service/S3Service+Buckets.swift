@@ -1,0 +1,221 @@
+import CofferStorage
+import Foundation
+import Hummingbird
+
+extension S3Service {
+    func listBuckets(_ call: S3Call) throws -> Response {
+        let user = try requireUser(call)
+        let buckets = try store.listBuckets().filter { $0.owner == user.name }
+        var xml = XMLWriter()
+        xml.element("ListAllMyBucketsResult", attributes: [("xmlns", S3XML.namespace)]) { x in
+            writeOwner(&x, name: user.name)
+            x.element("Buckets") { b in
+                for bucket in buckets {
+                    b.element("Bucket") { e in
+                        e.element("Name", bucket.name)
+                        e.element("CreationDate", S3Date.iso8601(bucket.createdAt))
+                        e.element("BucketRegion", bucket.region)
+                    }
+                }
+            }
+        }
+        return xmlResponse(xml)
+    }
+
+    func createBucket(_ call: S3Call) async throws -> Response {
+        let user = try requireUser(call)
+        let name = call.request.bucket!
+        guard BucketName.isValid(name) else { throw S3Error(.invalidBucketName, extra: [("BucketName", name)]) }
+        try checkCannedACL(call, forBucket: true)
+        var body = try IncomingBody(call: call, requireLength: false)
+        let xmlBytes = try await body.collect(limit: 64 * 1024)
+        var constraint: String?
+        if !xmlBytes.isEmpty {
+            guard let root = XMLElementNode.parse(xmlBytes), root.name == "CreateBucketConfiguration" else {
+                throw S3Error(.malformedXML)
+            }
+            constraint = root.childText("LocationConstraint")
+        }
+        let region = options.region
+        if let constraint, !constraint.isEmpty {
+            if region == "us-east-1" && constraint == "us-east-1" {
+                throw S3Error(.invalidLocationConstraint, "The specified location-constraint is not valid", extra: [("LocationConstraint", constraint)])
+            }
+            if constraint != region && !(region == "us-east-1" && constraint == "US") {
+                throw S3Error(.illegalLocationConstraintException, "The \(constraint) location constraint is incompatible for the region specific endpoint this request was sent to.")
+            }
+        } else if region != "us-east-1" {
+            throw S3Error(.illegalLocationConstraintException, "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.")
+        }
+        let record = BucketRecord(name: name, owner: user.name, region: region, createdAt: call.now, settings: [:])
+        try insertBucket(record)
+        return emptyResponse(.ok, headers: [.location: "/\(name)"])
+    }
+
+    /// Creates the bucket; an existing one answers as S3 does in this region.
+    private func insertBucket(_ record: BucketRecord) throws {
+        let created: Bool
+        do {
+            try store.createBucket(record)
+            created = true
+        } catch {
+            guard error.code == .bucketExists else { throw error }
+            created = false
+        }
+        if created { return }
+        guard try store.bucket(named: record.name)?.owner == record.owner else {
+            throw S3Error(.bucketAlreadyExists, extra: [("BucketName", record.name)])
+        }
+        // us-east-1 keeps S3's legacy answer: re-creating your own bucket succeeds.
+        if record.region != "us-east-1" { throw S3Error(.bucketAlreadyOwnedByYou, extra: [("BucketName", record.name)]) }
+    }
+
+    func headBucket(_ call: S3Call) throws -> Response {
+        let bucket = try authorizedBucket(call)
+        return emptyResponse(.ok, headers: [
+            .init("x-amz-bucket-region")!: bucket.region,
+            .init("x-amz-access-point-alias")!: "false",
+        ])
+    }
+
+    func deleteBucket(_ call: S3Call) throws -> Response {
+        let bucket = try authorizedBucket(call)
+        do {
+            try store.deleteBucket(named: bucket.name)
+        } catch {
+            switch error.code {
+            case .bucketNotEmpty: throw S3Error(.bucketNotEmpty, extra: [("BucketName", bucket.name)])
+            case .noSuchBucket: throw S3Error(.noSuchBucket, extra: [("BucketName", bucket.name)])
+            default: throw error
+            }
+        }
+        return Response(status: .noContent)
+    }
+
+    func getBucketLocation(_ call: S3Call) throws -> Response {
+        let bucket = try authorizedBucket(call)
+        var xml = XMLWriter()
+        // us-east-1 is reported as an empty LocationConstraint, as S3 does.
+        let value = bucket.region == "us-east-1" ? "" : bucket.region
+        xml.element("LocationConstraint", attributes: [("xmlns", S3XML.namespace)]) { x in
+            x.text(value)
+        }
+        return xmlResponse(xml)
+    }
+
+    func getBucketVersioning(_ call: S3Call) throws -> Response {
+        _ = try authorizedBucket(call)
+        var xml = XMLWriter()
+        xml.element("VersioningConfiguration", attributes: [("xmlns", S3XML.namespace)]) { _ in }
+        return xmlResponse(xml)
+    }
+
+    func getBucketOwnershipControls(_ call: S3Call) throws -> Response {
+        _ = try authorizedBucket(call)
+        var xml = XMLWriter()
+        xml.element("OwnershipControls", attributes: [("xmlns", S3XML.namespace)]) { x in
+            x.element("Rule") { $0.element("ObjectOwnership", "BucketOwnerEnforced") }
+        }
+        return xmlResponse(xml)
+    }
+
+    // MARK: ACLs (disabled: Object Ownership BucketOwnerEnforced)
+
+    /// Canned ACLs that S3 still accepts on buckets with ACLs disabled.
+    static let acceptedCannedACLs: Set<String> = ["private", "bucket-owner-full-control"]
+    static let grantHeaders = ["x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control"]
+
+    func checkCannedACL(_ call: S3Call, forBucket: Bool) throws(S3Error) {
+        let acl = call.request.header("x-amz-acl")
+        let hasGrants = Self.grantHeaders.contains { call.request.header($0) != nil }
+        if hasGrants || (acl.map { !Self.acceptedCannedACLs.contains($0) } ?? false) {
+            if forBucket {
+                throw S3Error(.invalidBucketAclWithObjectOwnership, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+            }
+            throw S3Error(.accessControlListNotSupported)
+        }
+    }
+
+    func getAcl(_ call: S3Call) throws -> Response {
+        let bucket = try authorizedBucket(call)
+        if let key = call.request.key {
+            guard try store.object(bucket: bucket.name, key: key) != nil else { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
+        }
+        var xml = XMLWriter()
+        xml.element("AccessControlPolicy", attributes: [("xmlns", S3XML.namespace)]) { x in
+            writeOwner(&x, name: bucket.owner)
+            x.element("AccessControlList") { l in
+                l.element("Grant") { g in
+                    g.element("Grantee", attributes: [("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"), ("xsi:type", "CanonicalUser")]) { e in
+                        e.element("ID", User.canonicalId(forName: bucket.owner, accountId: users.root.accountId))
+                        e.element("DisplayName", bucket.owner)
+                    }
+                    g.element("Permission", "FULL_CONTROL")
+                }
+            }
+        }
+        return xmlResponse(xml)
+    }
+
+    /// PutBucketAcl/PutObjectAcl: only an ACL that grants the owner FULL_CONTROL (a canned
+    /// `private` or the equivalent document) is accepted, as on S3 with ACLs disabled.
+    func putAcl(_ call: S3Call) async throws -> Response {
+        let bucket = try authorizedBucket(call)
+        if let key = call.request.key {
+            guard try store.object(bucket: bucket.name, key: key) != nil else { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
+        }
+        try checkCannedACL(call, forBucket: false)
+        var body = try IncomingBody(call: call, requireLength: false)
+        let bytes = try await body.collect(limit: 64 * 1024)
+        if !bytes.isEmpty {
+            guard let root = XMLElementNode.parse(bytes), root.name == "AccessControlPolicy" else { throw S3Error(.malformedXML) }
+            let grants = root.child("AccessControlList")?.all("Grant") ?? []
+            let ownerId = User.canonicalId(forName: bucket.owner, accountId: users.root.accountId)
+            let onlyOwnerFullControl = grants.count == 1
+                && grants[0].childText("Permission") == "FULL_CONTROL"
+                && grants[0].child("Grantee")?.childText("ID") == ownerId
+            guard onlyOwnerFullControl else { throw S3Error(.accessControlListNotSupported) }
+        }
+        return emptyResponse()
+    }
+}
+
+enum S3XML {
+    static let namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
+}
+
+/// Date formats on the S3 wire.
+public enum S3Date {
+    /// `2006-02-03T16:45:09.000Z`, as in XML bodies.
+    public static func iso8601(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = millis / 1000
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, Int(millis % 1000))
+    }
+
+    private static let dayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `Wed, 12 Oct 2009 17:50:00 GMT`, as in Last-Modified.
+    public static func http(_ date: Date) -> String {
+        var time = time_t(Int64(date.timeIntervalSince1970.rounded(.down)))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d GMT", dayNames[Int(parts.tm_wday)], parts.tm_mday, monthNames[Int(parts.tm_mon)], parts.tm_year + 1900, parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+
+    /// Parses an HTTP date (RFC 1123, RFC 850 or asctime), as conditional headers carry.
+    public static func parseHTTP(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy", "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+}

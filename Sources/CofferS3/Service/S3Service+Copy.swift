@@ -1,0 +1,135 @@
+import CofferCrypto
+import CofferStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `x-amz-copy-source`: `[/]bucket/key[?versionId=...]`, URL-encoded.
+struct CopySource {
+    var bucket: String
+    var key: String
+
+    static func parse(_ request: S3Request) throws(S3Error) -> CopySource {
+        let invalid = S3Error(.invalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+            extra: [("ArgumentName", "x-amz-copy-source")])
+        guard let raw = request.header("x-amz-copy-source") else { throw invalid }
+        var text = Substring(raw)
+        var versionId: String?
+        if let mark = text.firstIndex(of: "?") {
+            let query = text[text.index(after: mark)...]
+            text = text[..<mark]
+            if query.hasPrefix("versionId=") { versionId = String(query.dropFirst("versionId=".count)) }
+        }
+        guard let decoded = PercentEncoding.decode(text) else { throw invalid }
+        let path = decoded.hasPrefix("/") ? decoded.dropFirst() : Substring(decoded)
+        guard let slash = path.firstIndex(of: "/") else { throw invalid }
+        let bucket = String(path[..<slash])
+        let key = String(path[path.index(after: slash)...])
+        guard !bucket.isEmpty, !key.isEmpty else { throw invalid }
+        if let versionId, versionId != "null" {
+            throw S3Error(.noSuchVersion, "The specified version does not exist.", extra: [("Key", key), ("VersionId", versionId)])
+        }
+        return CopySource(bucket: bucket, key: key)
+    }
+}
+
+extension S3Service {
+    /// Opens the copy source after checking the caller may read it and its conditions hold.
+    func openCopySource(_ call: S3Call) throws -> (CopySource, ObjectReader) {
+        let source = try CopySource.parse(call.request)
+        var sourceCall = call
+        sourceCall.request.bucket = source.bucket
+        sourceCall.request.key = source.key
+        let bucket = try authorizedBucket(sourceCall)
+        guard let reader = try store.openObject(bucket: bucket.name, key: source.key) else {
+            throw S3Error(.noSuchKey, extra: [("Key", source.key)])
+        }
+        try CopyConditions.evaluate(call.request, record: reader.record)
+        return (source, reader)
+    }
+
+    /// Streams `range` of the source into a new blob.
+    func copyData(from reader: ObjectReader, range: ClosedRange<Int64>?, checksum: ChecksumAlgorithm?) async throws -> (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?) {
+        let sink = try BlobSink(store: store, codec: codec, chunkSize: Self.chunkSize, checksum: checksum)
+        do {
+            let stream = ObjectBodyStream(reader: reader, codec: codec, chunkSize: Self.chunkSize, range: range)
+            try await stream.forEachPiece { piece in try piece.withUnsafeBytes { try sink.append($0) } }
+            return try sink.finish()
+        } catch {
+            sink.discard()
+            throw error
+        }
+    }
+
+    func copyObject(_ call: S3Call) async throws -> Response {
+        let bucket = try authorizedBucket(call)
+        let key = call.request.key!
+        try ObjectKey.validate(key)
+        try checkCannedACL(call, forBucket: false)
+        let (source, reader) = try openCopySource(call)
+        let sourceRecord = reader.record
+        let directive = call.request.header("x-amz-metadata-directive") ?? "COPY"
+        guard directive == "COPY" || directive == "REPLACE" else {
+            throw S3Error(.invalidArgument, "Unknown metadata directive.", extra: [("ArgumentName", "x-amz-metadata-directive"), ("ArgumentValue", directive)])
+        }
+        let replacing = directive == "REPLACE"
+        let headers = try ObjectHeaders.parse(call.request)
+        let storageClass = call.request.header("x-amz-storage-class") != nil ? headers.storageClass : sourceRecord.storageClass
+        if source.bucket == bucket.name, source.key == key, !replacing, call.request.header("x-amz-storage-class") == nil {
+            throw S3Error(.invalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+        }
+        if sourceRecord.size > Self.maxPutSize {
+            throw S3Error(.invalidRequest, "The specified copy source is larger than the maximum allowable size for a copy source: \(Self.maxPutSize)")
+        }
+        var algorithm: ChecksumAlgorithm?
+        if let name = call.request.header("x-amz-checksum-algorithm") {
+            guard let parsed = ChecksumAlgorithm(name: name) else { throw S3Error(.invalidRequest, "Checksum algorithm provided is unsupported.") }
+            algorithm = parsed
+        } else if let stored = sourceRecord.checksum {
+            algorithm = ChecksumAlgorithm(rawValue: stored.algorithm)
+        }
+        let copied = try await copyData(from: reader, range: nil, checksum: algorithm)
+        let record = ObjectRecord(
+            bucket: bucket.name, key: key, size: copied.blob.size, etag: Hex.encode(copied.md5), lastModified: call.now,
+            owner: bucket.owner,
+            contentHeaders: replacing ? headers.content : sourceRecord.contentHeaders,
+            userMetadata: replacing ? headers.user : sourceRecord.userMetadata,
+            checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "FULL_OBJECT") },
+            parts: nil, segments: [copied.blob], storageClass: storageClass, extensions: [:])
+        try commit(record)
+        var xml = XMLWriter()
+        xml.element("CopyObjectResult", attributes: [("xmlns", S3XML.namespace)]) { x in
+            x.element("ETag", "\"\(record.etag)\"")
+            x.element("LastModified", S3Date.iso8601(record.lastModified))
+            if let checksum = record.checksum {
+                x.element("ChecksumType", checksum.type)
+                x.element("Checksum" + checksum.algorithm, checksum.value)
+            }
+        }
+        return xmlResponse(xml)
+    }
+}
+
+
+/// `x-amz-copy-source-if-*`: every failure is 412 PreconditionFailed on a copy.
+enum CopyConditions {
+    static func evaluate(_ request: S3Request, record: ObjectRecord) throws(S3Error) {
+        let quoted = "\"\(record.etag)\""
+        func matches(_ header: String) -> Bool {
+            header.split(separator: ",").contains { let c = $0.trimmingCharacters(in: .whitespaces); return c == "*" || c == quoted || c == record.etag }
+        }
+        let modified = record.lastModified.timeIntervalSince1970.rounded(.down)
+        let ifMatch = request.header("x-amz-copy-source-if-match")
+        if let ifMatch, !matches(ifMatch) { throw S3Error(.preconditionFailed, extra: [("Condition", "x-amz-copy-source-If-Match")]) }
+        if ifMatch == nil, let text = request.header("x-amz-copy-source-if-unmodified-since"), let date = S3Date.parseHTTP(text),
+            modified > date.timeIntervalSince1970 {
+            throw S3Error(.preconditionFailed, extra: [("Condition", "x-amz-copy-source-If-Unmodified-Since")])
+        }
+        let ifNoneMatch = request.header("x-amz-copy-source-if-none-match")
+        if let ifNoneMatch, matches(ifNoneMatch) { throw S3Error(.preconditionFailed, extra: [("Condition", "x-amz-copy-source-If-None-Match")]) }
+        if ifNoneMatch == nil, let text = request.header("x-amz-copy-source-if-modified-since"), let date = S3Date.parseHTTP(text),
+            modified <= date.timeIntervalSince1970 {
+            throw S3Error(.preconditionFailed, extra: [("Condition", "x-amz-copy-source-If-Modified-Since")])
+        }
+    }
+}

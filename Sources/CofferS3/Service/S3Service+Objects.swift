@@ -1,0 +1,188 @@
+import CofferCrypto
+import CofferStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension S3Service {
+    var codec: any ChunkCodec { PlainChunkCodec() }
+    var ingest: BodyIngest { BodyIngest(store: store, codec: codec, chunkSize: Self.chunkSize) }
+
+    func putObject(_ call: S3Call) async throws -> Response {
+        let bucket = try authorizedBucket(call)
+        let key = call.request.key!
+        try ObjectKey.validate(key)
+        try checkCannedACL(call, forBucket: false)
+        let headers = try ObjectHeaders.parse(call.request)
+        let expectedMD5 = try ContentMD5.expected(call.request)
+        var body = try IncomingBody(call: call, requireLength: true)
+        let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
+        let result = try await ingest.ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
+        do {
+            try ContentMD5.verify(expectedMD5, computed: result.md5)
+        } catch {
+            try? store.discardBlob(result.blob)
+            throw error
+        }
+        let record = ObjectRecord(
+            bucket: bucket.name, key: key, size: result.blob.size, etag: Hex.encode(result.md5),
+            lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
+            checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
+            parts: nil, segments: [result.blob], storageClass: headers.storageClass, extensions: [:])
+        try commit(record)
+        var fields: HTTPFields = [.eTag: "\"\(record.etag)\""]
+        if let checksum = record.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
+            fields[HTTPField.Name(algorithm.headerName)!] = checksum.value
+            fields[.init("x-amz-checksum-type")!] = checksum.type
+        }
+        return emptyResponse(.ok, headers: fields)
+    }
+
+    /// Commits `record` (data already written) and maps storage refusals to S3 errors.
+    func commit(_ record: ObjectRecord) throws {
+        do {
+            _ = try store.commitObject(record)
+        } catch {
+            guard error.code == .noSuchBucket else { throw error }
+            for segment in record.segments { try? store.discardBlob(segment) }
+            throw S3Error(.noSuchBucket, extra: [("BucketName", record.bucket)])
+        }
+    }
+
+    func getObject(_ call: S3Call) throws -> Response {
+        let bucket = try authorizedBucket(call)
+        let key = call.request.key!
+        if let versionId = call.request.queryValue("versionId"), versionId != "null" {
+            throw S3Error(.noSuchVersion, "The specified version does not exist.", extra: [("Key", key), ("VersionId", versionId)])
+        }
+        guard let reader = try store.openObject(bucket: bucket.name, key: key) else {
+            if mayList(call, bucket) { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
+            throw S3Error(.accessDenied)
+        }
+        let record = reader.record
+        var fields = ObjectHeaders.responseFields(for: record)
+        try Conditional.evaluate(call.request, etag: record.etag, lastModified: record.lastModified, responseFields: fields)
+
+        var range: ClosedRange<Int64>?
+        if let partText = call.request.queryValue("partNumber") {
+            guard let partNumber = Int(partText), partNumber >= 1, partNumber <= 10000 else {
+                throw S3Error(.invalidArgument, "Part number must be an integer between 1 and 10000, inclusive", extra: [("ArgumentName", "partNumber"), ("ArgumentValue", partText)])
+            }
+            if call.request.header("range") != nil {
+                throw S3Error(.invalidRequest, "Cannot specify both Range header and partNumber query parameter")
+            }
+            if let parts = record.parts {
+                guard partNumber <= parts.count else { throw S3Error(.invalidPartNumber, "The requested partnumber is not satisfiable") }
+                let start = parts.prefix(partNumber - 1).reduce(Int64(0)) { $0 + $1.size }
+                let size = parts[partNumber - 1].size
+                range = size > 0 ? start...(start + size - 1) : nil
+            } else if partNumber != 1 {
+                throw S3Error(.invalidPartNumber, "The requested partnumber is not satisfiable")
+            }
+        } else if let header = call.request.header("range") {
+            switch ByteRange.parse(header, size: record.size) {
+            case .none: break
+            case .satisfiable(let r): range = r
+            case .unsatisfiable:
+                throw S3Error(.invalidRange, extra: [("RangeRequested", header), ("ActualObjectSize", String(record.size))],
+                    headers: [.contentRange: "bytes */\(record.size)"])
+            }
+        }
+        let wholeObject = range == nil && call.request.queryValue("partNumber") == nil
+        if wholeObject, call.request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED",
+            let checksum = record.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
+            fields[HTTPField.Name(algorithm.headerName)!] = checksum.value
+            fields[.init("x-amz-checksum-type")!] = checksum.type
+        }
+        applyResponseOverrides(call, &fields)
+        let status: HTTPResponse.Status
+        if let range {
+            status = .partialContent
+            fields[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(record.size)"
+            fields[.contentLength] = String(range.upperBound - range.lowerBound + 1)
+        } else {
+            status = .ok
+            fields[.contentLength] = String(record.size)
+        }
+        if call.operation == .headObject {
+            return Response(status: status, headers: fields)
+        }
+        let stream = ObjectBodyStream(reader: reader, codec: codec, chunkSize: Self.chunkSize, range: range)
+        return Response(status: status, headers: fields, body: stream.responseBody())
+    }
+
+    /// `response-content-type` and friends override response headers on signed GETs.
+    func applyResponseOverrides(_ call: S3Call, _ fields: inout HTTPFields) {
+        let overrides: [(String, HTTPField.Name)] = [
+            ("response-content-type", .contentType), ("response-content-language", .contentLanguage),
+            ("response-expires", .expires), ("response-cache-control", .cacheControl),
+            ("response-content-disposition", .contentDisposition), ("response-content-encoding", .contentEncoding),
+        ]
+        for (parameter, field) in overrides {
+            if let value = call.request.queryValue(parameter) { fields[field] = value }
+        }
+    }
+
+    func deleteObject(_ call: S3Call) throws -> Response {
+        let bucket = try authorizedBucket(call)
+        let key = call.request.key!
+        _ = try store.deleteObject(bucket: bucket.name, key: key)
+        return Response(status: .noContent)
+    }
+
+    func deleteObjects(_ call: S3Call) async throws -> Response {
+        let bucket = try authorizedBucket(call)
+        let expectedMD5 = try ContentMD5.expected(call.request)
+        var body = try IncomingBody(call: call, requireLength: false)
+        let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
+        let bytes = try await body.collect(limit: 2 * 1024 * 1024)
+        try ContentMD5.verify(expectedMD5, computed: MD5.hash(bytes))
+        if let checksum { try checksum.verify(computed: ChecksumHasher.checksum(checksum.algorithm, bytes), trailers: body.trailers) }
+        if expectedMD5 == nil && checksum == nil {
+            throw S3Error(.invalidRequest, "Missing required header for this request: Content-MD5 or x-amz-checksum-*")
+        }
+        guard let root = XMLElementNode.parse(bytes), root.name == "Delete" else { throw S3Error(.malformedXML) }
+        let objects = root.all("Object")
+        guard !objects.isEmpty, objects.count <= 1000 else { throw S3Error(.malformedXML) }
+        let quiet = root.childText("Quiet")?.lowercased() == "true"
+        var outcomes: [(key: String, versionId: String?, error: S3Error?)] = []
+        for object in objects {
+            let key = object.childText("Key") ?? ""
+            let versionId = object.childText("VersionId")
+            outcomes.append((key, versionId, deleteOne(bucket: bucket.name, key: key, versionId: versionId, present: object.child("Key") != nil)))
+        }
+        var xml = XMLWriter()
+        xml.element("DeleteResult", attributes: [("xmlns", S3XML.namespace)]) { x in
+            for outcome in outcomes {
+                if let error = outcome.error {
+                    x.element("Error") { e in
+                        e.element("Key", outcome.key)
+                        e.optionalElement("VersionId", outcome.versionId)
+                        e.element("Code", error.code.rawValue)
+                        e.element("Message", error.message)
+                    }
+                } else if !quiet {
+                    x.element("Deleted") { d in
+                        d.element("Key", outcome.key)
+                        d.optionalElement("VersionId", outcome.versionId)
+                    }
+                }
+            }
+        }
+        return xmlResponse(xml)
+    }
+
+    /// Deletes one key of a DeleteObjects batch; the error to report for it, if any.
+    private func deleteOne(bucket: String, key: String, versionId: String?, present: Bool) -> S3Error? {
+        guard present else { return S3Error(.malformedXML) }
+        if let versionId, versionId != "null" { return S3Error(.noSuchVersion, "The specified version does not exist.") }
+        if key.utf8.count > 1024 { return S3Error(.keyTooLongError) }
+        do {
+            _ = try store.deleteObject(bucket: bucket, key: key)
+            return nil
+        } catch {
+            logger.error("delete failed", metadata: ["bucket": .string(bucket), "error": .string(String(describing: error))])
+            return S3Error(.internalError)
+        }
+    }
+}

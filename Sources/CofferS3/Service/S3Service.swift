@@ -1,0 +1,158 @@
+import CofferCrypto
+import CofferStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Everything one S3 request needs once parsed: the request, its body, who sent it.
+public struct S3Call: Sendable {
+    public var request: S3Request
+    public var operation: S3Operation
+    public var body: RequestBody
+    public var requestId: String
+    public var auth: AuthenticatedRequest?
+    public var user: User?
+    public var now: Date
+}
+
+/// The S3 object service: authenticates, authorises and answers each operation over the
+/// object store. Handlers live in `S3Service+<Area>.swift`.
+public final class S3Service: Sendable {
+    public struct Options: Sendable {
+        public var region: String
+        public var domains: [String]
+        public init(region: String = "us-east-1", domains: [String] = ["localhost"]) {
+            self.region = region
+            self.domains = domains
+        }
+    }
+
+    public let store: ObjectStore
+    public let users: UserDirectory
+    public let options: Options
+    public let logger: Logger
+    let parser: S3RequestParser
+    let verifier: SigV4Verifier
+    let clock: @Sendable () -> Date
+
+    /// Bytes per stored chunk: the unit a range read opens and a later issue seals.
+    public static let chunkSize = 64 * 1024
+    /// The largest single PUT S3 accepts (5 GiB).
+    static let maxPutSize: Int64 = 5 * 1024 * 1024 * 1024
+
+    public init(store: ObjectStore, users: UserDirectory, options: Options, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.users = users
+        self.options = options
+        self.logger = logger
+        self.parser = S3RequestParser(domains: options.domains)
+        self.verifier = SigV4Verifier(region: options.region, service: "s3", credentials: UserCredentialProvider(users: users))
+        self.clock = clock
+    }
+
+    func handle(_ request: S3Request, body: RequestBody, requestId: String) async throws -> Response {
+        if request.method == .get, request.rawPath == "/_coffer/health", request.bucket == "_coffer" {
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        let operation = try S3Operation.parse(request)
+        let now = clock()
+        let result = try verifier.verify(request.sigV4Request, now: now)
+        var call = S3Call(request: request, operation: operation, body: body, requestId: requestId, auth: nil, user: nil, now: now)
+        if case .authenticated(let auth) = result {
+            call.auth = auth
+            call.user = users.user(accessKeyId: auth.accessKeyId)
+        }
+        if let bucket = request.bucket, operation != .createBucket, !BucketName.isValid(bucket) {
+            // S3 answers requests for names that can never exist as a missing bucket.
+            throw S3Error(.noSuchBucket, extra: [("BucketName", bucket)])
+        }
+        return try await dispatch(call)
+    }
+
+    private func dispatch(_ call: S3Call) async throws -> Response {
+        switch call.operation {
+        case .listBuckets: try listBuckets(call)
+        case .createBucket: try await createBucket(call)
+        case .headBucket: try headBucket(call)
+        case .deleteBucket: try deleteBucket(call)
+        case .getBucketLocation: try getBucketLocation(call)
+        case .getBucketAcl, .getObjectAcl: try getAcl(call)
+        case .putBucketAcl, .putObjectAcl: try await putAcl(call)
+        case .getBucketVersioning: try getBucketVersioning(call)
+        case .getBucketOwnershipControls: try getBucketOwnershipControls(call)
+        case .listObjects, .listObjectsV2: try listObjects(call)
+        case .listObjectVersions: try listObjectVersions(call)
+        case .listMultipartUploads: try listMultipartUploads(call)
+        case .deleteObjects: try await deleteObjects(call)
+        case .putObject: try await putObject(call)
+        case .getObject, .headObject: try getObject(call)
+        case .deleteObject: try deleteObject(call)
+        case .copyObject: try await copyObject(call)
+        case .createMultipartUpload: try await createMultipartUpload(call)
+        case .uploadPart: try await uploadPart(call)
+        case .uploadPartCopy: try await uploadPartCopy(call)
+        case .completeMultipartUpload: try await completeMultipartUpload(call)
+        case .abortMultipartUpload: try abortMultipartUpload(call)
+        case .listParts: try listParts(call)
+        }
+    }
+
+    // MARK: Responses
+
+    func errorResponse(_ error: S3Error, resource: String, requestId: String, method: HTTPRequest.Method) -> Response {
+        var headers = error.headers
+        if error.code == .notModified {
+            return Response(status: .notModified, headers: headers)
+        }
+        var xml = XMLWriter()
+        xml.element("Error") { x in
+            x.element("Code", error.code.rawValue)
+            x.element("Message", error.message)
+            for (name, value) in error.extra { x.element(name, value) }
+            x.element("Resource", resource)
+            x.element("RequestId", requestId)
+            x.element("HostId", RequestID.hostId(requestId))
+        }
+        headers[.contentType] = "application/xml"
+        if method == .head {
+            return Response(status: error.status, headers: headers)
+        }
+        let buffer = ByteBuffer(string: xml.document)
+        headers[.contentLength] = String(buffer.readableBytes)
+        return Response(status: error.status, headers: headers, body: .init(byteBuffer: buffer))
+    }
+
+    func xmlResponse(_ xml: XMLWriter, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/xml"
+        let buffer = ByteBuffer(string: xml.document)
+        headers[.contentLength] = String(buffer.readableBytes)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
+    }
+
+    func emptyResponse(_ status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentLength] = "0"
+        return Response(status: status, headers: headers)
+    }
+}
+
+/// Adapts the user directory to the SigV4 verifier's credential lookup.
+struct UserCredentialProvider: CredentialProvider {
+    let users: UserDirectory
+    func credential(forAccessKeyId accessKeyId: String) -> Credential? {
+        users.user(accessKeyId: accessKeyId).map {
+            Credential(accessKeyId: $0.accessKeyId, secretAccessKey: $0.secretAccessKey, userName: $0.name)
+        }
+    }
+}
+
+extension S3Request {
+    var sigV4Request: SigV4Request {
+        var list: [(name: String, value: String)] = [("host", host)]
+        for field in headers { list.append((field.name.canonicalName, field.value)) }
+        return SigV4Request(method: method.rawValue, rawPath: rawPath, rawQuery: rawQuery, headers: list)
+    }
+}

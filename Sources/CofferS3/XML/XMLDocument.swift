@@ -1,0 +1,66 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// A small read-only element tree parsed from a request body (CreateBucketConfiguration,
+/// Delete, CompleteMultipartUpload, ...). Parsing never resolves external entities and
+/// rejects DTDs, so a hostile body cannot make the server read files or expand entities.
+public struct XMLElementNode: Sendable, Equatable {
+    public var name: String
+    public var text: String
+    public var children: [XMLElementNode]
+
+    public func child(_ name: String) -> XMLElementNode? { children.first { $0.name == name } }
+    public func all(_ name: String) -> [XMLElementNode] { children.filter { $0.name == name } }
+    public func childText(_ name: String) -> String? { child(name)?.text }
+
+    /// Parses `data`; `nil` when it is not well-formed XML or contains a DTD.
+    public static func parse(_ data: [UInt8]) -> XMLElementNode? {
+        if data.isEmpty { return nil }
+        // A DOCTYPE is never part of an S3 request document; refuse it outright.
+        if let text = String(bytes: data.prefix(4096), encoding: .utf8), text.contains("<!DOCTYPE") || text.contains("<!ENTITY") {
+            return nil
+        }
+        let parser = XMLParser(data: Data(data))
+        parser.shouldResolveExternalEntities = false
+        parser.shouldProcessNamespaces = true
+        let delegate = TreeBuilder()
+        parser.delegate = delegate
+        guard parser.parse(), delegate.failed == false, let root = delegate.root else { return nil }
+        return root
+    }
+}
+
+private final class TreeBuilder: NSObject, XMLParserDelegate {
+    var stack: [XMLElementNode] = []
+    var root: XMLElementNode?
+    var failed = false
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+        if stack.count > 32 { failed = true; parser.abortParsing(); return }
+        stack.append(XMLElementNode(name: elementName, text: "", children: []))
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+        guard var node = stack.popLast() else { failed = true; return }
+        if !node.children.isEmpty { node.text = node.text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if stack.isEmpty {
+            root = node
+        } else {
+            stack[stack.count - 1].children.append(node)
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        guard !stack.isEmpty else { return }
+        stack[stack.count - 1].text += string
+    }
+
+    func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
+        guard !stack.isEmpty else { return }
+        stack[stack.count - 1].text += String(decoding: CDATABlock, as: UTF8.self)
+    }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) { failed = true }
+}

@@ -1,0 +1,91 @@
+/// The identity of a blob: 16 random bytes, written as 32 lowercase hex digits in records.
+public struct BlobID: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The 16 identity bytes.
+    public let bytes: [UInt8]
+
+    /// Wraps 16 bytes; returns nil for any other length.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 16 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Parses 32 hex digits.
+    public init?(hex: String) {
+        let digits = Array(hex.utf8)
+        guard digits.count == 32 else { return nil }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(16)
+        for i in stride(from: 0, to: 32, by: 2) {
+            guard let hi = Self.nibble(digits[i]), let lo = Self.nibble(digits[i + 1]) else { return nil }
+            bytes.append(hi << 4 | lo)
+        }
+        self.bytes = bytes
+    }
+
+    /// A fresh random identity drawn from `generator`.
+    public static func random(using generator: inout some RandomNumberGenerator) -> BlobID {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(16)
+        for _ in 0..<2 {
+            let word = generator.next() as UInt64
+            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        return BlobID(bytes: bytes)!
+    }
+
+    /// The identity as 32 lowercase hex digits.
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public var description: String { hex }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = BlobID(hex: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "blob id is not 32 hex digits"))
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(hex)
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+/// A reference to a committed blob: the body (or part of it) stored as `chunkCount` chunks.
+///
+/// `size` is the logical (plaintext) byte count; chunk values may be larger (a later layer
+/// stores sealed packages), so storage never derives one from the other.
+public struct BlobRef: Hashable, Sendable, Codable {
+    /// The blob's identity.
+    public var id: BlobID
+    /// Number of chunks, indexed 0..<chunkCount.
+    public var chunkCount: Int
+    /// Logical byte count of the blob's content.
+    public var size: Int64
+
+    /// Creates a reference.
+    public init(id: BlobID, chunkCount: Int, size: Int64) {
+        self.id = id
+        self.chunkCount = chunkCount
+        self.size = size
+    }
+}

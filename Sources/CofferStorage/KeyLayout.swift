@@ -1,0 +1,132 @@
+/// The on-disk key layout of Coffer's LevelDB database. FROZEN: see `docs/storage-layout.md`.
+///
+/// Every prefix byte and key encoding lives in this file and nowhere else. Changing any of them
+/// requires a new ``formatVersion`` and a migration.
+///
+/// | prefix | key                                              | value                    |
+/// |--------|--------------------------------------------------|--------------------------|
+/// | `b`    | bucket                                           | BucketRecord             |
+/// | `o`    | bucket 0x00 objectKey                            | ObjectRecord             |
+/// | `u`    | bucket 0x00 objectKey 0x00 uploadId              | UploadRecord             |
+/// | `U`    | uploadId                                         | UploadIndexRecord        |
+/// | `p`    | uploadId 0x00 partNumber(u32 BE)                 | PartRecord               |
+/// | `c`    | blobId(16) chunkIndex(u32 BE)                    | opaque chunk bytes       |
+/// | `g`    | blobId(16)                                       | 1 byte: 1 pending, 2 garbage |
+/// | `m`    | "format"                                         | u32 BE store format      |
+enum KeyLayout {
+    /// The store format written in the `m format` key.
+    static let formatVersion: UInt32 = 1
+
+    static let bucketPrefix: UInt8 = UInt8(ascii: "b")
+    static let objectPrefix: UInt8 = UInt8(ascii: "o")
+    static let uploadPrefix: UInt8 = UInt8(ascii: "u")
+    static let uploadIndexPrefix: UInt8 = UInt8(ascii: "U")
+    static let partPrefix: UInt8 = UInt8(ascii: "p")
+    static let chunkPrefix: UInt8 = UInt8(ascii: "c")
+    static let blobMarkerPrefix: UInt8 = UInt8(ascii: "g")
+    static let metaPrefix: UInt8 = UInt8(ascii: "m")
+    static let separator: UInt8 = 0x00
+
+    /// Blob marker states (the single value byte of a `g` key).
+    enum BlobState: UInt8 {
+        case pending = 1
+        case garbage = 2
+    }
+
+    static let formatKey: [UInt8] = [metaPrefix] + Array("format".utf8)
+
+    static func bucket(_ name: String) -> [UInt8] { [bucketPrefix] + Array(name.utf8) }
+
+    /// Prefix of every bucket record key.
+    static let allBuckets: [UInt8] = [bucketPrefix]
+
+    /// `o bucket 0x00`: prefix of every object key of `bucket`.
+    static func objects(in bucket: String) -> [UInt8] { [objectPrefix] + Array(bucket.utf8) + [separator] }
+
+    static func object(bucket: String, key: String) -> [UInt8] { objects(in: bucket) + Array(key.utf8) }
+
+    /// `u bucket 0x00`: prefix of every upload key of `bucket`.
+    static func uploads(in bucket: String) -> [UInt8] { [uploadPrefix] + Array(bucket.utf8) + [separator] }
+
+    static func upload(bucket: String, key: String, uploadId: String) -> [UInt8] {
+        uploads(in: bucket) + Array(key.utf8) + [separator] + Array(uploadId.utf8)
+    }
+
+    /// Splits the part of an upload key after ``uploads(in:)`` into (objectKey, uploadId):
+    /// the upload id follows the last 0x00 (upload ids never contain 0x00).
+    static func splitUploadSuffix(_ suffix: ArraySlice<UInt8>) -> (key: ArraySlice<UInt8>, uploadId: ArraySlice<UInt8>)? {
+        guard let cut = suffix.lastIndex(of: separator) else { return nil }
+        return (suffix[suffix.startIndex..<cut], suffix[(cut + 1)...])
+    }
+
+    static func uploadIndex(_ uploadId: String) -> [UInt8] { [uploadIndexPrefix] + Array(uploadId.utf8) }
+
+    /// `p uploadId 0x00`: prefix of every part of an upload.
+    static func parts(of uploadId: String) -> [UInt8] { [partPrefix] + Array(uploadId.utf8) + [separator] }
+
+    static func part(uploadId: String, number: Int) -> [UInt8] { parts(of: uploadId) + bigEndian(UInt32(number)) }
+
+    /// `c blobId`: prefix of every chunk of a blob.
+    static func chunks(of blob: BlobID) -> [UInt8] { [chunkPrefix] + blob.bytes }
+
+    static func chunk(blob: BlobID, index: Int) -> [UInt8] { chunks(of: blob) + bigEndian(UInt32(index)) }
+
+    /// Prefix of every chunk key of every blob.
+    static let allChunks: [UInt8] = [chunkPrefix]
+
+    static func blobMarker(_ blob: BlobID) -> [UInt8] { [blobMarkerPrefix] + blob.bytes }
+
+    /// Prefix of every blob marker.
+    static let allBlobMarkers: [UInt8] = [blobMarkerPrefix]
+
+    static func bigEndian(_ value: UInt32) -> [UInt8] {
+        [UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+         UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+    }
+
+    static func readBigEndian(_ bytes: some Collection<UInt8>) -> UInt32? {
+        guard bytes.count == 4 else { return nil }
+        return bytes.reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    /// The smallest key greater than every key that starts with `prefix` (nil if none exists).
+    static func successor(ofPrefix prefix: [UInt8]) -> [UInt8]? {
+        var bytes = prefix
+        while let last = bytes.last {
+            if last < 0xFF {
+                bytes[bytes.count - 1] = last + 1
+                return bytes
+            }
+            bytes.removeLast()
+        }
+        return nil
+    }
+
+    /// Upper bounds accepted by the validators below.
+    static let maxBucketNameBytes = 255
+    static let maxUploadIdBytes = 255
+    static let maxPartNumber = 10_000
+    static let maxChunkIndex = Int(UInt32.max)
+
+    /// Bucket names must be non-empty and free of 0x00 (S3 naming is checked by the S3 layer).
+    static func validateBucketName(_ name: String) throws(StorageError) {
+        let count = name.utf8.count
+        guard count > 0, count <= maxBucketNameBytes, !name.utf8.contains(separator) else {
+            throw StorageError(.invalidArgument, "invalid bucket name (\(count) bytes)")
+        }
+    }
+
+    /// Upload ids must be non-empty printable ASCII (generated by the S3 layer).
+    static func validateUploadId(_ id: String) throws(StorageError) {
+        let count = id.utf8.count
+        guard count > 0, count <= maxUploadIdBytes, id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw StorageError(.invalidArgument, "invalid upload id (\(count) bytes)")
+        }
+    }
+
+    static func validatePartNumber(_ number: Int) throws(StorageError) {
+        guard number >= 1, number <= maxPartNumber else {
+            throw StorageError(.invalidArgument, "part number \(number) out of range 1...\(maxPartNumber)")
+        }
+    }
+}

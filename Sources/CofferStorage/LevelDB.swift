@@ -1,0 +1,170 @@
+import CLevelDB
+
+/// A thin, safe wrapper over LevelDB's C API. Every LevelDB C call of Coffer lives in this
+/// module.
+///
+/// LevelDB is internally synchronised, so one instance may be shared by any number of threads.
+/// The database is closed when the last reference (including snapshots and iterators, which
+/// retain it) goes away.
+public final class LevelDB: @unchecked Sendable {
+    let handle: OpaquePointer
+    private let optionHandles: LevelDBOptionHandles
+    let readOptions: OpaquePointer
+    let scanReadOptions: OpaquePointer
+    private let syncWrite: OpaquePointer
+    private let asyncWrite: OpaquePointer
+
+    /// The directory holding the database.
+    public let path: String
+
+    /// Opens (and by default creates) the database at `path`.
+    public init(path: String, options: Options = Options()) throws(StorageError) {
+        let handles = LevelDBOptionHandles(options)
+        var err: UnsafeMutablePointer<CChar>?
+        let db = leveldb_open(handles.options, path, &err)
+        try Self.check(err, "open \(path)")
+        guard let db else { throw StorageError(.io, "leveldb_open returned no handle for \(path)") }
+        self.handle = db
+        self.optionHandles = handles
+        self.path = path
+        readOptions = leveldb_readoptions_create()!
+        scanReadOptions = leveldb_readoptions_create()!
+        leveldb_readoptions_set_fill_cache(scanReadOptions, 0)
+        syncWrite = leveldb_writeoptions_create()!
+        leveldb_writeoptions_set_sync(syncWrite, 1)
+        asyncWrite = leveldb_writeoptions_create()!
+        leveldb_writeoptions_set_sync(asyncWrite, 0)
+    }
+
+    deinit {
+        leveldb_close(handle)
+        leveldb_readoptions_destroy(readOptions)
+        leveldb_readoptions_destroy(scanReadOptions)
+        leveldb_writeoptions_destroy(syncWrite)
+        leveldb_writeoptions_destroy(asyncWrite)
+        // optionHandles (options, cache, filter) is destroyed after this body, i.e. after close.
+    }
+
+    /// Reads the value stored under `key`, as of `snapshot` if one is given.
+    public func get(_ key: [UInt8], snapshot: Snapshot? = nil) throws(StorageError) -> [UInt8]? {
+        var err: UnsafeMutablePointer<CChar>?
+        var length = 0
+        let value: UnsafeMutablePointer<CChar>? = withReadOptions(snapshot: snapshot, fillCache: true) { ro in
+            key.withUnsafeBufferPointer { k in
+                k.withMemoryRebound(to: CChar.self) { k in
+                    leveldb_get(handle, ro, k.baseAddress, k.count, &length, &err)
+                }
+            }
+        }
+        try Self.check(err, "get")
+        guard let value else { return nil }
+        defer { leveldb_free(value) }
+        return [UInt8](UnsafeRawBufferPointer(start: value, count: length))
+    }
+
+    /// Stores `value` under `key`.
+    public func put(_ key: [UInt8], _ value: UnsafeRawBufferPointer, sync: Bool) throws(StorageError) {
+        var err: UnsafeMutablePointer<CChar>?
+        key.withUnsafeBufferPointer { k in
+            k.withMemoryRebound(to: CChar.self) { k in
+                leveldb_put(
+                    handle, writeOptions(sync), k.baseAddress, k.count,
+                    value.baseAddress?.assumingMemoryBound(to: CChar.self), value.count, &err)
+            }
+        }
+        try Self.check(err, "put")
+    }
+
+    /// Stores `value` under `key`.
+    public func put(_ key: [UInt8], _ value: [UInt8], sync: Bool) throws(StorageError) {
+        var result: Result<Void, StorageError> = .success(())
+        value.withUnsafeBytes { v in
+            do throws(StorageError) { try put(key, v, sync: sync) } catch { result = .failure(error) }
+        }
+        try result.get()
+    }
+
+    /// Removes `key` (a no-op if it is absent).
+    public func delete(_ key: [UInt8], sync: Bool) throws(StorageError) {
+        var err: UnsafeMutablePointer<CChar>?
+        key.withUnsafeBufferPointer { k in
+            k.withMemoryRebound(to: CChar.self) { k in
+                leveldb_delete(handle, writeOptions(sync), k.baseAddress, k.count, &err)
+            }
+        }
+        try Self.check(err, "delete")
+    }
+
+    /// Applies every operation of `batch` atomically. With `sync`, the write is on stable
+    /// storage when this returns; concurrent synced writes share one log sync (group commit).
+    public func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) {
+        var err: UnsafeMutablePointer<CChar>?
+        leveldb_write(handle, writeOptions(sync), batch.handle, &err)
+        try Self.check(err, "write")
+    }
+
+    /// Takes a consistent, read-only view of the database.
+    public func snapshot() -> Snapshot {
+        Snapshot(db: self)
+    }
+
+    /// Returns a LevelDB property such as `leveldb.stats`, or nil if the name is unknown.
+    public func property(_ name: String) -> String? {
+        guard let value = leveldb_property_value(handle, name) else { return nil }
+        defer { leveldb_free(value) }
+        return String(cString: value)
+    }
+
+    /// Compacts the whole key range (mostly useful in tests and maintenance).
+    public func compactAll() {
+        leveldb_compact_range(handle, nil, 0, nil, 0)
+    }
+
+    private func writeOptions(_ sync: Bool) -> OpaquePointer { sync ? syncWrite : asyncWrite }
+
+    /// Runs `body` with read options honouring `snapshot`; shared options are used when possible.
+    func withReadOptions<R>(snapshot: Snapshot?, fillCache: Bool, _ body: (OpaquePointer) -> R) -> R {
+        guard let snapshot else { return body(fillCache ? readOptions : scanReadOptions) }
+        let ro = leveldb_readoptions_create()!
+        defer { leveldb_readoptions_destroy(ro) }
+        leveldb_readoptions_set_fill_cache(ro, fillCache ? 1 : 0)
+        leveldb_readoptions_set_snapshot(ro, snapshot.handle)
+        return body(ro)
+    }
+
+    /// Converts a LevelDB error string into a ``StorageError`` and frees it.
+    static func check(_ err: UnsafeMutablePointer<CChar>?, _ operation: String) throws(StorageError) {
+        guard let err else { return }
+        let text = String(cString: err)
+        leveldb_free(err)
+        let code: StorageError.Code
+        if text.hasPrefix("Corruption") {
+            code = .corruption
+        } else if text.hasPrefix("NotFound") {
+            code = .notFound
+        } else if text.hasPrefix("Invalid argument") {
+            code = .invalidArgument
+        } else {
+            code = .io
+        }
+        throw StorageError(code, "LevelDB \(operation): \(text)")
+    }
+}
+
+extension LevelDB {
+    /// A consistent point-in-time view of the database, released when the last reference goes.
+    public final class Snapshot: @unchecked Sendable {
+        /// The database this snapshot belongs to (kept alive by the snapshot).
+        public let db: LevelDB
+        let handle: OpaquePointer
+
+        init(db: LevelDB) {
+            self.db = db
+            self.handle = leveldb_create_snapshot(db.handle)!
+        }
+
+        deinit {
+            leveldb_release_snapshot(db.handle, handle)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// A checksum stored with an object or part.
+public struct StoredChecksum: Codable, Sendable, Hashable {
+    /// The algorithm, e.g. `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`.
+    public var algorithm: String
+    /// The checksum value, base64.
+    public var value: String
+    /// `FULL_OBJECT` or `COMPOSITE`.
+    public var type: String
+
+    /// Creates a checksum.
+    public init(algorithm: String, value: String, type: String) {
+        self.algorithm = algorithm
+        self.value = value
+        self.type = type
+    }
+}
+
+/// A summary of one part of an object completed by multipart upload.
+public struct PartSummary: Codable, Sendable, Hashable {
+    /// The part number (1...10000).
+    public var number: Int
+    /// The part's logical size.
+    public var size: Int64
+    /// The part's ETag, without quotes.
+    public var etag: String
+    /// The part's checksum value (base64), if one was supplied.
+    public var checksum: String?
+
+    /// Creates a part summary.
+    public init(number: Int, size: Int64, etag: String, checksum: String? = nil) {
+        self.number = number
+        self.size = size
+        self.etag = etag
+        self.checksum = checksum
+    }
+}
+
+/// An object, stored under `o bucket 0x00 key`.
+///
+/// The body is the concatenation of `segments`, each blob's chunks in order. Every blob is
+/// owned by exactly one record: replacing or deleting the record reclaims the blobs it alone
+/// referenced.
+public struct ObjectRecord: StoredRecord {
+    /// The bucket name.
+    public var bucket: String
+    /// The object key (arbitrary UTF-8).
+    public var key: String
+    /// The logical size of the body.
+    public var size: Int64
+    /// The ETag, without quotes.
+    public var etag: String
+    /// Last modification time (millisecond precision).
+    public var lastModified: Date
+    /// The owning user's name.
+    public var owner: String
+    /// Stored content headers with lowercased names (content-type, content-encoding, ...).
+    public var contentHeaders: [String: String]
+    /// User metadata: `x-amz-meta-*` names without the prefix, lowercased.
+    public var userMetadata: [String: String]
+    /// The object's checksum, if any.
+    public var checksum: StoredChecksum?
+    /// Parts of an object completed by multipart upload.
+    public var parts: [PartSummary]?
+    /// The blobs whose concatenation is the body.
+    public var segments: [BlobRef]
+    /// The storage class, e.g. `STANDARD`.
+    public var storageClass: String
+    /// Reserved for later features (encryption information).
+    public var extensions: [String: String]
+
+    /// Creates a record; `lastModified` is rounded to milliseconds so it round-trips exactly.
+    public init(
+        bucket: String, key: String, size: Int64, etag: String, lastModified: Date, owner: String,
+        contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:],
+        checksum: StoredChecksum? = nil, parts: [PartSummary]? = nil, segments: [BlobRef],
+        storageClass: String = "STANDARD", extensions: [String: String] = [:]
+    ) {
+        self.bucket = bucket
+        self.key = key
+        self.size = size
+        self.etag = etag
+        self.lastModified = lastModified.roundedToMilliseconds
+        self.owner = owner
+        self.contentHeaders = contentHeaders
+        self.userMetadata = userMetadata
+        self.checksum = checksum
+        self.parts = parts
+        self.segments = segments
+        self.storageClass = storageClass
+        self.extensions = extensions
+    }
+}

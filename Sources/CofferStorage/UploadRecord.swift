@@ -1,0 +1,55 @@
+import Foundation
+
+/// An in-progress multipart upload, stored under `u bucket 0x00 key 0x00 uploadId`, with an
+/// index entry under `U uploadId`.
+public struct UploadRecord: StoredRecord {
+    /// The bucket name.
+    public var bucket: String
+    /// The object key the upload will create.
+    public var key: String
+    /// The upload id: non-empty printable ASCII without spaces. Uploads of one key are listed
+    /// in upload-id byte order, so ids should sort by initiation time.
+    public var uploadId: String
+    /// Initiation time (millisecond precision).
+    public var initiated: Date
+    /// The initiating user's name.
+    public var owner: String
+    /// Content headers to give the object, lowercased names.
+    public var contentHeaders: [String: String]
+    /// User metadata to give the object.
+    public var userMetadata: [String: String]
+    /// The checksum algorithm requested at creation, if any.
+    public var checksumAlgorithm: String?
+    /// The checksum type requested at creation, if any.
+    public var checksumType: String?
+    /// The storage class, e.g. `STANDARD`.
+    public var storageClass: String
+    /// Reserved for later features (encryption information).
+    public var extensions: [String: String]
+
+    /// Creates a record; `initiated` is rounded to milliseconds so it round-trips exactly.
+    public init(
+        bucket: String, key: String, uploadId: String, initiated: Date, owner: String,
+        contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:],
+        checksumAlgorithm: String? = nil, checksumType: String? = nil,
+        storageClass: String = "STANDARD", extensions: [String: String] = [:]
+    ) {
+        self.bucket = bucket
+        self.key = key
+        self.uploadId = uploadId
+        self.initiated = initiated.roundedToMilliseconds
+        self.owner = owner
+        self.contentHeaders = contentHeaders
+        self.userMetadata = userMetadata
+        self.checksumAlgorithm = checksumAlgorithm
+        self.checksumType = checksumType
+        self.storageClass = storageClass
+        self.extensions = extensions
+    }
+}
+
+/// The `U uploadId` index entry: where to find an upload's record.
+struct UploadIndexRecord: StoredRecord {
+    var bucket: String
+    var key: String
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `coffer`: the root command only lists its subcommands.
+@main
+struct Coffer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coffer",
+        abstract: "An S3-compatible object server whose every byte is stored in LevelDB.",
+        subcommands: [Serve.self])
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import CofferS3
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+
+/// `coffer serve`: runs the S3 server. Every setting comes from, in order of precedence, a
+/// flag, a `COFFER_*` environment variable, the JSON config file, or the built-in default.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the S3 server (HTTP and HTTPS).")
+
+    @Option(help: "Data directory (default ./coffer-data; env COFFER_DATA_DIR; config data.dir).")
+    var dataDir: String?
+    @Option(help: "HTTP listen address, host:port, or 'off' (default 127.0.0.1:9000; env COFFER_HTTP_ADDRESS).")
+    var httpAddress: String?
+    @Option(help: "HTTPS listen address, host:port, or 'off' (default 127.0.0.1:9443; env COFFER_HTTPS_ADDRESS).")
+    var httpsAddress: String?
+    @Option(help: "The region Coffer answers as (default us-east-1; env COFFER_REGION).")
+    var region: String?
+    @Option(help: "Comma-separated host names for virtual-host-style requests (default localhost; env COFFER_DOMAINS).")
+    var domains: String?
+    @Option(help: "TLS certificate chain (PEM) for HTTPS; without it a local CA and certificate are generated.")
+    var tlsCert: String?
+    @Option(help: "TLS private key (PEM) for --tls-cert.")
+    var tlsKey: String?
+    @Option(help: "Users file: {\"users\": [{\"name\", \"accessKeyId\", \"secretAccessKey\"}]}, re-read on SIGHUP (env COFFER_USERS_FILE).")
+    var users: String?
+    @Option(help: "JSON config file, e.g. {\"http\": {\"address\": \"127.0.0.1:9000\"}, \"data\": {\"dir\": \"/var/lib/coffer\"}} (env COFFER_CONFIG).")
+    var config: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (default info; env COFFER_LOG_LEVEL).")
+    var logLevel: String?
+
+    func run() async throws {
+        let reader = try await configurationReader()
+        func address(_ key: ConfigKey, _ fallback: String) throws -> ListenAddress? {
+            let text = reader.string(forKey: key, default: fallback)
+            if text == "off" { return nil }
+            guard let parsed = ListenAddress(text) else { throw ValidationError("invalid address '\(text)' for \(key): expected host:port") }
+            return parsed
+        }
+        let serverConfig = ServerConfiguration(
+            dataDir: reader.string(forKey: "data.dir", default: "./coffer-data"),
+            httpAddress: try address("http.address", "127.0.0.1:9000"),
+            httpsAddress: try address("https.address", "127.0.0.1:9443"),
+            region: reader.string(forKey: "region", default: "us-east-1"),
+            domains: reader.string(forKey: "domains", default: "localhost").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+            tlsCertificate: reader.string(forKey: "tls.cert"),
+            tlsKey: reader.string(forKey: "tls.key"),
+            usersFile: reader.string(forKey: "users.file"),
+            rootAccessKey: reader.string(forKey: "root.access.key", isSecret: true),
+            rootSecretKey: reader.string(forKey: "root.secret.key", isSecret: true))
+        if (serverConfig.tlsCertificate == nil) != (serverConfig.tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
+        let level = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "coffer")
+        let server = CofferServer(configuration: serverConfig, logger: logger)
+        try await server.run { startup in
+            // Unbuffered, so a supervisor reading a pipe sees the banner at once.
+            FileHandle.standardOutput.write(Data((Self.banner(startup, config: serverConfig) + "\n").utf8))
+        }
+    }
+
+    /// Flags over `COFFER_*` environment over the config file.
+    func configurationReader() async throws -> ConfigReader {
+        var flags: [AbsoluteConfigKey: ConfigValue] = [:]
+        func set(_ key: String, _ value: String?) {
+            if let value { flags[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.string(value), isSecret: false) }
+        }
+        set("data.dir", dataDir)
+        set("http.address", httpAddress)
+        set("https.address", httpsAddress)
+        set("region", region)
+        set("domains", domains)
+        set("tls.cert", tlsCert)
+        set("tls.key", tlsKey)
+        set("users.file", users)
+        set("log.level", logLevel)
+        var environment: [String: String] = [:]
+        for (name, value) in ProcessInfo.processInfo.environment where name.hasPrefix("COFFER_") {
+            environment[String(name.dropFirst("COFFER_".count))] = value
+        }
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "flags", values: flags),
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["ROOT_SECRET_KEY", "ROOT_ACCESS_KEY"])),
+        ]
+        if let file = config ?? environment["CONFIG"] {
+            providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
+        }
+        return ConfigReader(providers: providers)
+    }
+
+    static func banner(_ startup: CofferServer.Startup, config: ServerConfiguration) -> String {
+        var lines: [String] = []
+        let host = config.httpAddress?.host ?? config.httpsAddress?.host ?? "127.0.0.1"
+        let urlHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : (host.contains(":") ? "[\(host)]" : host)
+        lines.append("Coffer is ready.")
+        if let port = startup.httpPort { lines.append("  HTTP:  http://\(urlHost):\(port)") }
+        if let port = startup.httpsPort { lines.append("  HTTPS: https://\(urlHost):\(port)") }
+        lines.append("  Data:  \(config.dataDir)")
+        if let ca = startup.tls?.caPath { lines.append("  CA:    \(ca)") }
+        if startup.generatedCredentials {
+            lines.append("")
+            lines.append("Root credentials were generated and saved in \(config.dataDir)/\(RootCredentials.fileName) (mode 0600):")
+            lines.append("  export AWS_ACCESS_KEY_ID=\(startup.root.accessKeyId)")
+            lines.append("  export AWS_SECRET_ACCESS_KEY=\(startup.root.secretAccessKey)")
+        } else {
+            lines.append("")
+            lines.append("Root credentials: access key \(startup.root.accessKeyId); the secret is in \(config.dataDir)/\(RootCredentials.fileName) or your environment.")
+        }
+        lines.append("  export AWS_DEFAULT_REGION=\(config.region)")
+        lines.append("")
+        if let port = startup.httpPort {
+            lines.append("Try:  aws s3api list-buckets --endpoint-url http://\(urlHost):\(port)")
+        }
+        if let port = startup.httpsPort, let ca = startup.tls?.caPath {
+            lines.append("      aws s3api list-buckets --endpoint-url https://\(urlHost):\(port) --ca-bundle \(ca)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

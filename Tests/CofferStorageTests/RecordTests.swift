@@ -1,0 +1,62 @@
+@testable import CofferStorage
+import Foundation
+import Testing
+
+@Suite struct RecordTests {
+    let blob = BlobRef(id: BlobID(hex: "00112233445566778899aabbccddeeff")!, chunkCount: 3, size: 150_000)
+
+    @Test func objectRecordRoundTrips() throws {
+        let record = ObjectRecord(
+            bucket: "b", key: "dir/é ☃", size: 150_000, etag: "abc-2", lastModified: Date(timeIntervalSince1970: 1_700_000_000.1234567),
+            owner: "alice", contentHeaders: ["content-type": "text/plain"], userMetadata: ["colour": "blue"],
+            checksum: StoredChecksum(algorithm: "CRC32", value: "AAAAAA==", type: "COMPOSITE"),
+            parts: [PartSummary(number: 1, size: 150_000, etag: "x", checksum: "AAAAAA==")],
+            segments: [blob], storageClass: "STANDARD", extensions: ["sse": "AES256"])
+        let bytes = try record.encoded()
+        #expect(bytes.first == 1)
+        #expect(try ObjectRecord(encoded: bytes) == record)
+        let json = String(decoding: bytes.dropFirst(), as: UTF8.self)
+        #expect(json.contains("\"lastModified\":1700000000123"))
+        #expect(json.contains("\"id\":\"00112233445566778899aabbccddeeff\""))
+    }
+
+    @Test func otherRecordsRoundTrip() throws {
+        let bucket = BucketRecord(name: "b", owner: "o", region: "r", createdAt: fixedDate, settings: ["policy": "{}"])
+        #expect(try BucketRecord(encoded: bucket.encoded()) == bucket)
+        let upload = UploadRecord(bucket: "b", key: "k", uploadId: "u1", initiated: fixedDate, owner: "o",
+                                  checksumAlgorithm: "SHA256", checksumType: "COMPOSITE")
+        #expect(try UploadRecord(encoded: upload.encoded()) == upload)
+        let part = PartRecord(uploadId: "u1", number: 7, size: 5, etag: "e", lastModified: fixedDate, blob: blob)
+        #expect(try PartRecord(encoded: part.encoded()) == part)
+    }
+
+    @Test func unknownVersionIsRejected() throws {
+        var bytes = try BucketRecord(name: "b", owner: "o", region: "r", createdAt: fixedDate).encoded()
+        bytes[0] = 2
+        #expect(throwsCode(.unsupportedRecordVersion) { _ = try BucketRecord(encoded: bytes) })
+        #expect(throwsCode(.invalidRecord) { _ = try BucketRecord(encoded: [UInt8]()) })
+        #expect(throwsCode(.invalidRecord) { _ = try BucketRecord(encoded: [1, 0x7B]) })
+    }
+
+    @Test func blobIDHex() {
+        var generator = SystemRandomNumberGenerator()
+        let id = BlobID.random(using: &generator)
+        #expect(id.bytes.count == 16)
+        #expect(BlobID(hex: id.hex) == id)
+        #expect(BlobID(hex: "zz") == nil)
+        #expect(BlobID(hex: String(repeating: "g", count: 32)) == nil)
+    }
+
+    @Test func keyLayoutIsFrozen() {
+        let id = BlobID(hex: "000102030405060708090a0b0c0d0e0f")!
+        #expect(KeyLayout.bucket("ab") == [0x62, 0x61, 0x62])
+        #expect(KeyLayout.object(bucket: "a", key: "k") == [0x6F, 0x61, 0x00, 0x6B])
+        #expect(KeyLayout.upload(bucket: "a", key: "k", uploadId: "u") == [0x75, 0x61, 0x00, 0x6B, 0x00, 0x75])
+        #expect(KeyLayout.uploadIndex("u") == [0x55, 0x75])
+        #expect(KeyLayout.part(uploadId: "u", number: 258) == [0x70, 0x75, 0x00, 0, 0, 1, 2])
+        #expect(KeyLayout.chunk(blob: id, index: 1) == [0x63] + Array(0...15) + [0, 0, 0, 1])
+        #expect(KeyLayout.blobMarker(id) == [0x67] + Array(0...15))
+        #expect(KeyLayout.formatKey == Array("mformat".utf8))
+        #expect(KeyLayout.successor(ofPrefix: [0x61, 0xFF]) == [0x62])
+    }
+}
