@@ -36,7 +36,8 @@ struct IncomingBody {
         }
         declaredTrailers = (request.header("x-amz-trailer") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         if let streaming {
-            guard contentLength != nil || !requireLength else { throw S3Error(.missingContentLength) }
+            // SDKs stream aws-chunked bodies with Transfer-Encoding: chunked; the decoded
+            // length header is what S3 requires then.
             guard let decoded = try Self.parseLength(request.header("x-amz-decoded-content-length"), code: .missingContentLength) else {
                 throw S3Error(.missingContentLength, "You must provide the x-amz-decoded-content-length header for aws-chunked uploads.")
             }

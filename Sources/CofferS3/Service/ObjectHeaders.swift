@@ -68,9 +68,6 @@ struct ObjectHeaders {
         if record.storageClass != "STANDARD" {
             fields[.init("x-amz-storage-class")!] = record.storageClass
         }
-        if let parts = record.parts {
-            fields[.init("x-amz-mp-parts-count")!] = String(parts.count)
-        }
         return fields
     }
 }

@@ -76,6 +76,7 @@ extension S3Service {
                 let start = parts.prefix(partNumber - 1).reduce(Int64(0)) { $0 + $1.size }
                 let size = parts[partNumber - 1].size
                 range = size > 0 ? start...(start + size - 1) : nil
+                fields[.init("x-amz-mp-parts-count")!] = String(parts.count)
             } else if partNumber != 1 {
                 throw S3Error(.invalidPartNumber, "The requested partnumber is not satisfiable")
             }
