@@ -1,0 +1,126 @@
+import HTTPTypes
+import Testing
+
+@testable import CofferS3
+
+@Suite struct RequestParsingTests {
+    let parser = S3RequestParser(domains: ["localhost"])
+
+    func parse(_ method: HTTPRequest.Method, _ target: String, host: String = "127.0.0.1:9000", headers: HTTPFields = [:]) throws -> S3Request {
+        try parser.parse(method: method, target: target, authority: host, headers: headers, secure: false, sourceIP: "127.0.0.1")
+    }
+
+    @Test func pathStyleSplitsBucketAndKeyKeepingSlashes() throws {
+        let request = try parse(.get, "/bucket/a//b/%20c%2B%26?x=1")
+        #expect(request.bucket == "bucket")
+        #expect(request.key == "a//b/ c+&")
+        #expect(request.addressing == .path)
+        #expect(request.queryValue("x") == "1")
+    }
+
+    @Test func trailingSlashKeyAndBucketOnly() throws {
+        #expect(try parse(.get, "/bucket/dir/").key == "dir/")
+        let bucketOnly = try parse(.get, "/bucket")
+        #expect(bucketOnly.bucket == "bucket" && bucketOnly.key == nil)
+        let slash = try parse(.get, "/bucket/")
+        #expect(slash.bucket == "bucket" && slash.key == nil)
+        let root = try parse(.get, "/")
+        #expect(root.bucket == nil && root.key == nil)
+    }
+
+    @Test func virtualHostStyle() throws {
+        let request = try parse(.put, "/photos/2024/x.jpg", host: "my-bucket.localhost:9000")
+        #expect(request.bucket == "my-bucket")
+        #expect(request.key == "photos/2024/x.jpg")
+        #expect(request.addressing == .virtualHost)
+        #expect(try parse(.get, "/", host: "my-bucket.localhost").key == nil)
+    }
+
+    @Test func queryDecodingTreatsPlusAsSpaceAndKeepsEmptyValues() throws {
+        let request = try parse(.get, "/b?prefix=a+b%2Fc&uploads&delimiter=%2F")
+        #expect(request.queryValue("prefix") == "a b/c")
+        #expect(request.hasQuery("uploads"))
+        #expect(request.queryValue("uploads") == "")
+        #expect(request.queryValue("delimiter") == "/")
+    }
+
+    @Test func malformedEscapesAreInvalidURI() {
+        #expect(throws: S3Error.self) { try parse(.get, "/b/%zz") }
+        #expect(throws: S3Error.self) { try parse(.get, "/b/%C3") }  // not UTF-8
+        #expect(throws: S3Error.self) { try parse(.get, "/b?x=%4") }
+    }
+
+    @Test(arguments: [
+        ("GET", "/", S3Operation.listBuckets),
+        ("PUT", "/b", .createBucket), ("HEAD", "/b", .headBucket), ("DELETE", "/b", .deleteBucket),
+        ("GET", "/b?location", .getBucketLocation), ("GET", "/b?acl", .getBucketAcl), ("PUT", "/b?acl", .putBucketAcl),
+        ("GET", "/b?uploads", .listMultipartUploads), ("GET", "/b?versions", .listObjectVersions),
+        ("GET", "/b?list-type=2", .listObjectsV2), ("GET", "/b", .listObjects), ("POST", "/b?delete", .deleteObjects),
+        ("PUT", "/b/k", .putObject), ("GET", "/b/k", .getObject), ("HEAD", "/b/k", .headObject), ("DELETE", "/b/k", .deleteObject),
+        ("POST", "/b/k?uploads", .createMultipartUpload), ("PUT", "/b/k?partNumber=1&uploadId=u", .uploadPart),
+        ("POST", "/b/k?uploadId=u", .completeMultipartUpload), ("DELETE", "/b/k?uploadId=u", .abortMultipartUpload),
+        ("GET", "/b/k?uploadId=u", .listParts), ("GET", "/b/k?acl", .getObjectAcl),
+    ])
+    func operationDispatch(method: String, target: String, expected: S3Operation) throws {
+        let request = try parse(HTTPRequest.Method(method)!, target)
+        #expect(try S3Operation.parse(request) == expected)
+    }
+
+    @Test func copySourceSelectsCopyOperations() throws {
+        let headers: HTTPFields = [HTTPField.Name("x-amz-copy-source")!: "/src/key"]
+        #expect(try S3Operation.parse(parse(.put, "/b/k", headers: headers)) == .copyObject)
+        #expect(try S3Operation.parse(parse(.put, "/b/k?partNumber=2&uploadId=u", headers: headers)) == .uploadPartCopy)
+    }
+
+    @Test func unsupportedSubresourcesAreNotImplementedNotMisrouted() throws {
+        for target in ["/b?lifecycle", "/b?cors", "/b/k?tagging"] {
+            #expect(throws: S3Error.self) { try S3Operation.parse(parse(.put, target)) }
+        }
+    }
+}
+
+@Suite struct BucketNameTests {
+    @Test(arguments: ["abc", "my-bucket", "my.bucket.1", String(repeating: "a", count: 63)])
+    func valid(name: String) { #expect(BucketName.isValid(name)) }
+
+    @Test(arguments: ["ab", "ABC", "-abc", "abc-", "a..b", "192.168.5.4", "xn--abc", "abc-s3alias", "a_b", "_coffer", String(repeating: "a", count: 64)])
+    func invalid(name: String) { #expect(!BucketName.isValid(name)) }
+}
+
+@Suite struct ByteRangeTests {
+    @Test func forms() {
+        #expect(ByteRange.parse("bytes=0-9", size: 100) == .satisfiable(0...9))
+        #expect(ByteRange.parse("bytes=90-", size: 100) == .satisfiable(90...99))
+        #expect(ByteRange.parse("bytes=-10", size: 100) == .satisfiable(90...99))
+        #expect(ByteRange.parse("bytes=-1000", size: 100) == .satisfiable(0...99))
+        #expect(ByteRange.parse("bytes=50-1000", size: 100) == .satisfiable(50...99))
+    }
+
+    @Test func unsatisfiableAndIgnored() {
+        #expect(ByteRange.parse("bytes=100-", size: 100) == .unsatisfiable)
+        #expect(ByteRange.parse("bytes=100-200", size: 100) == .unsatisfiable)
+        #expect(ByteRange.parse("bytes=-0", size: 100) == .unsatisfiable)
+        #expect(ByteRange.parse("bytes=0-1,5-6", size: 100) == .none)
+        #expect(ByteRange.parse("bytes=9-1", size: 100) == .none)
+        #expect(ByteRange.parse("items=0-1", size: 100) == .none)
+        #expect(ByteRange.parse("bytes=a-b", size: 100) == .none)
+    }
+}
+
+@Suite struct XMLTests {
+    @Test func writerEscapes() {
+        var xml = XMLWriter(declaration: false)
+        xml.element("Key", "a<b>&\"c'")
+        #expect(xml.document == "<Key>a&lt;b&gt;&amp;&quot;c&apos;</Key>")
+    }
+
+    @Test func parserReadsNestedDocumentsAndRejectsDTDs() {
+        let doc = XMLElementNode.parse(Array(#"<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>a&amp;b</Key></Object><Quiet>true</Quiet></Delete>"#.utf8))
+        #expect(doc?.name == "Delete")
+        #expect(doc?.all("Object").first?.childText("Key") == "a&b")
+        #expect(doc?.childText("Quiet") == "true")
+        #expect(XMLElementNode.parse(Array(#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>"#.utf8)) == nil)
+        #expect(XMLElementNode.parse(Array("<a><b></a>".utf8)) == nil)
+        #expect(XMLElementNode.parse([]) == nil)
+    }
+}
