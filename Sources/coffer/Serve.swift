@@ -48,8 +48,8 @@ struct Serve: AsyncParsableCommand {
             tlsCertificate: reader.string(forKey: "tls.cert"),
             tlsKey: reader.string(forKey: "tls.key"),
             usersFile: reader.string(forKey: "users.file"),
-            rootAccessKey: reader.string(forKey: "root.access.key", isSecret: true),
-            rootSecretKey: reader.string(forKey: "root.secret.key", isSecret: true))
+            rootAccessKey: reader.string(forKey: "root.access.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 },
+            rootSecretKey: reader.string(forKey: "root.secret.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 })
         if (serverConfig.tlsCertificate == nil) != (serverConfig.tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
