@@ -1,3 +1,4 @@
+import CofferStorage
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -31,6 +32,12 @@ public struct S3Responder: HTTPResponder {
             response = try await service.handle(parsed, body: request.body, requestId: requestId)
         } catch let error as S3Error {
             response = service.errorResponse(error, resource: s3Request?.resource ?? (request.head.path ?? "/"), requestId: requestId, method: request.head.method)
+        } catch let error as StorageError {
+            let mapped = S3Error(storage: error)
+            if mapped.isInternal {
+                service.logger.error("storage error", metadata: ["request-id": .string(requestId), "error": .string(String(describing: error))])
+            }
+            response = service.errorResponse(mapped, resource: s3Request?.resource ?? "/", requestId: requestId, method: request.head.method)
         } catch {
             service.logger.error("internal error", metadata: ["request-id": .string(requestId), "error": .string(String(describing: error))])
             response = service.errorResponse(S3Error(.internalError), resource: s3Request?.resource ?? "/", requestId: requestId, method: request.head.method)

@@ -58,7 +58,7 @@ extension S3Service {
     /// The upload the call names, which must belong to the addressed bucket and key.
     func namedUpload(_ call: S3Call, bucket: BucketRecord) throws -> UploadRecord {
         let uploadId = call.request.queryValue("uploadId") ?? ""
-        guard let upload = try store.upload(id: uploadId), upload.bucket == bucket.name, upload.key == call.request.key else {
+        guard let upload = try? store.upload(id: uploadId), upload.bucket == bucket.name, upload.key == call.request.key else {
             throw S3Error(.noSuchUpload, extra: [("UploadId", uploadId)])
         }
         return upload
