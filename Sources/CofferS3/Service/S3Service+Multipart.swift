@@ -35,7 +35,11 @@ extension S3Service {
         } else if let algorithm {
             checksumType = algorithm == .crc64nvme ? "FULL_OBJECT" : "COMPOSITE"
         }
-        let uploadId = Base64.encode(secureRandomBytes(33)).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        // Upload ids start with the initiation time so that uploads of one key list in the
+        // order they were initiated, as S3 lists them; the random rest makes them unguessable.
+        let millis = UInt64(max(0, call.now.timeIntervalSince1970 * 1000))
+        let uploadId = String(format: "%012llx", millis)
+            + Base64.encode(secureRandomBytes(30)).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         let record = UploadRecord(
             bucket: bucket.name, key: key, uploadId: uploadId, initiated: call.now, owner: call.user?.name ?? bucket.owner,
             contentHeaders: headers.content, userMetadata: headers.user, checksumAlgorithm: algorithm?.rawValue,
