@@ -10,8 +10,7 @@ struct IncomingBody {
     private var source: RequestBody.AsyncIterator
     private var decoder: AWSChunkedDecoder?
     private var pending: [ByteBuffer] = []
-    private var payloadHash: Digest?
-    private var expectedPayloadHash: [UInt8]?
+    private var payloadHash: PayloadHashVerifier?
     private var finished = false
 
     /// The decoded length the client declared (Content-Length or x-amz-decoded-content-length).
@@ -52,11 +51,7 @@ struct IncomingBody {
             if requireLength && contentLength == nil { throw S3Error(.missingContentLength) }
             declaredLength = contentLength
             if case .hash(let hex)? = payload {
-                guard let expected = Hex.decode(hex) else {
-                    throw S3Error(.invalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
-                }
-                expectedPayloadHash = expected
-                payloadHash = Digest(.sha256)
+                payloadHash = PayloadHashVerifier(expectedHex: hex)
             }
         }
         source = call.body.makeAsyncIterator()
@@ -86,8 +81,8 @@ struct IncomingBody {
         if let declaredLength, receivedLength > declaredLength {
             throw S3Error(.invalidRequest, "The request body is longer than its declared length.")
         }
-        if let payloadHash {
-            buffer.withUnsafeReadableBytes { payloadHash.update($0) }
+        if payloadHash != nil {
+            buffer.withUnsafeReadableBytes { payloadHash!.update($0) }
         }
     }
 
@@ -99,13 +94,7 @@ struct IncomingBody {
         if let declaredLength, receivedLength != declaredLength {
             throw S3Error(.incompleteBody)
         }
-        if let payloadHash, let expectedPayloadHash {
-            guard constantTimeEquals(payloadHash.finalize(), expectedPayloadHash) else {
-                throw S3Error(.xAmzContentSHA256Mismatch, extra: [
-                    ("ClientComputedContentSHA256", Hex.encode(expectedPayloadHash)),
-                ])
-            }
-        }
+        try payloadHash?.finish()
     }
 
     /// Reads a whole small body (XML documents), refusing more than `limit` bytes.
