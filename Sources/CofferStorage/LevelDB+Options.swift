@@ -2,18 +2,24 @@ import CLevelDB
 
 extension LevelDB {
     /// Tuning knobs for opening a database. The defaults suit Coffer: object data is
-    /// incompressible (and later encrypted), so compression is off.
+    /// incompressible (and later encrypted), so compression is off; and memory stays bounded
+    /// whatever the object sizes. LevelDB maps table files into memory for reading and keeps a
+    /// mapping for as long as the table stays in its table cache, so the resident mapped bytes
+    /// are bounded by roughly `(maxOpenFiles - 10) * table size`: small tables and a small
+    /// table cache keep that under a few tens of MiB (see docs/benchmarks.md).
     public struct Options: Sendable, Hashable {
         /// Create the database directory if it does not exist.
         public var createIfMissing: Bool = true
         /// Use Snappy compression for table blocks. Off by default.
         public var compression: Bool = false
         /// Bytes buffered in the memtable before it is flushed to a table file.
-        public var writeBufferSize: Int = 32 << 20
+        public var writeBufferSize: Int = 8 << 20
         /// Capacity of the LRU block cache.
-        public var blockCacheBytes: Int = 32 << 20
-        /// Maximum number of table files LevelDB keeps open.
-        public var maxOpenFiles: Int = 1000
+        public var blockCacheBytes: Int = 8 << 20
+        /// Maximum number of table files LevelDB keeps open (LevelDB keeps at least 64 tables).
+        public var maxOpenFiles: Int = 74
+        /// Target size of a table file below level 0.
+        public var maxFileSize: Int = 1 << 20
         /// Approximate size of a table block.
         public var blockSize: Int = 64 << 10
         /// Ask LevelDB to check aggressively for corruption.
@@ -41,6 +47,7 @@ struct LevelDBOptionHandles: ~Copyable {
         leveldb_options_set_write_buffer_size(options, max(o.writeBufferSize, 64 << 10))
         leveldb_options_set_max_open_files(options, Int32(clamping: max(o.maxOpenFiles, 16)))
         leveldb_options_set_block_size(options, max(o.blockSize, 1024))
+        leveldb_options_set_max_file_size(options, max(o.maxFileSize, 64 << 10))
         var cache: OpaquePointer?
         if o.blockCacheBytes > 0 {
             cache = leveldb_cache_create_lru(o.blockCacheBytes)

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLevelDB
 
 /// A thin, safe wrapper over LevelDB's C API. Every LevelDB C call of Coffer lives in this
@@ -16,6 +19,8 @@ public final class LevelDB: @unchecked Sendable {
 
     /// The directory holding the database.
     public let path: String
+    /// `path` with symbolic links resolved, as the kernel names the files it maps.
+    let resolvedPath: String
 
     /// Opens (and by default creates) the database at `path`.
     public init(path: String, options: Options = Options()) throws(StorageError) {
@@ -27,6 +32,7 @@ public final class LevelDB: @unchecked Sendable {
         self.handle = db
         self.optionHandles = handles
         self.path = path
+        self.resolvedPath = Self.realPath(path) ?? path
         readOptions = leveldb_readoptions_create()!
         scanReadOptions = leveldb_readoptions_create()!
         leveldb_readoptions_set_fill_cache(scanReadOptions, 0)
@@ -166,5 +172,13 @@ extension LevelDB {
         deinit {
             leveldb_release_snapshot(db.handle, handle)
         }
+    }
+}
+
+extension LevelDB {
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }

@@ -43,12 +43,17 @@ public final class ObjectReader: Sendable {
 /// Reads a blob's chunks in order with one LevelDB iterator. Use from one thread at a time.
 public final class ChunkCursor {
     private let iterator: LevelDB.Iterator
+    private let db: LevelDB
     private let blob: BlobRef
+    private var readSinceRelease = 0
+    /// Chunks read between two releases of mapped table pages (256 × 64 KiB = 16 MiB).
+    static let chunksBetweenReleases = 256
     /// The index of the chunk the next call to ``next()`` returns.
     public private(set) var index: Int
 
     init(snapshot: LevelDB.Snapshot, blob: BlobRef, from index: Int) {
         self.iterator = snapshot.db.makeIterator(snapshot: snapshot, fillCache: false)
+        self.db = snapshot.db
         self.blob = blob
         self.index = index
         if index < blob.chunkCount {
@@ -73,6 +78,11 @@ public final class ChunkCursor {
         let result = iterator.withValue(body)
         index += 1
         iterator.next()
+        readSinceRelease += 1
+        if readSinceRelease == Self.chunksBetweenReleases || index == blob.chunkCount {
+            readSinceRelease = 0
+            db.releaseMappedTablePages()
+        }
         return result
     }
 }

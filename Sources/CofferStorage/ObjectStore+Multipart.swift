@@ -104,7 +104,7 @@ extension ObjectStore {
     /// caller read it). `.noSuchUpload` if the upload is gone.
     /// - Returns: the replaced object, if any.
     @discardableResult
-    public func completeUpload(uploadId: String, object: ObjectRecord, usedParts: Set<Int>) throws(StorageError) -> ObjectRecord? {
+    public func completeUpload(uploadId: String, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition = .none) throws(StorageError) -> ObjectRecord? {
         try KeyLayout.validateUploadId(uploadId)
         let objectKey = KeyLayout.object(bucket: object.bucket, key: object.key)
         let encoded = try object.encoded()
@@ -130,6 +130,7 @@ extension ObjectStore {
                         throw StorageError(.invalidPart, "object segments are not the blobs of the used parts")
                     }
                     let old = try read(ObjectRecord.self, at: objectKey)
+                    try precondition.check(old)
                     let garbage = Set(parts.map(\.blob.id)).union(old?.segments.map(\.id) ?? []).subtracting(segments)
                     let batch = WriteBatch()
                     batch.put(objectKey, encoded)

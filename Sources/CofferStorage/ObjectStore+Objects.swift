@@ -20,7 +20,7 @@ extension ObjectStore {
     /// unless the replaced record already owns it. Throws `.noSuchBucket` if the bucket is gone.
     /// - Returns: the replaced record, if any.
     @discardableResult
-    public func commitObject(_ record: ObjectRecord) throws(StorageError) -> ObjectRecord? {
+    public func commitObject(_ record: ObjectRecord, precondition: WritePrecondition = .none) throws(StorageError) -> ObjectRecord? {
         try KeyLayout.validateBucketName(record.bucket)
         guard !record.key.isEmpty else { throw StorageError(.invalidArgument, "empty object key") }
         let key = KeyLayout.object(bucket: record.bucket, key: record.key)
@@ -30,6 +30,7 @@ extension ObjectStore {
             try entryLocks.lock(for: key).withLock { () throws(StorageError) -> (ObjectRecord?, Set<BlobID>) in
                 try requireBucket(record.bucket)
                 let old = try read(ObjectRecord.self, at: key)
+                try precondition.check(old)
                 let newBlobs = Set(record.segments.map(\.id))
                 let oldBlobs = Set(old?.segments.map(\.id) ?? [])
                 try requirePending(newBlobs.subtracting(oldBlobs))

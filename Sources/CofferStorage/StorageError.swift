@@ -29,6 +29,8 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         case unsupportedRecordVersion
         /// The database was written by an incompatible store format.
         case unsupportedFormat
+        /// A conditional write's precondition did not hold.
+        case preconditionFailed
     }
 
     /// The error's category.

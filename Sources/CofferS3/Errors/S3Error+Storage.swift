@@ -1,18 +1,55 @@
+import Foundation
 import CofferStorage
 
 extension S3Error {
     /// The S3 answer to a storage failure that no handler mapped more precisely. Internal
     /// failures become InternalError; their detail goes to the log, never to the client.
-    init(storage error: StorageError) {
+    init(storage error: StorageError, key: String? = nil, bucket: String? = nil) {
         switch error.code {
-        case .noSuchBucket: self.init(.noSuchBucket)
+        case .noSuchBucket: self.init(.noSuchBucket, extra: bucket.map { [("BucketName", $0)] } ?? [])
         case .noSuchUpload: self.init(.noSuchUpload)
         case .bucketNotEmpty: self.init(.bucketNotEmpty)
         case .bucketExists: self.init(.bucketAlreadyExists)
         case .invalidPart: self.init(.invalidPart)
+        case .preconditionFailed: self.init(.preconditionFailed, extra: [("Condition", "If-Match")])
+        case .notFound: self.init(.noSuchKey, extra: key.map { [("Key", $0)] } ?? [])
         default: self.init(.internalError)
         }
     }
 
     var isInternal: Bool { code == .internalError }
+}
+
+/// S3's conditional writes on PutObject and CompleteMultipartUpload: `If-None-Match: *`
+/// (create only) and `If-Match: <etag>` (replace only that version).
+enum ConditionalWrite {
+    static func parse(_ request: S3Request) throws(S3Error) -> WritePrecondition {
+        let ifNoneMatch = request.header("if-none-match")
+        let ifMatch = request.header("if-match")
+        if ifNoneMatch != nil && ifMatch != nil {
+            throw S3Error(.notImplemented, "Multiple conditional request headers present in the request")
+        }
+        if let value = ifNoneMatch {
+            guard value.trimmingCharacters(in: .whitespaces) == "*" else {
+                throw S3Error(.notImplemented, "A header you provided implies functionality that is not implemented", extra: [("Header", "If-None-Match")])
+            }
+            return .absent
+        }
+        if let value = ifMatch {
+            let etag = value.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            return .etagMatches(etag)
+        }
+        return .none
+    }
+}
+
+extension WritePrecondition {
+    /// Fails fast, before any byte of the body is stored; the commit checks again atomically.
+    func checkEarly(_ current: ObjectRecord?, key: String) throws(S3Error) {
+        do {
+            try check(current)
+        } catch {
+            throw S3Error(storage: error, key: key)
+        }
+    }
 }

@@ -85,6 +85,10 @@ public struct TLSMaterial: Sendable {
         let key = try NIOSSLPrivateKey(file: privateKeyPath, format: .pem)
         var config = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         config.minimumTLSVersion = .tlsv12
+        // After sending close_notify, wait this long for the peer's before closing: idle
+        // keep-alive connections in SDK pools never answer, and would hold shutdown for NIOSSL's
+        // default of 5 s.
+        config.shutdownTimeout = .milliseconds(250)
         return config
     }
 

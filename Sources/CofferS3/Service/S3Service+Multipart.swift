@@ -159,6 +159,7 @@ extension S3Service {
     func completeMultipartUpload(_ call: S3Call) async throws -> Response {
         let bucket = try authorizedBucket(call)
         let upload = try namedUpload(call, bucket: bucket)
+        let precondition = try ConditionalWrite.parse(call.request)
         var body = try IncomingBody(call: call, requireLength: false)
         let bytes = try await body.collect(limit: 4 * 1024 * 1024)
         guard let root = XMLElementNode.parse(bytes), root.name == "CompleteMultipartUpload" else { throw S3Error(.malformedXML) }
@@ -199,7 +200,7 @@ extension S3Service {
             owner: bucket.owner, contentHeaders: upload.contentHeaders, userMetadata: upload.userMetadata, checksum: checksum,
             parts: chosen.map { PartSummary(number: $0.number, size: $0.size, etag: $0.etag, checksum: $0.checksum?.value) },
             segments: chosen.map(\.blob), storageClass: upload.storageClass, extensions: upload.extensions)
-        try finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)))
+        try finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)), precondition: precondition)
         var xml = XMLWriter()
         xml.element("CompleteMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Location", "/\(bucket.name)/\(PercentEncoding.encode(upload.key, keepSlash: true))")
@@ -214,12 +215,12 @@ extension S3Service {
         return xmlResponse(xml)
     }
 
-    private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>) throws {
+    private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition) throws {
         do {
-            _ = try store.completeUpload(uploadId: upload.uploadId, object: object, usedParts: usedParts)
+            _ = try store.completeUpload(uploadId: upload.uploadId, object: object, usedParts: usedParts, precondition: precondition)
         } catch {
-            guard error.code == .noSuchUpload else { throw error }
-            throw S3Error(.noSuchUpload, extra: [("UploadId", upload.uploadId)])
+            if error.code == .noSuchUpload { throw S3Error(.noSuchUpload, extra: [("UploadId", upload.uploadId)]) }
+            throw S3Error(storage: error, key: upload.key, bucket: upload.bucket)
         }
     }
 

@@ -15,6 +15,8 @@ extension S3Service {
         try checkCannedACL(call, forBucket: false)
         let headers = try ObjectHeaders.parse(call.request)
         let expectedMD5 = try ContentMD5.expected(call.request)
+        let precondition = try ConditionalWrite.parse(call.request)
+        try precondition.checkEarly(store.object(bucket: bucket.name, key: key), key: key)
         var body = try IncomingBody(call: call, requireLength: true)
         let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
         let result = try await ingest.ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
@@ -29,7 +31,7 @@ extension S3Service {
             lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
             parts: nil, segments: [result.blob], storageClass: headers.storageClass, extensions: [:])
-        try commit(record)
+        try commit(record, precondition: precondition)
         var fields: HTTPFields = [.eTag: "\"\(record.etag)\""]
         if let checksum = record.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
             fields[HTTPField.Name(algorithm.headerName)!] = checksum.value
@@ -38,14 +40,14 @@ extension S3Service {
         return emptyResponse(.ok, headers: fields)
     }
 
-    /// Commits `record` (data already written) and maps storage refusals to S3 errors.
-    func commit(_ record: ObjectRecord) throws {
+    /// Commits `record` (data already written) if `precondition` holds; on any failure the
+    /// record's new blobs are discarded.
+    func commit(_ record: ObjectRecord, precondition: WritePrecondition = .none) throws {
         do {
-            _ = try store.commitObject(record)
+            _ = try store.commitObject(record, precondition: precondition)
         } catch {
-            guard error.code == .noSuchBucket else { throw error }
             for segment in record.segments { try? store.discardBlob(segment) }
-            throw S3Error(.noSuchBucket, extra: [("BucketName", record.bucket)])
+            throw S3Error(storage: error, key: record.key, bucket: record.bucket)
         }
     }
 
@@ -144,13 +146,15 @@ extension S3Service {
         }
         guard let root = XMLElementNode.parse(bytes), root.name == "Delete" else { throw S3Error(.malformedXML) }
         let objects = root.all("Object")
-        guard !objects.isEmpty, objects.count <= 1000 else { throw S3Error(.malformedXML) }
+        guard !objects.isEmpty, objects.count <= 1000, objects.allSatisfy({ $0.child("Key") != nil }) else {
+            throw S3Error(.malformedXML)
+        }
         let quiet = root.childText("Quiet")?.lowercased() == "true"
         var outcomes: [(key: String, versionId: String?, error: S3Error?)] = []
         for object in objects {
             let key = object.childText("Key") ?? ""
             let versionId = object.childText("VersionId")
-            outcomes.append((key, versionId, deleteOne(bucket: bucket.name, key: key, versionId: versionId, present: object.child("Key") != nil)))
+            outcomes.append((key, versionId, deleteOne(bucket: bucket.name, key: key, versionId: versionId)))
         }
         var xml = XMLWriter()
         xml.element("DeleteResult", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -174,8 +178,7 @@ extension S3Service {
     }
 
     /// Deletes one key of a DeleteObjects batch; the error to report for it, if any.
-    private func deleteOne(bucket: String, key: String, versionId: String?, present: Bool) -> S3Error? {
-        guard present else { return S3Error(.malformedXML) }
+    private func deleteOne(bucket: String, key: String, versionId: String?) -> S3Error? {
         if let versionId, versionId != "null" { return S3Error(.noSuchVersion, "The specified version does not exist.") }
         if key.utf8.count > 1024 { return S3Error(.keyTooLongError) }
         do {

@@ -1,0 +1,201 @@
+"""Bad input gets an S3 error, never a crash, and never changes stored data.
+
+The module writes a sentinel object first, throws garbage at the server, and checks at the
+end that the process is alive and the sentinel unchanged."""
+
+import os
+import socket
+import urllib.request
+
+import pytest
+
+from conftest import unique_bucket_name
+from coffer_live import md5_b64, object_path, sign_headers
+
+SENTINEL = os.urandom(150_000)
+
+
+@pytest.fixture(scope="module")
+def sentinel(coffer):
+    s3 = coffer.client()
+    name = unique_bucket_name("sentinel")
+    s3.create_bucket(Bucket=name)
+    s3.put_object(Bucket=name, Key="sentinel", Body=SENTINEL, Metadata={"m": "v"})
+    return name
+
+
+def _assert_error(r, status, codes):
+    assert r.status == status, (r.status, r.body[:500])
+    err = r.error()
+    assert err.get("Code") in codes, r.body[:500]
+    assert r.headers.get("x-amz-request-id")
+
+
+MALFORMED = [b"", b"not xml at all", b"<Delete><Object><Key>x</Key>", b"<?xml version='1.0'?><Wrong/>",
+             b"<Delete><Object></Object></Delete>", b"<Delete><Quiet>true</Quiet></Delete>", b"\xff\xfe<<<>>>",
+             b"<!DOCTYPE x [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;&a;'>]><Delete><Object><Key>&b;</Key></Object></Delete>"]
+
+
+@pytest.mark.parametrize("body", MALFORMED)
+def test_malformed_delete_objects(coffer, sentinel, body):
+    r = coffer.endpoint().request("POST", object_path(sentinel), query="delete", body=body,
+                                  headers={"Content-MD5": md5_b64(body)}, creds=coffer.root)
+    _assert_error(r, 400, {"MalformedXML", "MissingRequestBodyError"} if not body else {"MalformedXML"})
+
+
+def test_delete_objects_without_integrity_header(coffer, sentinel):
+    body = b"<Delete><Object><Key>sentinel</Key></Object></Delete>"
+    r = coffer.endpoint().request("POST", object_path(sentinel), query="delete", body=body, creds=coffer.root)
+    # S3 requires Content-MD5 or an x-amz-checksum-* header on DeleteObjects
+    _assert_error(r, 400, {"InvalidRequest", "MissingContentMD5"})
+
+
+@pytest.mark.parametrize("body", [b"garbage", b"<CompleteMultipartUpload><Part><PartNumber>x</PartNumber></Part>",
+                                  b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>",
+                                  b"<CompleteMultipartUpload></CompleteMultipartUpload>"])
+def test_malformed_complete_multipart(coffer, sentinel, body):
+    s3 = coffer.client()
+    up = s3.create_multipart_upload(Bucket=sentinel, Key="sentinel")
+    r = coffer.endpoint().request("POST", object_path(sentinel, "sentinel"), query=f"uploadId={up['UploadId']}",
+                                  body=body, creds=coffer.root)
+    _assert_error(r, 400, {"MalformedXML", "InvalidPart"} if b"PartNumber>1<" in body else {"MalformedXML"})
+    s3.abort_multipart_upload(Bucket=sentinel, Key="sentinel", UploadId=up["UploadId"])
+
+
+@pytest.mark.parametrize("body", [b"not xml", b"<CreateBucketConfiguration><LocationConstraint>",
+                                  b"<Wrong><LocationConstraint>us-east-1</LocationConstraint></Wrong>"])
+def test_malformed_create_bucket(coffer, body):
+    name = unique_bucket_name("malformed")
+    r = coffer.endpoint().request("PUT", "/" + name, body=body, creds=coffer.root)
+    _assert_error(r, 400, {"MalformedXML"})
+    assert coffer.endpoint().request("HEAD", "/" + name, creds=coffer.root).status == 404
+
+
+def _chunked_put(coffer, bucket, key, body, payload_hash, decoded_length):
+    ep = coffer.endpoint()
+    path = object_path(bucket, key)
+    h = {"Host": ep.netloc, "Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": str(decoded_length)}
+    if payload_hash == "STREAMING-UNSIGNED-PAYLOAD-TRAILER":
+        h["x-amz-trailer"] = "x-amz-checksum-crc32"
+    sig = sign_headers("PUT", path, "", h, payload_hash, *coffer.root)
+    return ep.request("PUT", path, headers=sig.headers, body=body)
+
+
+FRAMING_CODES = {"IncompleteBody", "InvalidChunkSizeError", "InvalidRequest", "InvalidArgument", "MalformedTrailerError"}
+
+
+@pytest.mark.parametrize("body,decoded", [
+    (b"zz;chunk-signature=abc\r\nhello\r\n", 5),
+    (b"5;chunk-signature=" + b"0" * 64 + b"\r\nhel", 5),                 # truncated chunk
+    (b"ffffffffffffffffff;chunk-signature=" + b"0" * 64 + b"\r\n", 5),  # absurd size
+    (b"5\r\nhello\r\n0\r\n\r\n", 5),                                    # no signatures
+    (b"", 5),
+])
+def test_garbage_signed_chunk_framing(coffer, sentinel, body, decoded):
+    r = _chunked_put(coffer, sentinel, "sentinel", body, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", decoded)
+    assert r.status in (400, 403), (r.status, r.body)
+    assert r.code() in FRAMING_CODES | {"SignatureDoesNotMatch"}, r.body
+
+
+@pytest.mark.parametrize("body,decoded", [
+    (b"zz\r\nhello\r\n0\r\n\r\n", 5),                 # not hex
+    (b"5\r\nhel", 5),                                 # truncated
+    (b"5\r\nhelloXX0\r\n\r\n", 5),                    # missing CRLF after data
+    (b"5\r\nhello\r\n0\r\n\r\n", 6),                  # decoded length disagrees
+    (b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32\r\n\r\n", 5),  # trailer without a value
+    (b"-5\r\nhello\r\n0\r\n\r\n", 5),
+])
+def test_garbage_unsigned_trailer_framing(coffer, sentinel, body, decoded):
+    r = _chunked_put(coffer, sentinel, "sentinel", body, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", decoded)
+    _assert_error(r, 400, FRAMING_CODES | {"BadDigest"})
+
+
+def test_truncated_body_then_disconnect(coffer, sentinel):
+    """Content-Length promises more than is sent; the client goes away."""
+    ep = coffer.endpoint()
+    path = object_path(sentinel, "sentinel")
+    sig = sign_headers("PUT", path, "", {"Host": ep.netloc}, "UNSIGNED-PAYLOAD", *coffer.root)
+    head = f"PUT {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in sig.headers.items())
+    head += "Content-Length: 1000000\r\n\r\n"
+    with socket.create_connection((ep.host, ep.port), timeout=10) as s:
+        s.sendall(head.encode() + b"only a little")
+    # and the server still answers
+    assert coffer.client().get_object(Bucket=sentinel, Key="sentinel")["Body"].read() == SENTINEL
+
+
+@pytest.mark.parametrize("raw", [
+    b"GARBAGE\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+    b"GET /%zz%%/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    b"\x00\x01\x02\x03\r\n\r\n",
+    b"GET / HTTP/1.1\r\n" + b"X-Long: " + b"a" * 100_000 + b"\r\n\r\n",
+])
+def test_garbage_http(coffer, raw):
+    ep = coffer.endpoint()
+    with socket.create_connection((ep.host, ep.port), timeout=10) as s:
+        s.sendall(raw)
+        try:
+            s.recv(4096)
+        except (socket.timeout, ConnectionResetError):
+            pass
+    assert coffer.server.alive()
+
+
+@pytest.mark.parametrize("headers,query,codes,statuses", [
+    ({"Authorization": "AWS4-HMAC-SHA256 garbage"}, "", {"AuthorizationHeaderMalformed", "InvalidArgument", "AccessDenied", "InvalidRequest"}, (400, 403)),
+    ({"Authorization": "AWS AKIA:c2lnbmF0dXJl"}, "", {"InvalidRequest", "InvalidArgument", "AccessDenied", "SignatureDoesNotMatch"}, (400, 403)),
+    ({"Authorization": "Bearer x"}, "", {"InvalidArgument", "AccessDenied", "InvalidRequest"}, (400, 403)),
+    ({}, "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=garbage&X-Amz-Date=x&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00",
+     {"AuthorizationQueryParametersError", "AccessDenied", "InvalidArgument"}, (400, 403)),
+])
+def test_malformed_authorization(coffer, sentinel, headers, query, codes, statuses):
+    r = coffer.endpoint().request("GET", object_path(sentinel, "sentinel"), query=query, headers=headers)
+    assert r.status in statuses, (r.status, r.body)
+    assert r.code() in codes, r.body
+    assert SENTINEL not in r.body
+
+
+def test_bad_x_amz_date(coffer, sentinel):
+    ep = coffer.endpoint()
+    sig = sign_headers("GET", object_path(sentinel, "sentinel"), "", {"Host": ep.netloc},
+                       "UNSIGNED-PAYLOAD", *coffer.root)
+    h = dict(sig.headers)
+    h["x-amz-date"] = "yesterday"
+    r = ep.request("GET", object_path(sentinel, "sentinel"), headers=h)
+    assert r.status in (400, 403), (r.status, r.body)
+    assert r.code() in {"AccessDenied", "SignatureDoesNotMatch", "InvalidArgument", "AuthorizationHeaderMalformed"}
+
+
+@pytest.mark.parametrize("query", ["list-type=2&max-keys=abc", "list-type=2&max-keys=-1",
+                                   "list-type=2&continuation-token=not-a-token"])
+def test_bad_list_parameters(coffer, sentinel, query):
+    r = coffer.endpoint().request("GET", object_path(sentinel), query=query, creds=coffer.root)
+    assert r.status == 400, (query, r.status, r.body)
+    assert r.code() == "InvalidArgument", r.body
+
+
+def test_malformed_percent_encoding_in_query(coffer, sentinel):
+    ep = coffer.endpoint()
+    path = object_path(sentinel)
+    r = ep.request("GET", path, query="list-type=2&prefix=%%%zz", headers={}, creds=None)
+    _assert_error(r, 400, {"InvalidURI", "InvalidArgument", "AccessDenied"})
+
+
+def test_bad_metadata_headers(coffer, sentinel):
+    ep = coffer.endpoint()
+    big = {f"x-amz-meta-k{i}": "v" * 200 for i in range(20)}  # > 2 KB of user metadata
+    r = ep.request("PUT", object_path(sentinel, "sentinel"), body=b"replaced?", headers=big, creds=coffer.root)
+    _assert_error(r, 400, {"MetadataTooLarge"})
+
+
+def test_zz_server_alive_and_data_unchanged(coffer, sentinel):
+    """Runs last in this module (alphabetical order within the file is definition order)."""
+    assert coffer.server.alive()
+    s3 = coffer.client()
+    g = s3.get_object(Bucket=sentinel, Key="sentinel")
+    assert g["Body"].read() == SENTINEL
+    assert g["Metadata"] == {"m": "v"}
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=sentinel)["Contents"]] == ["sentinel"]
+    assert s3.list_multipart_uploads(Bucket=sentinel).get("Uploads", []) == []
+    with urllib.request.urlopen(coffer.http_url + "/_coffer/health", timeout=5) as r:
+        assert r.status == 200
