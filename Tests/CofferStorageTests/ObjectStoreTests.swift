@@ -191,3 +191,48 @@ import Testing
         }
     }
 }
+
+@Suite struct WritePreconditionTests {
+    func record(_ store: ObjectStore, etag: String) throws -> ObjectRecord {
+        let blob = try writeBlob(store, [Array(etag.utf8)])
+        return ObjectRecord(
+            bucket: "bucket", key: "k", size: blob.size, etag: etag, lastModified: fixedDate, owner: "alice",
+            contentHeaders: [:], userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", extensions: [:])
+    }
+
+    @Test func conditionalCommitsAreCheckedAgainstTheCurrentObject() throws {
+        try withStore { store, _ in
+            try makeBucket(store)
+            let first = try record(store, etag: "a")
+            #expect { try store.commitObject(first, precondition: .etagMatches("a")) } throws: { ($0 as? StorageError)?.code == .notFound }
+            try store.commitObject(first, precondition: .absent)
+            let second = try record(store, etag: "b")
+            #expect { try store.commitObject(second, precondition: .absent) } throws: { ($0 as? StorageError)?.code == .preconditionFailed }
+            #expect { try store.commitObject(second, precondition: .etagMatches("zzz")) } throws: { ($0 as? StorageError)?.code == .preconditionFailed }
+            #expect(try store.object(bucket: "bucket", key: "k")?.etag == "a")
+            try store.commitObject(second, precondition: .etagMatches("a"))
+            #expect(try store.object(bucket: "bucket", key: "k")?.etag == "b")
+            #expect(try store.chunkCount() == 1)
+        }
+    }
+
+    @Test func releasingMappedPagesKeepsReadsCorrect() throws {
+        try withStore { store, _ in
+            try makeBucket(store)
+            let blob = try writeBlob(store, (0..<300).map { i in [UInt8](repeating: UInt8(i % 251), count: 1024) })
+            try store.commitObject(ObjectRecord(
+                bucket: "bucket", key: "big", size: blob.size, etag: "e", lastModified: fixedDate, owner: "alice",
+                contentHeaders: [:], userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", extensions: [:]))
+            store.db.compactAll()
+            let reader = try #require(try store.openObject(bucket: "bucket", key: "big"))
+            let cursor = try reader.chunks(segment: 0)
+            var index = 0
+            while let chunk = try cursor.next() {
+                #expect(chunk == [UInt8](repeating: UInt8(index % 251), count: 1024))
+                store.db.releaseMappedTablePages()
+                index += 1
+            }
+            #expect(index == 300)
+        }
+    }
+}

@@ -168,14 +168,19 @@ extension S3Service {
             throw S3Error(.malformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
         }
         let stored = Dictionary(uniqueKeysWithValues: try store.parts(uploadId: upload.uploadId).map { ($0.number, $0) })
-        var chosen: [PartRecord] = []
-        var previous = 0
-        for (index, element) in requested.enumerated() {
-            guard let numberText = element.childText("PartNumber"), let number = Int(numberText), let etagText = element.childText("ETag") else {
+        // The whole list is checked for form and order before any part is looked at, as S3 does.
+        var numbers: [Int] = []
+        for element in requested {
+            guard let numberText = element.childText("PartNumber"), let number = Int(numberText), element.child("ETag") != nil else {
                 throw S3Error(.malformedXML)
             }
-            guard number > previous else { throw S3Error(.invalidPartOrder, extra: [("UploadId", upload.uploadId)]) }
-            previous = number
+            guard number > (numbers.last ?? 0) else { throw S3Error(.invalidPartOrder, extra: [("UploadId", upload.uploadId)]) }
+            numbers.append(number)
+        }
+        var chosen: [PartRecord] = []
+        for (index, element) in requested.enumerated() {
+            let number = numbers[index]
+            let etagText = element.childText("ETag") ?? ""
             let etag = etagText.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
             guard let part = stored[number], part.etag == etag else {
                 throw S3Error(.invalidPart, extra: [("UploadId", upload.uploadId), ("PartNumber", String(number)), ("ETag", etagText)])
