@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,6 +22,8 @@ public final class LevelDB: @unchecked Sendable {
     public let path: String
     /// `path` with symbolic links resolved, as the kernel names the files it maps.
     let resolvedPath: String
+    /// Value bytes read since mapped table pages were last released.
+    let bytesReadSinceRelease = Atomic<Int>(0)
 
     /// Opens (and by default creates) the database at `path`.
     public init(path: String, options: Options = Options()) throws(StorageError) {

@@ -45,9 +45,6 @@ public final class ChunkCursor {
     private let iterator: LevelDB.Iterator
     private let db: LevelDB
     private let blob: BlobRef
-    private var readSinceRelease = 0
-    /// Chunks read between two releases of mapped table pages (256 × 64 KiB = 16 MiB).
-    static let chunksBetweenReleases = 256
     /// The index of the chunk the next call to ``next()`` returns.
     public private(set) var index: Int
 
@@ -78,11 +75,7 @@ public final class ChunkCursor {
         let result = iterator.withValue(body)
         index += 1
         iterator.next()
-        readSinceRelease += 1
-        if readSinceRelease == Self.chunksBetweenReleases || index == blob.chunkCount {
-            readSinceRelease = 0
-            db.releaseMappedTablePages()
-        }
+        db.noteTableBytesRead(blob.chunkCount > 0 ? Int(blob.size) / blob.chunkCount : 0)
         return result
     }
 }
