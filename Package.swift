@@ -69,7 +69,7 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"]),
+        .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], resources: [.copy("Vectors")]),
         .testTarget(name: "CofferStorageTests", dependencies: ["CofferStorage"]),
         .testTarget(name: "CofferS3Tests", dependencies: ["CofferS3", "CofferCrypto"], resources: [.copy("Vectors")]),
     ],
