@@ -81,11 +81,15 @@ public struct BlobRef: Hashable, Sendable, Codable {
     public var chunkCount: Int
     /// Logical byte count of the blob's content.
     public var size: Int64
+    /// An opaque header written by the layer that seals the chunks (the sealed-object format's
+    /// per-blob salt and part number). Storage never interprets it; nil for a plain blob.
+    public var header: String?
 
     /// Creates a reference.
-    public init(id: BlobID, chunkCount: Int, size: Int64) {
+    public init(id: BlobID, chunkCount: Int, size: Int64, header: String? = nil) {
         self.id = id
         self.chunkCount = chunkCount
         self.size = size
+        self.header = header
     }
 }

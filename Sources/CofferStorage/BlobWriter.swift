@@ -46,13 +46,13 @@ public final class BlobWriter: @unchecked Sendable {
 
     /// Writes buffered chunks and returns the reference to commit. `logicalSize` is the blob's
     /// plaintext byte count (chunk values may be larger).
-    public func finish(logicalSize: Int64) throws(StorageError) -> BlobRef {
+    public func finish(logicalSize: Int64, header: String? = nil) throws(StorageError) -> BlobRef {
         try lock.withLock { () throws(StorageError) -> BlobRef in
             guard state == .open else { throw StorageError(.invalidArgument, "blob \(id) is no longer open") }
             guard logicalSize >= 0 else { throw StorageError(.invalidArgument, "negative blob size") }
             try flush()
             state = .finished
-            return BlobRef(id: id, chunkCount: chunkCount, size: logicalSize)
+            return BlobRef(id: id, chunkCount: chunkCount, size: logicalSize, header: header)
         }
     }
 

@@ -49,7 +49,8 @@ struct Serve: AsyncParsableCommand {
             tlsKey: reader.string(forKey: "tls.key"),
             usersFile: reader.string(forKey: "users.file"),
             rootAccessKey: reader.string(forKey: "root.access.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 },
-            rootSecretKey: reader.string(forKey: "root.secret.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 })
+            rootSecretKey: reader.string(forKey: "root.secret.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 },
+            sseS3RootKey: reader.string(forKey: "sse.s3.root.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 })
         if (serverConfig.tlsCertificate == nil) != (serverConfig.tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
@@ -88,7 +89,7 @@ struct Serve: AsyncParsableCommand {
         }
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: flags),
-            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["ROOT_SECRET_KEY", "ROOT_ACCESS_KEY"])),
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["ROOT_SECRET_KEY", "ROOT_ACCESS_KEY", "SSE_S3_ROOT_KEY"])),
         ]
         if let file = config ?? environment["CONFIG"] {
             providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))

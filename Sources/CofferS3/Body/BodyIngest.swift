@@ -1,24 +1,24 @@
 import CofferCrypto
 import CofferStorage
+import Foundation
 import NIOCore
 
-/// Writes a stream of bytes into a new blob: it cuts them into `chunkSize` pieces, passes
-/// each through the chunk codec into storage, and computes the MD5 (ETag) and an optional
-/// checksum on the way. Memory stays at one chunk. Used for uploads and for copies.
+/// Writes a stream of bytes into a new blob: it cuts them into 64 KiB packages, seals each
+/// (sealed-object format) into storage, and computes the MD5 (ETag) and an optional checksum
+/// of the plaintext on the way. Memory stays at one package. Used for uploads and copies.
 final class BlobSink {
     private let writer: BlobWriter
-    private let codec: any ChunkCodec
-    private let chunkSize: Int
+    private let sealer: BlobSealer
+    private let chunkSize = SealedFormat.packageSize
     private let md5 = Digest(.md5)
     private var hasher: ChecksumHasher?
     private var chunk: [UInt8]
     private var index = 0
     private(set) var total: Int64 = 0
 
-    init(store: ObjectStore, codec: any ChunkCodec, chunkSize: Int, checksum: ChecksumAlgorithm?) throws {
+    init(store: ObjectStore, sealer: BlobSealer, checksum: ChecksumAlgorithm?) throws {
         self.writer = try store.makeBlobWriter()
-        self.codec = codec
-        self.chunkSize = chunkSize
+        self.sealer = sealer
         self.hasher = checksum.map { ChecksumHasher($0) }
         self.chunk = []
         chunk.reserveCapacity(chunkSize)
@@ -40,16 +40,17 @@ final class BlobSink {
     }
 
     private func flush(isFinal: Bool) throws {
-        try chunk.withUnsafeBytes { try writer.writeChunk(codec.seal($0, index: index, isFinal: isFinal)) }
+        try chunk.withUnsafeBytes { try writer.writeChunk(sealer.seal($0, index: index, isFinal: isFinal)) }
         index += 1
         chunk.removeAll(keepingCapacity: true)
     }
 
-    /// Writes the final chunk; returns the blob (pending until a record commits it), the MD5
-    /// and the checksum.
+    /// Writes the final package (an empty blob still gets one, so that its emptiness is
+    /// authenticated); returns the blob (pending until a record commits it), the MD5 and the
+    /// checksum.
     func finish() throws -> (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?) {
-        if !chunk.isEmpty { try flush(isFinal: true) }
-        let blob = try writer.finish(logicalSize: total)
+        if !chunk.isEmpty || index == 0 { try flush(isFinal: true) }
+        let blob = try writer.finish(logicalSize: total, header: sealer.header)
         return (blob, md5.finalize(), hasher?.finalize())
     }
 
@@ -66,8 +67,7 @@ struct BodyIngest {
     }
 
     let store: ObjectStore
-    let codec: any ChunkCodec
-    let chunkSize: Int
+    let sealer: BlobSealer
 
     /// Reads `body` to its end into a new blob. On any failure the blob is discarded and
     /// the error rethrown; on success the blob is pending until the caller commits a record.
@@ -75,7 +75,7 @@ struct BodyIngest {
         if let declared = body.declaredLength, declared > maxSize {
             throw S3Error(.entityTooLarge, extra: [("ProposedSize", String(declared)), ("MaxSizeAllowed", String(maxSize))])
         }
-        let sink = try BlobSink(store: store, codec: codec, chunkSize: chunkSize, checksum: checksum?.algorithm)
+        let sink = try BlobSink(store: store, sealer: sealer, checksum: checksum?.algorithm)
         let finished: (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?)
         do {
             while let buffer = try await body.next() {

@@ -1,14 +1,17 @@
+import CofferCrypto
 import CofferStorage
 import Hummingbird
 import NIOCore
 
-/// Streams the bytes `range` of a stored object: it finds the segment and chunk holding the
-/// first byte, opens only the chunks the range covers, and trims the first and last.
+/// Streams the bytes `range` of a stored object: it finds the segment and package holding
+/// the first byte, opens (verifies, then decrypts) only the packages the range covers, and
+/// trims the first and last. No byte of a package is handed on before its tag verified.
 struct ObjectBodyStream: Sendable {
     let reader: ObjectReader
-    let codec: any ChunkCodec
-    let chunkSize: Int
+    /// One opener per segment of the object.
+    let openers: [BlobSealingContext]
     let range: ClosedRange<Int64>?
+    let chunkSize = SealedFormat.packageSize
 
     func responseBody() -> ResponseBody {
         let length = range.map { Int($0.upperBound - $0.lowerBound + 1) } ?? Int(reader.record.size)
@@ -36,7 +39,7 @@ struct ObjectBodyStream: Sendable {
             var index = firstChunk
             let cursor = try reader.chunks(segment: segmentIndex, from: firstChunk)
             while let stored = try cursor.next() {
-                let plain = try codec.open(stored, index: index, isFinal: index == segment.chunkCount - 1)
+                let plain = try openers[segmentIndex].open(stored, index: index, isFinal: index == segment.chunkCount - 1)
                 let chunkStart = Int64(index) * Int64(chunkSize)
                 let lower = Int(max(localFirst - chunkStart, 0))
                 let upper = Int(min(localLast - chunkStart, Int64(plain.count) - 1))

@@ -1,3 +1,4 @@
+import CofferCrypto
 import CofferStorage
 import NIOConcurrencyHelpers
 import Foundation
@@ -42,7 +43,9 @@ public struct CofferServer: Sendable {
         if store.recoveredBlobCount > 0 {
             logger.notice("collected blobs left by an interrupted write", metadata: ["blobs": .stringConvertible(store.recoveredBlobCount)])
         }
-        let service = S3Service(store: store, users: users, options: .init(region: config.region, domains: config.domains), logger: logger)
+        let keyring = try RootKeyStore.load(dataDir: config.dataDir, operatorKey: config.sseS3RootKey)
+        let service = S3Service(
+            store: store, users: users, keyring: keyring, options: .init(region: config.region, domains: config.domains), logger: logger)
 
         let tls: TLSMaterial?
         if config.httpsAddress == nil {

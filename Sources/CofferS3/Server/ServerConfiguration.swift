@@ -12,11 +12,15 @@ public struct ServerConfiguration: Sendable {
     public var usersFile: String?
     public var rootAccessKey: String?
     public var rootSecretKey: String?
+    /// An operator-supplied SSE-S3 root key (base64 of 32 bytes); nil to use the data dir's key file.
+    public var sseS3RootKey: String?
 
     public init(
         dataDir: String, httpAddress: ListenAddress?, httpsAddress: ListenAddress?, region: String, domains: [String],
-        tlsCertificate: String?, tlsKey: String?, usersFile: String?, rootAccessKey: String?, rootSecretKey: String?
+        tlsCertificate: String?, tlsKey: String?, usersFile: String?, rootAccessKey: String?, rootSecretKey: String?,
+        sseS3RootKey: String? = nil
     ) {
+        self.sseS3RootKey = sseS3RootKey
         self.dataDir = dataDir
         self.httpAddress = httpAddress
         self.httpsAddress = httpsAddress

@@ -48,11 +48,13 @@ extension S3Service {
         return (source, reader)
     }
 
-    /// Streams `range` of the source into a new blob.
-    func copyData(from reader: ObjectReader, range: ClosedRange<Int64>?, checksum: ChecksumAlgorithm?) async throws -> (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?) {
-        let sink = try BlobSink(store: store, codec: codec, chunkSize: Self.chunkSize, checksum: checksum)
+    /// Streams `range` of the source (opened with its own key) into a new blob sealed by
+    /// `sealer`: copies always re-encrypt.
+    func copyData(from reader: ObjectReader, range: ClosedRange<Int64>?, into sealer: BlobSealer, checksum: ChecksumAlgorithm?) async throws -> (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?) {
+        let openers = try openers(for: reader.record)
+        let sink = try BlobSink(store: store, sealer: sealer, checksum: checksum)
         do {
-            let stream = ObjectBodyStream(reader: reader, codec: codec, chunkSize: Self.chunkSize, range: range)
+            let stream = ObjectBodyStream(reader: reader, openers: openers, range: range)
             try await stream.forEachPiece { piece in try piece.withUnsafeBytes { try sink.append($0) } }
             return try sink.finish()
         } catch {
@@ -66,6 +68,7 @@ extension S3Service {
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
+        try SSERequest.validateWrite(call.request)
         let (source, reader) = try openCopySource(call)
         let sourceRecord = reader.record
         let directive = call.request.header("x-amz-metadata-directive") ?? "COPY"
@@ -88,14 +91,16 @@ extension S3Service {
         } else if let stored = sourceRecord.checksum {
             algorithm = ChecksumAlgorithm(rawValue: stored.algorithm)
         }
-        let copied = try await copyData(from: reader, range: nil, checksum: algorithm)
+        let (dataKey, encryption) = try keys.newObject(bucket: bucket.name, key: key)
+        let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, partNumber: 0)
+        let copied = try await copyData(from: reader, range: nil, into: sealer, checksum: algorithm)
         let record = ObjectRecord(
             bucket: bucket.name, key: key, size: copied.blob.size, etag: Hex.encode(copied.md5), lastModified: call.now,
             owner: bucket.owner,
             contentHeaders: replacing ? headers.content : sourceRecord.contentHeaders,
             userMetadata: replacing ? headers.user : sourceRecord.userMetadata,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "FULL_OBJECT") },
-            parts: nil, segments: [copied.blob], storageClass: storageClass, extensions: [:])
+            parts: nil, segments: [copied.blob], storageClass: storageClass, extensions: encryption)
         try commit(record)
         var xml = XMLWriter()
         xml.element("CopyObjectResult", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -106,7 +111,7 @@ extension S3Service {
                 x.element("Checksum" + checksum.algorithm, checksum.value)
             }
         }
-        return xmlResponse(xml)
+        return xmlResponse(xml, headers: SSERequest.responseFields)
     }
 }
 

@@ -13,6 +13,7 @@ extension S3Service {
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
+        try SSERequest.validateWrite(call.request)
         let headers = try ObjectHeaders.parse(call.request)
         var algorithm: ChecksumAlgorithm?
         if let name = call.request.header("x-amz-checksum-algorithm") {
@@ -40,10 +41,12 @@ extension S3Service {
         let millis = UInt64(max(0, call.now.timeIntervalSince1970 * 1000))
         let uploadId = String(format: "%012llx", millis)
             + Base64.encode(secureRandomBytes(30)).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        // The upload's data key is made now; every part is sealed under a key derived from it.
+        let (_, encryption) = try keys.newObject(bucket: bucket.name, key: key)
         let record = UploadRecord(
             bucket: bucket.name, key: key, uploadId: uploadId, initiated: call.now, owner: call.user?.name ?? bucket.owner,
             contentHeaders: headers.content, userMetadata: headers.user, checksumAlgorithm: algorithm?.rawValue,
-            checksumType: checksumType, storageClass: headers.storageClass, extensions: [:])
+            checksumType: checksumType, storageClass: headers.storageClass, extensions: encryption)
         try store.createUpload(record)
         var xml = XMLWriter()
         xml.element("InitiateMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -51,7 +54,7 @@ extension S3Service {
             x.element("Key", key)
             x.element("UploadId", uploadId)
         }
-        var fields = HTTPFields()
+        var fields = SSERequest.responseFields
         if let algorithm, let checksumType {
             fields[.init("x-amz-checksum-algorithm")!] = algorithm.rawValue
             fields[.init("x-amz-checksum-type")!] = checksumType
@@ -90,7 +93,9 @@ extension S3Service {
             }
             if checksum == nil { checksum = ChecksumRequest(algorithm: expected, headerValue: nil, trailerName: nil) }
         }
-        let result = try await ingest.ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
+        try SSERequest.refuseCustomerKeys(call.request)
+        let sealer = try partSealer(upload, number: number)
+        let result = try await ingest(sealer).ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
         do {
             try ContentMD5.verify(expectedMD5, computed: result.md5)
         } catch {
@@ -102,11 +107,18 @@ extension S3Service {
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "PART") },
             blob: result.blob)
         try commitPart(part)
-        var fields: HTTPFields = [.eTag: "\"\(part.etag)\""]
+        var fields = SSERequest.responseFields
+        fields[.eTag] = "\"\(part.etag)\""
         if let checksum = part.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
             fields[HTTPField.Name(algorithm.headerName)!] = checksum.value
         }
         return emptyResponse(.ok, headers: fields)
+    }
+
+    /// Seals part `number` under the upload's data key.
+    private func partSealer(_ upload: UploadRecord, number: Int) throws -> BlobSealer {
+        let dataKey = try keys.dataKey(extensions: upload.extensions, bucket: upload.bucket, key: upload.key)
+        return keys.sealer(dataKey: dataKey, bucket: upload.bucket, key: upload.key, partNumber: number)
     }
 
     private func commitPart(_ part: PartRecord) throws {
@@ -141,7 +153,7 @@ extension S3Service {
             throw S3Error(.invalidRequest, "The specified copy source is larger than the maximum allowable size for a copy source: \(Self.maxPutSize)")
         }
         let algorithm = upload.checksumAlgorithm.flatMap(ChecksumAlgorithm.init(rawValue:))
-        let copied = try await copyData(from: reader, range: range, checksum: algorithm)
+        let copied = try await copyData(from: reader, range: range, into: try partSealer(upload, number: number), checksum: algorithm)
         let part = PartRecord(
             uploadId: upload.uploadId, number: number, size: copied.blob.size, etag: Hex.encode(copied.md5), lastModified: call.now,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "PART") },
@@ -153,7 +165,7 @@ extension S3Service {
             x.element("LastModified", S3Date.iso8601(part.lastModified))
             if let checksum = part.checksum { x.element("Checksum" + checksum.algorithm, checksum.value) }
         }
-        return xmlResponse(xml)
+        return xmlResponse(xml, headers: SSERequest.responseFields)
     }
 
     func completeMultipartUpload(_ call: S3Call) async throws -> Response {
@@ -217,7 +229,7 @@ extension S3Service {
                 x.element("ChecksumType", checksum.type)
             }
         }
-        return xmlResponse(xml)
+        return xmlResponse(xml, headers: SSERequest.responseFields)
     }
 
     private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition) throws {

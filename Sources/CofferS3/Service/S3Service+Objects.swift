@@ -5,21 +5,29 @@ import HTTPTypes
 import Hummingbird
 
 extension S3Service {
-    var codec: any ChunkCodec { PlainChunkCodec() }
-    var ingest: BodyIngest { BodyIngest(store: store, codec: codec, chunkSize: Self.chunkSize) }
+    func ingest(_ sealer: BlobSealer) -> BodyIngest { BodyIngest(store: store, sealer: sealer) }
+
+    /// One opener per segment of `record`, after its data key opened.
+    func openers(for record: ObjectRecord) throws -> [BlobSealingContext] {
+        let dataKey = try keys.dataKey(extensions: record.extensions, bucket: record.bucket, key: record.key)
+        return try record.segments.map { try keys.opener(dataKey: dataKey, bucket: record.bucket, key: record.key, blob: $0) }
+    }
 
     func putObject(_ call: S3Call) async throws -> Response {
         let bucket = try authorizedBucket(call)
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
+        try SSERequest.validateWrite(call.request)
         let headers = try ObjectHeaders.parse(call.request)
         let expectedMD5 = try ContentMD5.expected(call.request)
         let precondition = try ConditionalWrite.parse(call.request)
         try precondition.checkEarly(store.object(bucket: bucket.name, key: key), key: key)
         var body = try IncomingBody(call: call, requireLength: true)
         let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
-        let result = try await ingest.ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
+        let (dataKey, encryption) = try keys.newObject(bucket: bucket.name, key: key)
+        let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, partNumber: 0)
+        let result = try await ingest(sealer).ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
         do {
             try ContentMD5.verify(expectedMD5, computed: result.md5)
         } catch {
@@ -30,9 +38,11 @@ extension S3Service {
             bucket: bucket.name, key: key, size: result.blob.size, etag: Hex.encode(result.md5),
             lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
-            parts: nil, segments: [result.blob], storageClass: headers.storageClass, extensions: [:])
+            parts: nil, segments: [result.blob], storageClass: headers.storageClass, extensions: encryption)
         try commit(record, precondition: precondition)
-        var fields: HTTPFields = [.eTag: "\"\(record.etag)\""]
+        var fields = SSERequest.responseFields
+        fields[.eTag] = "\"\(record.etag)\""
+
         if let checksum = record.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
             fields[HTTPField.Name(algorithm.headerName)!] = checksum.value
             fields[.init("x-amz-checksum-type")!] = checksum.type
@@ -62,7 +72,10 @@ extension S3Service {
             throw S3Error(.accessDenied)
         }
         let record = reader.record
+        try SSERequest.refuseCustomerKeys(call.request)
+        let openers = try openers(for: record)
         var fields = ObjectHeaders.responseFields(for: record)
+        fields.append(contentsOf: SSERequest.responseFields)
         try Conditional.evaluate(call.request, etag: record.etag, lastModified: record.lastModified, responseFields: fields)
 
         var range: ClosedRange<Int64>?
@@ -110,7 +123,7 @@ extension S3Service {
         if call.operation == .headObject {
             return Response(status: status, headers: fields)
         }
-        let stream = ObjectBodyStream(reader: reader, codec: codec, chunkSize: Self.chunkSize, range: range)
+        let stream = ObjectBodyStream(reader: reader, openers: openers, range: range)
         return Response(status: status, headers: fields, body: stream.responseBody())
     }
 

@@ -35,15 +35,18 @@ public final class S3Service: Sendable {
     public let logger: Logger
     let parser: S3RequestParser
     let verifier: SigV4Verifier
+    let keys: ObjectKeys
     let clock: @Sendable () -> Date
 
-    /// Bytes per stored chunk: the unit a range read opens and a later issue seals.
-    public static let chunkSize = 64 * 1024
     /// The largest single PUT S3 accepts (5 GiB).
     static let maxPutSize: Int64 = 5 * 1024 * 1024 * 1024
 
-    public init(store: ObjectStore, users: UserDirectory, options: Options, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: ObjectStore, users: UserDirectory, keyring: RootKeyring, options: Options, logger: Logger,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
+        self.keys = ObjectKeys(keyring: keyring)
         self.users = users
         self.options = options
         self.logger = logger

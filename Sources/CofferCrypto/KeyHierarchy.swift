@@ -1,0 +1,78 @@
+/// The server root keys of SSE-S3, by version. The newest version seals new data keys; every
+/// older version stays to open what it sealed (docs/key-hierarchy.md).
+public struct RootKeyring: Sendable {
+    public private(set) var keys: [Int: SecretBytes]
+    public private(set) var currentVersion: Int
+
+    public init(keys: [Int: SecretBytes], currentVersion: Int) throws(CryptoError) {
+        guard let current = keys[currentVersion], current.count == 32, keys.values.allSatisfy({ $0.count == 32 }) else {
+            throw CryptoError(.invalidKey, "every root key must be 32 bytes and the current version must exist")
+        }
+        self.keys = keys
+        self.currentVersion = currentVersion
+    }
+
+    /// Adds a fresh random version and makes it current.
+    public mutating func rotate() -> Int {
+        let version = (keys.keys.max() ?? 0) + 1
+        keys[version] = SecretBytes.random(count: 32)
+        currentVersion = version
+        return version
+    }
+
+    /// The key-encryption key derived from root key `version`.
+    func kek(version: Int) throws(CryptoError) -> SecretBytes {
+        guard let root = keys[version] else { throw CryptoError(.invalidKey, "root key version \(version) is not in the keyring") }
+        return HKDFSHA256.deriveKey(inputKeyMaterial: root, salt: [], info: KeyHierarchy.sseS3KEKInfo)
+    }
+}
+
+/// A data key sealed under a key-encryption key: `nonce ‖ ciphertext ‖ tag` (60 bytes).
+public struct SealedDataKey: Sendable, Equatable {
+    public var rootKeyVersion: Int
+    public var bytes: [UInt8]
+
+    public init(rootKeyVersion: Int, bytes: [UInt8]) {
+        self.rootKeyVersion = rootKeyVersion
+        self.bytes = bytes
+    }
+}
+
+/// Sealing and opening per-object data keys (docs/key-hierarchy.md).
+public enum KeyHierarchy {
+    static let sseS3KEKInfo = Array("coffer/key-hierarchy/v1/sse-s3-kek".utf8)
+    static let sseS3Label = Array("coffer/key-hierarchy/v1/sse-s3".utf8)
+    public static let dataKeyByteCount = 32
+
+    /// A fresh random 256-bit data key.
+    public static func generateDataKey() -> SecretBytes { SecretBytes.random(count: dataKeyByteCount) }
+
+    static func sseS3AAD(version: Int, identity: [UInt8]) -> [UInt8] {
+        sseS3Label + withUnsafeBytes(of: UInt32(version).bigEndian) { Array($0) } + identity
+    }
+
+    /// Seals `dataKey` under the keyring's current root key, bound to the object identity.
+    public static func sealSSES3(_ dataKey: SecretBytes, keyring: RootKeyring, identity: [UInt8]) throws(CryptoError) -> SealedDataKey {
+        let version = keyring.currentVersion
+        let nonce = secureRandomBytes(AES256GCM.nonceByteCount)
+        let sealed = try AES256GCM.seal(dataKey.copyBytes(), key: try keyring.kek(version: version), nonce: nonce, authenticating: sseS3AAD(version: version, identity: identity))
+        return SealedDataKey(rootKeyVersion: version, bytes: nonce + sealed)
+    }
+
+    /// Opens a data key sealed by `sealSSES3`; `.authenticationFailure` if anything differs.
+    public static func openSSES3(_ sealed: SealedDataKey, keyring: RootKeyring, identity: [UInt8]) throws(CryptoError) -> SecretBytes {
+        guard sealed.bytes.count == AES256GCM.nonceByteCount + dataKeyByteCount + AES256GCM.tagByteCount else {
+            throw CryptoError(.authenticationFailure, "sealed data key has the wrong length")
+        }
+        let nonce = Array(sealed.bytes.prefix(AES256GCM.nonceByteCount))
+        let body = Array(sealed.bytes.dropFirst(AES256GCM.nonceByteCount))
+        let key = try AES256GCM.open(body, key: try keyring.kek(version: sealed.rootKeyVersion), nonce: nonce, authenticating: sseS3AAD(version: sealed.rootKeyVersion, identity: identity))
+        return SecretBytes(key)
+    }
+
+    /// Re-seals under the current root key (rotation): the data key, and so the object's
+    /// packages, stay as they are.
+    public static func resealSSES3(_ sealed: SealedDataKey, keyring: RootKeyring, identity: [UInt8]) throws(CryptoError) -> SealedDataKey {
+        try sealSSES3(try openSSES3(sealed, keyring: keyring, identity: identity), keyring: keyring, identity: identity)
+    }
+}
