@@ -73,9 +73,15 @@ import Testing
     }
 
     @Test func unsupportedSubresourcesAreNotImplementedNotMisrouted() throws {
-        for target in ["/b?lifecycle", "/b?cors", "/b/k?tagging"] {
+        for target in ["/b?lifecycle", "/b?cors", "/b/k?tagging", "/b?versioning", "/b?metadataTable", "/b?someFutureThing"] {
             #expect(throws: S3Error.self) { try S3Operation.parse(parse(.put, target)) }
         }
+        // A DELETE with any sub-resource must never become DeleteBucket.
+        for target in ["/b?ownershipControls", "/b?metadataTable", "/b?whatever=1", "/b?policy"] {
+            #expect(throws: S3Error.self) { try S3Operation.parse(parse(.delete, target)) }
+        }
+        #expect(try S3Operation.parse(parse(.get, "/b?versioning")) == .getBucketVersioning)
+        #expect(try S3Operation.parse(parse(.delete, "/b?x-id=DeleteBucket")) == .deleteBucket)
     }
 }
 
@@ -121,6 +127,9 @@ import Testing
         #expect(doc?.childText("Quiet") == "true")
         #expect(XMLElementNode.parse(Array(#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>"#.utf8)) == nil)
         #expect(XMLElementNode.parse(Array("<a><b></a>".utf8)) == nil)
+        let hidden = "<?xml version=\"1.0\"?><!--" + String(repeating: "x", count: 8000) + "--><!DOCTYPE d [<!ENTITY e \"boom\">]><Delete><Object><Key>&e;</Key></Object></Delete>"
+        #expect(XMLElementNode.parse(Array(hidden.utf8)) == nil)
+        #expect(XMLElementNode.parse(Array("<a><!-- fine --><b><![CDATA[<x>]]></b></a>".utf8))?.childText("b") == "<x>")
         #expect(XMLElementNode.parse([]) == nil)
     }
 }

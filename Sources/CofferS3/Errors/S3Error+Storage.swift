@@ -4,14 +4,16 @@ import CofferStorage
 extension S3Error {
     /// The S3 answer to a storage failure that no handler mapped more precisely. Internal
     /// failures become InternalError; their detail goes to the log, never to the client.
-    init(storage error: StorageError, key: String? = nil, bucket: String? = nil) {
+    init(storage error: StorageError, key: String? = nil, bucket: String? = nil, precondition: WritePrecondition = .none) {
         switch error.code {
         case .noSuchBucket: self.init(.noSuchBucket, extra: bucket.map { [("BucketName", $0)] } ?? [])
         case .noSuchUpload: self.init(.noSuchUpload)
         case .bucketNotEmpty: self.init(.bucketNotEmpty)
         case .bucketExists: self.init(.bucketAlreadyExists)
         case .invalidPart: self.init(.invalidPart)
-        case .preconditionFailed: self.init(.preconditionFailed, extra: [("Condition", "If-Match")])
+        case .preconditionFailed:
+            let condition = precondition == .absent ? "If-None-Match" : "If-Match"
+            self.init(.preconditionFailed, extra: [("Condition", condition)])
         case .notFound: self.init(.noSuchKey, extra: key.map { [("Key", $0)] } ?? [])
         default: self.init(.internalError)
         }
@@ -49,7 +51,7 @@ extension WritePrecondition {
         do {
             try check(current)
         } catch {
-            throw S3Error(storage: error, key: key)
+            throw S3Error(storage: error, key: key, precondition: self)
         }
     }
 }

@@ -64,3 +64,7 @@ public struct RootCredentials: Codable, Sendable {
         String(secureRandomBytes(12).map { Character(String($0 % 10)) }).replacingOccurrences(of: "^0", with: "1", options: .regularExpression)
     }
 }
+
+extension RootCredentials: CustomStringConvertible {
+    public var description: String { "RootCredentials(accessKeyId: \(accessKeyId), accountId: \(accountId), secretAccessKey: <redacted>)" }
+}

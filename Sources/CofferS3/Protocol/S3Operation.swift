@@ -36,7 +36,14 @@ public enum S3Operation: String, Sendable, CaseIterable {
         "cors", "lifecycle", "logging", "notification", "replication", "tagging", "website",
         "accelerate", "requestPayment", "object-lock", "analytics", "inventory", "metrics",
         "intelligent-tiering", "publicAccessBlock", "policyStatus", "encryption", "policy",
+        "metadataTable", "metadataConfiguration", "abac", "session", "versioning", "ownershipControls",
     ]
+    /// Bucket sub-resources Coffer answers for GET.
+    static let readableBucketSubresources: Set<String> = ["versioning", "ownershipControls"]
+    /// Query parameters that never name a sub-resource: presigned-URL and SDK routing hints.
+    static func isNeutralParameter(_ name: String) -> Bool {
+        name.lowercased().hasPrefix("x-amz-") || name == "x-id"
+    }
     static let unsupportedObjectSubresources: Set<String> = [
         "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes",
     ]
@@ -68,15 +75,20 @@ public enum S3Operation: String, Sendable, CaseIterable {
         _ = bucket
         let has = request.hasQuery
         if request.key == nil {
-            if let sub = request.query.first(where: { unsupportedBucketSubresources.contains($0.name) }) {
+            if let sub = request.query.first(where: {
+                unsupportedBucketSubresources.contains($0.name) && !(m == "GET" && readableBucketSubresources.contains($0.name))
+            }) {
                 throw S3Error(.notImplemented, "Coffer does not implement the bucket sub-resource '\(sub.name)' yet.")
+            }
+            // Fail closed: a PUT or DELETE on a bucket with a sub-resource Coffer does not know
+            // must never fall through to CreateBucket or DeleteBucket.
+            if m == "PUT" || m == "DELETE",
+                let unknown = request.query.first(where: { !isNeutralParameter($0.name) && !(m == "PUT" && $0.name == "acl") }) {
+                throw S3Error(.notImplemented, "Coffer does not implement the bucket sub-resource '\(unknown.name)' yet.")
             }
             switch m {
             case "PUT":
                 if has("acl") { return .putBucketAcl }
-                if has("versioning") || has("ownershipControls") {
-                    throw S3Error(.notImplemented, "Coffer does not implement this bucket configuration yet.")
-                }
                 return .createBucket
             case "GET":
                 if has("location") { return .getBucketLocation }

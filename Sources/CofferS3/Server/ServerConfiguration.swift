@@ -64,3 +64,10 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
+
+extension ServerConfiguration: CustomStringConvertible {
+    /// Every setting but the secrets.
+    public var description: String {
+        "ServerConfiguration(dataDir: \(dataDir), http: \(httpAddress.map(String.init(describing:)) ?? "off"), https: \(httpsAddress.map(String.init(describing:)) ?? "off"), region: \(region), domains: \(domains), usersFile: \(usersFile ?? "none"), rootAccessKey: \(rootAccessKey ?? "generated"), secrets: <redacted>)"
+    }
+}

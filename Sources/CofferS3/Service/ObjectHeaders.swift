@@ -19,6 +19,10 @@ struct ObjectHeaders {
     var storageClass = "STANDARD"
 
     static func parse(_ request: S3Request) throws(S3Error) -> ObjectHeaders {
+        // Coffer buckets have no Object Lock configuration; S3 refuses lock headers on such buckets.
+        for name in ["x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"] where request.header(name) != nil {
+            throw S3Error(.invalidRequest, "Bucket is missing Object Lock Configuration")
+        }
         var result = ObjectHeaders()
         for name in contentHeaderNames {
             guard var value = request.header(name) else { continue }
@@ -94,6 +98,16 @@ enum ContentMD5 {
     static func verify(_ expected: [UInt8]?, computed: [UInt8]) throws(S3Error) {
         if let expected, !constantTimeEquals(expected, computed) {
             throw S3Error(.badDigest, extra: [("ExpectedDigest", Base64.encode(expected)), ("CalculatedDigest", Base64.encode(computed))])
+        }
+    }
+}
+
+/// Version ids on Coffer's unversioned buckets: only `null` names an object version; any
+/// other id is refused as S3 refuses it on an unversioned bucket.
+enum VersionID {
+    static func requireNull(_ value: String?, argument: String = "versionId") throws(S3Error) {
+        if let value, value != "null" {
+            throw S3Error(.invalidArgument, "Invalid version id specified", extra: [("ArgumentName", argument), ("ArgumentValue", value)])
         }
     }
 }

@@ -10,14 +10,14 @@ extension S3Service {
     /// The bucket the call addresses, if the caller may use it. Ownership is the only grant
     /// today: the creating user and the account's root user have access, everyone else gets
     /// AccessDenied. A missing bucket answers NoSuchBucket.
-    func authorizedBucket(_ call: S3Call) throws -> BucketRecord {
+    func authorizedBucket(_ call: S3Call, expectedOwnerHeader: String = "x-amz-expected-bucket-owner") throws -> BucketRecord {
         guard let name = call.request.bucket else { throw S3Error(.invalidRequest) }
         guard let bucket = try store.bucket(named: name) else {
             throw S3Error(.noSuchBucket, extra: [("BucketName", name)])
         }
         let user = try requireUser(call)
         guard user.isRoot || bucket.owner == user.name else { throw S3Error(.accessDenied) }
-        if let expected = call.request.header("x-amz-expected-bucket-owner"), expected != users.root.accountId {
+        if let expected = call.request.header(expectedOwnerHeader), expected != users.root.accountId {
             throw S3Error(.accessDenied)
         }
         return bucket

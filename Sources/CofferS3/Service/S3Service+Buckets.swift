@@ -27,6 +27,9 @@ extension S3Service {
         let name = call.request.bucket!
         guard BucketName.isValid(name) else { throw S3Error(.invalidBucketName, extra: [("BucketName", name)]) }
         try checkCannedACL(call, forBucket: true)
+        if call.request.header("x-amz-bucket-object-lock-enabled")?.lowercased() == "true" {
+            throw S3Error(.notImplemented, "Coffer does not implement Object Lock yet.")
+        }
         var body = try IncomingBody(call: call, requireLength: false)
         let xmlBytes = try await body.collect(limit: 64 * 1024)
         var constraint: String?
@@ -78,11 +81,12 @@ extension S3Service {
         ])
     }
 
-    func deleteBucket(_ call: S3Call) throws -> Response {
+    func deleteBucket(_ call: S3Call) async throws -> Response {
         let bucket = try authorizedBucket(call)
+        let store = self.store
         do {
-            try store.deleteBucket(named: bucket.name)
-        } catch {
+            try await blocking { try store.deleteBucket(named: bucket.name) }
+        } catch let error as StorageError {
             switch error.code {
             case .bucketNotEmpty: throw S3Error(.bucketNotEmpty, extra: [("BucketName", bucket.name)])
             case .noSuchBucket: throw S3Error(.noSuchBucket, extra: [("BucketName", bucket.name)])

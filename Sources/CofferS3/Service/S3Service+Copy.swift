@@ -26,9 +26,7 @@ struct CopySource {
         let bucket = String(path[..<slash])
         let key = String(path[path.index(after: slash)...])
         guard !bucket.isEmpty, !key.isEmpty else { throw invalid }
-        if let versionId, versionId != "null" {
-            throw S3Error(.noSuchVersion, "The specified version does not exist.", extra: [("Key", key), ("VersionId", versionId)])
-        }
+        try VersionID.requireNull(versionId, argument: "x-amz-copy-source")
         return CopySource(bucket: bucket, key: key)
     }
 }
@@ -40,7 +38,7 @@ extension S3Service {
         var sourceCall = call
         sourceCall.request.bucket = source.bucket
         sourceCall.request.key = source.key
-        let bucket = try authorizedBucket(sourceCall)
+        let bucket = try authorizedBucket(sourceCall, expectedOwnerHeader: "x-amz-source-expected-bucket-owner")
         guard let reader = try store.openObject(bucket: bucket.name, key: source.key) else {
             throw S3Error(.noSuchKey, extra: [("Key", source.key)])
         }
@@ -101,7 +99,7 @@ extension S3Service {
             userMetadata: replacing ? headers.user : sourceRecord.userMetadata,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "FULL_OBJECT") },
             parts: nil, segments: [copied.blob], storageClass: storageClass, extensions: encryption)
-        try commit(record)
+        try await commit(record)
         var xml = XMLWriter()
         xml.element("CopyObjectResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("ETag", "\"\(record.etag)\"")

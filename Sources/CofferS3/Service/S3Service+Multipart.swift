@@ -65,7 +65,15 @@ extension S3Service {
     /// The upload the call names, which must belong to the addressed bucket and key.
     func namedUpload(_ call: S3Call, bucket: BucketRecord) throws -> UploadRecord {
         let uploadId = call.request.queryValue("uploadId") ?? ""
-        guard let upload = try? store.upload(id: uploadId), upload.bucket == bucket.name, upload.key == call.request.key else {
+        let found: UploadRecord?
+        do {
+            found = try store.upload(id: uploadId)
+        } catch {
+            // An id that cannot be a stored upload id names no upload; real I/O errors surface.
+            guard error.code == .invalidArgument else { throw error }
+            found = nil
+        }
+        guard let upload = found, upload.bucket == bucket.name, upload.key == call.request.key else {
             throw S3Error(.noSuchUpload, extra: [("UploadId", uploadId)])
         }
         return upload
@@ -106,7 +114,7 @@ extension S3Service {
             uploadId: upload.uploadId, number: number, size: result.blob.size, etag: Hex.encode(result.md5), lastModified: call.now,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "PART") },
             blob: result.blob)
-        try commitPart(part)
+        try await commitPart(part)
         var fields = SSERequest.responseFields
         fields[.eTag] = "\"\(part.etag)\""
         if let checksum = part.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
@@ -121,13 +129,14 @@ extension S3Service {
         return keys.sealer(dataKey: dataKey, bucket: upload.bucket, key: upload.key, partNumber: number)
     }
 
-    private func commitPart(_ part: PartRecord) throws {
+    private func commitPart(_ part: PartRecord) async throws {
+        let store = self.store
         do {
-            _ = try store.commitPart(part)
-        } catch {
-            guard error.code == .noSuchUpload else { throw error }
+            _ = try await blocking { try store.commitPart(part) }
+        } catch let error as StorageError {
             try? store.discardBlob(part.blob)
-            throw S3Error(.noSuchUpload, extra: [("UploadId", part.uploadId)])
+            if error.code == .noSuchUpload { throw S3Error(.noSuchUpload, extra: [("UploadId", part.uploadId)]) }
+            throw error
         }
     }
 
@@ -158,7 +167,7 @@ extension S3Service {
             uploadId: upload.uploadId, number: number, size: copied.blob.size, etag: Hex.encode(copied.md5), lastModified: call.now,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "PART") },
             blob: copied.blob)
-        try commitPart(part)
+        try await commitPart(part)
         var xml = XMLWriter()
         xml.element("CopyPartResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("ETag", "\"\(part.etag)\"")
@@ -217,10 +226,14 @@ extension S3Service {
             owner: bucket.owner, contentHeaders: upload.contentHeaders, userMetadata: upload.userMetadata, checksum: checksum,
             parts: chosen.map { PartSummary(number: $0.number, size: $0.size, etag: $0.etag, checksum: $0.checksum?.value) },
             segments: chosen.map(\.blob), storageClass: upload.storageClass, extensions: upload.extensions)
-        try finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)), precondition: precondition)
+        try await finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)), precondition: precondition)
         var xml = XMLWriter()
         xml.element("CompleteMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in
-            x.element("Location", "/\(bucket.name)/\(PercentEncoding.encode(upload.key, keepSlash: true))")
+            let scheme = call.request.secure ? "https" : "http"
+            let path = "/\(bucket.name)/\(PercentEncoding.encode(upload.key, keepSlash: true))"
+            x.element("Location", call.request.addressing == .virtualHost
+                ? "\(scheme)://\(call.request.host)/\(PercentEncoding.encode(upload.key, keepSlash: true))"
+                : "\(scheme)://\(call.request.host)\(path)")
             x.element("Bucket", bucket.name)
             x.element("Key", upload.key)
             x.element("ETag", "\"\(etag)\"")
@@ -232,12 +245,13 @@ extension S3Service {
         return xmlResponse(xml, headers: SSERequest.responseFields)
     }
 
-    private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition) throws {
+    private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition) async throws {
+        let store = self.store
         do {
-            _ = try store.completeUpload(uploadId: upload.uploadId, object: object, usedParts: usedParts, precondition: precondition)
-        } catch {
+            _ = try await blocking { try store.completeUpload(uploadId: upload.uploadId, object: object, usedParts: usedParts, precondition: precondition) }
+        } catch let error as StorageError {
             if error.code == .noSuchUpload { throw S3Error(.noSuchUpload, extra: [("UploadId", upload.uploadId)]) }
-            throw S3Error(storage: error, key: upload.key, bucket: upload.bucket)
+            throw S3Error(storage: error, key: upload.key, bucket: upload.bucket, precondition: precondition)
         }
     }
 
@@ -265,12 +279,13 @@ extension S3Service {
         return StoredChecksum(algorithm: name, value: Base64.encode(hasher.finalize()) + "-\(parts.count)", type: "COMPOSITE")
     }
 
-    func abortMultipartUpload(_ call: S3Call) throws -> Response {
+    func abortMultipartUpload(_ call: S3Call) async throws -> Response {
         let bucket = try authorizedBucket(call)
         let upload = try namedUpload(call, bucket: bucket)
+        let store = self.store
         do {
-            try store.abortUpload(id: upload.uploadId)
-        } catch {
+            try await blocking { try store.abortUpload(id: upload.uploadId) }
+        } catch let error as StorageError {
             guard error.code == .noSuchUpload else { throw error }
             throw S3Error(.noSuchUpload, extra: [("UploadId", upload.uploadId)])
         }

@@ -39,7 +39,7 @@ extension S3Service {
             lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
             parts: nil, segments: [result.blob], storageClass: headers.storageClass, extensions: encryption)
-        try commit(record, precondition: precondition)
+        try await commit(record, precondition: precondition)
         var fields = SSERequest.responseFields
         fields[.eTag] = "\"\(record.etag)\""
 
@@ -52,21 +52,20 @@ extension S3Service {
 
     /// Commits `record` (data already written) if `precondition` holds; on any failure the
     /// record's new blobs are discarded.
-    func commit(_ record: ObjectRecord, precondition: WritePrecondition = .none) throws {
+    func commit(_ record: ObjectRecord, precondition: WritePrecondition = .none) async throws {
+        let store = self.store
         do {
-            _ = try store.commitObject(record, precondition: precondition)
-        } catch {
+            _ = try await blocking { try store.commitObject(record, precondition: precondition) }
+        } catch let error as StorageError {
             for segment in record.segments { try? store.discardBlob(segment) }
-            throw S3Error(storage: error, key: record.key, bucket: record.bucket)
+            throw S3Error(storage: error, key: record.key, bucket: record.bucket, precondition: precondition)
         }
     }
 
     func getObject(_ call: S3Call) throws -> Response {
         let bucket = try authorizedBucket(call)
         let key = call.request.key!
-        if let versionId = call.request.queryValue("versionId"), versionId != "null" {
-            throw S3Error(.noSuchVersion, "The specified version does not exist.", extra: [("Key", key), ("VersionId", versionId)])
-        }
+        try VersionID.requireNull(call.request.queryValue("versionId"))
         guard let reader = try store.openObject(bucket: bucket.name, key: key) else {
             if mayList(call, bucket) { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
             throw S3Error(.accessDenied)
@@ -94,6 +93,8 @@ extension S3Service {
                 fields[.init("x-amz-mp-parts-count")!] = String(parts.count)
             } else if partNumber != 1 {
                 throw S3Error(.invalidPartNumber, "The requested partnumber is not satisfiable")
+            } else if record.size > 0 {
+                range = 0...(record.size - 1)  // part 1 of a single-part object is the whole object, answered 206
             }
         } else if let header = call.request.header("range") {
             switch ByteRange.parse(header, size: record.size) {
@@ -139,10 +140,12 @@ extension S3Service {
         }
     }
 
-    func deleteObject(_ call: S3Call) throws -> Response {
+    func deleteObject(_ call: S3Call) async throws -> Response {
         let bucket = try authorizedBucket(call)
         let key = call.request.key!
-        _ = try store.deleteObject(bucket: bucket.name, key: key)
+        try VersionID.requireNull(call.request.queryValue("versionId"))
+        let store = self.store
+        _ = try await blocking { try store.deleteObject(bucket: bucket.name, key: key) }
         return Response(status: .noContent)
     }
 
@@ -163,11 +166,9 @@ extension S3Service {
             throw S3Error(.malformedXML)
         }
         let quiet = root.childText("Quiet")?.lowercased() == "true"
-        var outcomes: [(key: String, versionId: String?, error: S3Error?)] = []
-        for object in objects {
-            let key = object.childText("Key") ?? ""
-            let versionId = object.childText("VersionId")
-            outcomes.append((key, versionId, deleteOne(bucket: bucket.name, key: key, versionId: versionId)))
+        let requests = objects.map { (key: $0.childText("Key") ?? "", versionId: $0.childText("VersionId")) }
+        let outcomes = try await blocking { [self] in
+            requests.map { (key: $0.key, versionId: $0.versionId, error: self.deleteOne(bucket: bucket.name, key: $0.key, versionId: $0.versionId)) }
         }
         var xml = XMLWriter()
         xml.element("DeleteResult", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -192,7 +193,7 @@ extension S3Service {
 
     /// Deletes one key of a DeleteObjects batch; the error to report for it, if any.
     private func deleteOne(bucket: String, key: String, versionId: String?) -> S3Error? {
-        if let versionId, versionId != "null" { return S3Error(.noSuchVersion, "The specified version does not exist.") }
+        do { try VersionID.requireNull(versionId) } catch { return error }
         if key.utf8.count > 1024 { return S3Error(.keyTooLongError) }
         do {
             _ = try store.deleteObject(bucket: bucket, key: key)

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 
 /// Everything one S3 request needs once parsed: the request, its body, who sent it.
 public struct S3Call: Sendable {
@@ -79,7 +80,7 @@ public final class S3Service: Sendable {
         case .listBuckets: try listBuckets(call)
         case .createBucket: try await createBucket(call)
         case .headBucket: try headBucket(call)
-        case .deleteBucket: try deleteBucket(call)
+        case .deleteBucket: try await deleteBucket(call)
         case .getBucketLocation: try getBucketLocation(call)
         case .getBucketAcl, .getObjectAcl: try getAcl(call)
         case .putBucketAcl, .putObjectAcl: try await putAcl(call)
@@ -91,15 +92,21 @@ public final class S3Service: Sendable {
         case .deleteObjects: try await deleteObjects(call)
         case .putObject: try await putObject(call)
         case .getObject, .headObject: try getObject(call)
-        case .deleteObject: try deleteObject(call)
+        case .deleteObject: try await deleteObject(call)
         case .copyObject: try await copyObject(call)
         case .createMultipartUpload: try await createMultipartUpload(call)
         case .uploadPart: try await uploadPart(call)
         case .uploadPartCopy: try await uploadPartCopy(call)
         case .completeMultipartUpload: try await completeMultipartUpload(call)
-        case .abortMultipartUpload: try abortMultipartUpload(call)
+        case .abortMultipartUpload: try await abortMultipartUpload(call)
         case .listParts: try listParts(call)
         }
+    }
+
+    /// Runs a storage call that may block (a synced LevelDB write, reclaiming a large blob) on
+    /// NIO's blocking-I/O thread pool, off Swift's cooperative threads and the event loops.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(body)
     }
 
     // MARK: Responses

@@ -15,13 +15,24 @@ public struct XMLElementNode: Sendable, Equatable {
     public func all(_ name: String) -> [XMLElementNode] { children.filter { $0.name == name } }
     public func childText(_ name: String) -> String? { child(name)?.text }
 
+    static func containsDeclaration(_ data: [UInt8]) -> Bool {
+        let marker = Array("<!".utf8)
+        var i = 0
+        while i + 2 < data.count {
+            if data[i] == marker[0], data[i + 1] == marker[1], data[i + 2] != UInt8(ascii: "-"), data[i + 2] != UInt8(ascii: "[") {
+                return true  // <!DOCTYPE, <!ENTITY, <!ELEMENT ... (comments and CDATA are allowed)
+            }
+            i += 1
+        }
+        return false
+    }
+
     /// Parses `data`; `nil` when it is not well-formed XML or contains a DTD.
     public static func parse(_ data: [UInt8]) -> XMLElementNode? {
         if data.isEmpty { return nil }
-        // A DOCTYPE is never part of an S3 request document; refuse it outright.
-        if let text = String(bytes: data.prefix(4096), encoding: .utf8), text.contains("<!DOCTYPE") || text.contains("<!ENTITY") {
-            return nil
-        }
+        // A DTD is never part of an S3 request document: refuse any declaration anywhere in the
+        // (size-bounded) body, so no entity can be declared, expanded or resolved.
+        if Self.containsDeclaration(data) { return nil }
         let parser = XMLParser(data: Data(data))
         parser.shouldResolveExternalEntities = false
         parser.shouldProcessNamespaces = true
