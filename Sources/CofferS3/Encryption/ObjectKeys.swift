@@ -50,6 +50,28 @@ struct ObjectKeys: Sendable {
             identity: SealedFormat.objectIdentity(bucket: bucket, key: key))
     }
 
+    /// The extensions with the data key re-sealed under the current root key, or nil when it
+    /// already is (rotation: the data key, and so the stored packages, do not change).
+    func resealed(extensions: [String: String], bucket: String, key: String) throws -> [String: String]? {
+        guard let json = extensions[Self.extensionKey], let info = try? JSONDecoder().decode(Info.self, from: Data(json.utf8)) else {
+            throw CryptoError(.malformed, "the record of \(bucket)/\(key) carries no valid encryption info")
+        }
+        guard info.rootKeyVersion != keyring.currentVersion, let bytes = Base64.decode(info.sealedKey) else { return nil }
+        let sealed = try KeyHierarchy.resealSSES3(
+            SealedDataKey(rootKeyVersion: info.rootKeyVersion, bytes: bytes), keyring: keyring,
+            identity: SealedFormat.objectIdentity(bucket: bucket, key: key))
+        var updated = extensions
+        let newInfo = Info(mode: info.mode, rootKeyVersion: sealed.rootKeyVersion, sealedKey: Base64.encode(sealed.bytes))
+        updated[Self.extensionKey] = String(decoding: try JSONEncoder().encode(newInfo), as: UTF8.self)
+        return updated
+    }
+
+    /// The root key version a record's data key is sealed under.
+    static func rootKeyVersion(of extensions: [String: String]) -> Int? {
+        guard let json = extensions[extensionKey], let info = try? JSONDecoder().decode(Info.self, from: Data(json.utf8)) else { return nil }
+        return info.rootKeyVersion
+    }
+
     /// Seals the packages of one new blob.
     func sealer(dataKey: SecretBytes, bucket: String, key: String, partNumber: Int) -> BlobSealer {
         BlobSealer(context: .forWriting(dataKey: dataKey, bucket: bucket, key: key, partNumber: UInt32(partNumber)))
