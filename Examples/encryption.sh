@@ -14,6 +14,10 @@ aws s3api copy-object --bucket "$bucket" --key copy.txt --copy-source "$bucket/i
 head -c $((12 * 1024 * 1024)) /dev/urandom > "$work/big.bin"
 aws s3 cp "$work/big.bin" "s3://$bucket/big.bin" --sse AES256 --only-show-errors $E
 aws s3api head-object --bucket "$bucket" --key big.bin $E --query '{SSE: ServerSideEncryption, ETag: ETag}'
+# Bucket default encryption, and blocking SSE-C writes on this bucket.
+aws s3api put-bucket-encryption --bucket "$bucket" $E --server-side-encryption-configuration \
+  '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BlockedEncryptionTypes": {"EncryptionType": ["SSE-C"]}}]}'
+aws s3api get-bucket-encryption --bucket "$bucket" $E
 echo "root keys live outside LevelDB, mode 0600: $(stat -c '%a %n' "$COFFER_DATA_DIR/keys/sse-s3-root-keys.json" 2>/dev/null || echo '(remote server)')"
 aws s3 rm "s3://$bucket" --recursive --only-show-errors $E
 aws s3api delete-bucket --bucket "$bucket" $E

@@ -30,6 +30,8 @@ struct Serve: AsyncParsableCommand {
     var config: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (default info; env COFFER_LOG_LEVEL).")
     var logLevel: String?
+    @Flag(help: "New buckets block SSE-C writes, as S3 makes them since April 2026 (env COFFER_BLOCK_SSE_C_ON_NEW_BUCKETS=true).")
+    var blockSseCOnNewBuckets = false
 
     func run() async throws {
         let reader = try await configurationReader()
@@ -39,7 +41,7 @@ struct Serve: AsyncParsableCommand {
             guard let parsed = ListenAddress(text) else { throw ValidationError("invalid address '\(text)' for \(key): expected host:port") }
             return parsed
         }
-        let serverConfig = ServerConfiguration(
+        var serverConfig = ServerConfiguration(
             dataDir: reader.string(forKey: "data.dir", default: "./coffer-data"),
             httpAddress: try address("http.address", "127.0.0.1:9000"),
             httpsAddress: try address("https.address", "127.0.0.1:9443"),
@@ -51,6 +53,7 @@ struct Serve: AsyncParsableCommand {
             rootAccessKey: reader.string(forKey: "root.access.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 },
             rootSecretKey: reader.string(forKey: "root.secret.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 },
             sseS3RootKey: reader.string(forKey: "sse.s3.root.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 })
+        serverConfig.blockSSECOnNewBuckets = blockSseCOnNewBuckets || reader.bool(forKey: "block.sse.c.on.new.buckets", default: false)
         if (serverConfig.tlsCertificate == nil) != (serverConfig.tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
@@ -61,10 +64,11 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "coffer")
-        let server = CofferServer(configuration: serverConfig, logger: logger)
+        let finalConfig = serverConfig
+        let server = CofferServer(configuration: finalConfig, logger: logger)
         try await server.run { startup in
             // Unbuffered, so a supervisor reading a pipe sees the banner at once.
-            FileHandle.standardOutput.write(Data((Self.banner(startup, config: serverConfig) + "\n").utf8))
+            FileHandle.standardOutput.write(Data((Self.banner(startup, config: finalConfig) + "\n").utf8))
         }
     }
 

@@ -83,13 +83,14 @@ public enum S3ErrorCode: String, Sendable {
     case noSuchVersion = "NoSuchVersion"
     case tooManyParts = "TooManyParts"
     case invalidPartNumber = "InvalidPartNumber"
+    case serverSideEncryptionConfigurationNotFoundError = "ServerSideEncryptionConfigurationNotFoundError"
 
     public var status: HTTPResponse.Status {
         switch self {
         case .notModified: .notModified
         case .accessDenied, .invalidAccessKeyId, .signatureDoesNotMatch, .requestTimeTooSkewed, .invalidObjectState:
             .forbidden
-        case .noSuchBucket, .noSuchKey, .noSuchUpload, .noSuchBucketPolicy: .notFound
+        case .noSuchBucket, .noSuchKey, .noSuchUpload, .noSuchBucketPolicy, .serverSideEncryptionConfigurationNotFoundError: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .requestTimeout: .badRequest
         case .bucketAlreadyExists, .bucketAlreadyOwnedByYou, .bucketNotEmpty: .conflict
@@ -135,6 +136,7 @@ public enum S3ErrorCode: String, Sendable {
         case .missingContentLength: "You must provide the Content-Length HTTP header."
         case .noSuchBucket: "The specified bucket does not exist"
         case .noSuchBucketPolicy: "The bucket policy does not exist"
+        case .serverSideEncryptionConfigurationNotFoundError: "The server side encryption configuration was not found"
         case .noSuchKey: "The specified key does not exist."
         case .noSuchUpload: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."
         case .notImplemented: "A header you provided implies functionality that is not implemented"

@@ -11,6 +11,9 @@ public enum S3Operation: String, Sendable, CaseIterable {
     case putBucketAcl = "PutBucketAcl"
     case getBucketVersioning = "GetBucketVersioning"
     case getBucketOwnershipControls = "GetBucketOwnershipControls"
+    case putBucketEncryption = "PutBucketEncryption"
+    case getBucketEncryption = "GetBucketEncryption"
+    case deleteBucketEncryption = "DeleteBucketEncryption"
     case listObjects = "ListObjects"
     case listObjectsV2 = "ListObjectsV2"
     case listObjectVersions = "ListObjectVersions"
@@ -35,7 +38,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
     static let unsupportedBucketSubresources: Set<String> = [
         "cors", "lifecycle", "logging", "notification", "replication", "tagging", "website",
         "accelerate", "requestPayment", "object-lock", "analytics", "inventory", "metrics",
-        "intelligent-tiering", "publicAccessBlock", "policyStatus", "encryption", "policy",
+        "intelligent-tiering", "publicAccessBlock", "policyStatus", "policy",
         "metadataTable", "metadataConfiguration", "abac", "session", "versioning", "ownershipControls",
     ]
     /// Bucket sub-resources Coffer answers for GET.
@@ -61,6 +64,8 @@ public enum S3Operation: String, Sendable, CaseIterable {
         case .abortMultipartUpload: "s3:AbortMultipartUpload"
         case .listParts: "s3:ListMultipartUploadParts"
         case .getBucketOwnershipControls: "s3:GetBucketOwnershipControls"
+        case .putBucketEncryption, .deleteBucketEncryption: "s3:PutEncryptionConfiguration"
+        case .getBucketEncryption: "s3:GetEncryptionConfiguration"
         default: "s3:" + rawValue
         }
     }
@@ -83,15 +88,17 @@ public enum S3Operation: String, Sendable, CaseIterable {
             // Fail closed: a PUT or DELETE on a bucket with a sub-resource Coffer does not know
             // must never fall through to CreateBucket or DeleteBucket.
             if m == "PUT" || m == "DELETE",
-                let unknown = request.query.first(where: { !isNeutralParameter($0.name) && !(m == "PUT" && $0.name == "acl") }) {
+                let unknown = request.query.first(where: { !isNeutralParameter($0.name) && !(m == "PUT" && $0.name == "acl") && $0.name != "encryption" }) {
                 throw S3Error(.notImplemented, "Coffer does not implement the bucket sub-resource '\(unknown.name)' yet.")
             }
             switch m {
             case "PUT":
                 if has("acl") { return .putBucketAcl }
+                if has("encryption") { return .putBucketEncryption }
                 return .createBucket
             case "GET":
                 if has("location") { return .getBucketLocation }
+                if has("encryption") { return .getBucketEncryption }
                 if has("acl") { return .getBucketAcl }
                 if has("versioning") { return .getBucketVersioning }
                 if has("ownershipControls") { return .getBucketOwnershipControls }
@@ -100,7 +107,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
                 if request.queryValue("list-type") == "2" { return .listObjectsV2 }
                 return .listObjects
             case "HEAD": return .headBucket
-            case "DELETE": return .deleteBucket
+            case "DELETE": return has("encryption") ? .deleteBucketEncryption : .deleteBucket
             case "POST":
                 if has("delete") { return .deleteObjects }
                 throw S3Error(.methodNotAllowed)

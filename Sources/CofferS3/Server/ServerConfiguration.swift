@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var rootSecretKey: String?
     /// An operator-supplied SSE-S3 root key (base64 of 32 bytes); nil to use the data dir's key file.
     public var sseS3RootKey: String?
+    /// New buckets block SSE-C writes (S3's default since April 2026).
+    public var blockSSECOnNewBuckets: Bool = false
 
     public init(
         dataDir: String, httpAddress: ListenAddress?, httpsAddress: ListenAddress?, region: String, domains: [String],

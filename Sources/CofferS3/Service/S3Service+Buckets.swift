@@ -50,7 +50,8 @@ extension S3Service {
         } else if region != "us-east-1" {
             throw S3Error(.illegalLocationConstraintException, "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.")
         }
-        let record = BucketRecord(name: name, owner: user.name, region: region, createdAt: call.now, settings: [:])
+        var record = BucketRecord(name: name, owner: user.name, region: region, createdAt: call.now, settings: [:])
+        if options.blockSSECOnNewBuckets { BucketEncryption.sseS3BlockingSSEC.storing(in: &record.settings) }
         try insertBucket(record)
         return emptyResponse(.ok, headers: [.location: "/\(name)"])
     }

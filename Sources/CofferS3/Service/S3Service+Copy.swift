@@ -66,7 +66,7 @@ extension S3Service {
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
-        try SSERequest.validateWrite(call.request)
+        try checkWriteEncryption(call, bucket: bucket)
         let (source, reader) = try openCopySource(call)
         let sourceRecord = reader.record
         let directive = call.request.header("x-amz-metadata-directive") ?? "COPY"

@@ -13,7 +13,7 @@ extension S3Service {
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
-        try SSERequest.validateWrite(call.request)
+        try checkWriteEncryption(call, bucket: bucket)
         let headers = try ObjectHeaders.parse(call.request)
         var algorithm: ChecksumAlgorithm?
         if let name = call.request.header("x-amz-checksum-algorithm") {

@@ -18,7 +18,7 @@ extension S3Service {
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
-        try SSERequest.validateWrite(call.request)
+        try checkWriteEncryption(call, bucket: bucket)
         let headers = try ObjectHeaders.parse(call.request)
         let expectedMD5 = try ContentMD5.expected(call.request)
         let precondition = try ConditionalWrite.parse(call.request)

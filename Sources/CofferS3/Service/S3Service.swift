@@ -24,9 +24,12 @@ public final class S3Service: Sendable {
     public struct Options: Sendable {
         public var region: String
         public var domains: [String]
-        public init(region: String = "us-east-1", domains: [String] = ["localhost"]) {
+        /// New buckets block SSE-C writes, as S3 makes them since April 2026 (off by default).
+        public var blockSSECOnNewBuckets: Bool
+        public init(region: String = "us-east-1", domains: [String] = ["localhost"], blockSSECOnNewBuckets: Bool = false) {
             self.region = region
             self.domains = domains
+            self.blockSSECOnNewBuckets = blockSSECOnNewBuckets
         }
     }
 
@@ -86,6 +89,9 @@ public final class S3Service: Sendable {
         case .putBucketAcl, .putObjectAcl: try await putAcl(call)
         case .getBucketVersioning: try getBucketVersioning(call)
         case .getBucketOwnershipControls: try getBucketOwnershipControls(call)
+        case .putBucketEncryption: try await putBucketEncryption(call)
+        case .getBucketEncryption: try getBucketEncryption(call)
+        case .deleteBucketEncryption: try await deleteBucketEncryption(call)
         case .listObjects, .listObjectsV2: try listObjects(call)
         case .listObjectVersions: try listObjectVersions(call)
         case .listMultipartUploads: try listMultipartUploads(call)
