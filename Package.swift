@@ -71,7 +71,7 @@ let package = Package(
 
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], resources: [.copy("Vectors")]),
         .testTarget(name: "CofferStorageTests", dependencies: ["CofferStorage"]),
-        .testTarget(name: "CofferS3Tests", dependencies: ["CofferS3", "CofferCrypto"], resources: [.copy("Vectors")]),
+        .testTarget(name: "CofferS3Tests", dependencies: ["CofferS3", "CofferCrypto", .product(name: "X509", package: "swift-certificates")], resources: [.copy("Vectors")]),
     ],
     swiftLanguageModes: [.v6]
 )

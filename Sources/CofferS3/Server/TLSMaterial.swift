@@ -25,29 +25,41 @@ public struct TLSMaterial: Sendable {
             privateKeyPath: (dir as NSString).appendingPathComponent("server-key.pem"),
             caPath: (dir as NSString).appendingPathComponent("ca.pem"))
         let fm = FileManager.default
+        let caKeyPath = (dir as NSString).appendingPathComponent("ca-key.pem")
         if fm.fileExists(atPath: material.certificateChainPath), fm.fileExists(atPath: material.privateKeyPath),
-            fm.fileExists(atPath: material.caPath!) {
+            fm.fileExists(atPath: material.caPath!), !(try Self.expiresSoon(material.certificateChainPath, now: now)) {
             return material
         }
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
 
-        let caKey = P256.Signing.PrivateKey()
-        let caName = try DistinguishedName {
-            OrganizationName("Coffer")
-            CommonName("Coffer local CA")
-        }
+        // Keep an existing CA (clients already trust its ca.pem): only the server certificate
+        // is (re)issued when it is missing or close to expiry.
+        let caKey: P256.Signing.PrivateKey
+        let caName: DistinguishedName
         let notBefore = now.addingTimeInterval(-3600)
-        let caCert = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(),
-            publicKey: .init(caKey.publicKey), notValidBefore: notBefore,
-            notValidAfter: now.addingTimeInterval(10 * 365 * 86400),
-            issuer: caName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
-                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                SubjectKeyIdentifier(hash: Certificate.PublicKey(caKey.publicKey))
-            },
-            issuerPrivateKey: .init(caKey))
+        if fm.fileExists(atPath: material.caPath!), fm.fileExists(atPath: caKeyPath) {
+            caKey = try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: caKeyPath, encoding: .utf8))
+            caName = try Certificate(pemEncoded: String(contentsOfFile: material.caPath!, encoding: .utf8)).subject
+        } else {
+            caKey = P256.Signing.PrivateKey()
+            caName = try DistinguishedName {
+                OrganizationName("Coffer")
+                CommonName("Coffer local CA")
+            }
+            let caCert = try Certificate(
+                version: .v3, serialNumber: Certificate.SerialNumber(),
+                publicKey: .init(caKey.publicKey), notValidBefore: notBefore,
+                notValidAfter: now.addingTimeInterval(10 * 365 * 86400),
+                issuer: caName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
+                extensions: try Certificate.Extensions {
+                    Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                    Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                    SubjectKeyIdentifier(hash: Certificate.PublicKey(caKey.publicKey))
+                },
+                issuerPrivateKey: .init(caKey))
+            try writeFile(caKeyPath, caKey.pemRepresentation + "\n", mode: 0o600)
+            try writeFile(material.caPath!, try caCert.serializeAsPEM().pemString + "\n", mode: 0o644)
+        }
 
         let serverKey = P256.Signing.PrivateKey()
         let serverName = try DistinguishedName {
@@ -72,11 +84,17 @@ public struct TLSMaterial: Sendable {
             },
             issuerPrivateKey: .init(caKey))
 
-        try writeFile(material.caPath!, try caCert.serializeAsPEM().pemString + "\n", mode: 0o644)
-        try writeFile((dir as NSString).appendingPathComponent("ca-key.pem"), caKey.pemRepresentation + "\n", mode: 0o600)
         try writeFile(material.privateKeyPath, serverKey.pemRepresentation + "\n", mode: 0o600)
         try writeFile(material.certificateChainPath, try serverCert.serializeAsPEM().pemString + "\n", mode: 0o644)
         return material
+    }
+
+    /// Whether the certificate at `path` expires within 30 days (or cannot be read).
+    static func expiresSoon(_ path: String, now: Date) throws -> Bool {
+        guard let pem = try? String(contentsOfFile: path, encoding: .utf8), let certificate = try? Certificate(pemEncoded: pem) else {
+            return true
+        }
+        return certificate.notValidAfter < now.addingTimeInterval(30 * 86400)
     }
 
     /// NIOSSL's server configuration for this material.

@@ -89,8 +89,13 @@ extension S3Service {
                 guard partNumber <= parts.count else { throw S3Error(.invalidPartNumber, "The requested partnumber is not satisfiable") }
                 let start = parts.prefix(partNumber - 1).reduce(Int64(0)) { $0 + $1.size }
                 let size = parts[partNumber - 1].size
-                range = size > 0 ? start...(start + size - 1) : nil
                 fields[.init("x-amz-mp-parts-count")!] = String(parts.count)
+                guard size > 0 else {
+                    // An empty part: nothing to send, and never the whole object instead.
+                    fields[.contentLength] = "0"
+                    return Response(status: .partialContent, headers: fields)
+                }
+                range = start...(start + size - 1)
             } else if partNumber != 1 {
                 throw S3Error(.invalidPartNumber, "The requested partnumber is not satisfiable")
             } else if record.size > 0 {
