@@ -103,3 +103,29 @@ def test_nothing_is_stored_in_the_clear(coffer, s3, bucket):
             break
     assert not vanished, "LevelDB kept replacing files during every scan"
     assert scanned > len(body)  # the LevelDB log and tables were really read
+
+
+def test_unimplemented_bucket_subresource_never_deletes_the_bucket(s3, bucket):
+    with pytest.raises(ClientError) as raised:
+        s3.delete_bucket_ownership_controls(Bucket=bucket)
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+    s3.head_bucket(Bucket=bucket)  # still there
+
+
+def test_delete_of_another_version_leaves_the_object(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="v", Body=b"keep me")
+    assert refused(lambda: s3.delete_object(Bucket=bucket, Key="v", VersionId="3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")) == (400, "InvalidArgument")
+    assert s3.get_object(Bucket=bucket, Key="v")["Body"].read() == b"keep me"
+
+
+def test_multipart_part_numbers_of_an_object(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="single", Body=b"whole")
+    one = s3.get_object(Bucket=bucket, Key="single", PartNumber=1)
+    assert one["ResponseMetadata"]["HTTPStatusCode"] == 206 and one["Body"].read() == b"whole"
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    e1 = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"a" * (5 * 1024 * 1024))["ETag"]
+    e2 = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=2, Body=b"")["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
+    empty = s3.get_object(Bucket=bucket, Key="mp", PartNumber=2)
+    assert empty["ResponseMetadata"]["HTTPStatusCode"] == 206 and empty["Body"].read() == b"" and empty["PartsCount"] == 2
