@@ -76,3 +76,53 @@ public enum KeyHierarchy {
         try sealSSES3(try openSSES3(sealed, keyring: keyring, identity: identity), keyring: keyring, identity: identity)
     }
 }
+
+/// An SSE-C data key at rest: sealed under a key derived from the customer's key with a
+/// random salt, plus a salted HMAC that recognises the customer's key. The customer's key
+/// itself is never stored (docs/key-hierarchy.md).
+public struct CustomerKeySeal: Sendable, Equatable {
+    public var salt: [UInt8]
+    public var keyCheck: [UInt8]
+    public var sealedKey: [UInt8]
+
+    public init(salt: [UInt8], keyCheck: [UInt8], sealedKey: [UInt8]) {
+        self.salt = salt
+        self.keyCheck = keyCheck
+        self.sealedKey = sealedKey
+    }
+}
+
+extension KeyHierarchy {
+    static let sseCKEKInfo = Array("coffer/key-hierarchy/v1/sse-c-kek".utf8)
+    static let sseCCheckLabel = Array("coffer/key-hierarchy/v1/sse-c-key-check".utf8)
+    static let sseCLabel = Array("coffer/key-hierarchy/v1/sse-c".utf8)
+
+    static func sseCKeyCheck(_ customerKey: SecretBytes, salt: [UInt8]) -> [UInt8] {
+        customerKey.withUnsafeBytes { HMACSHA256.authenticate(sseCCheckLabel + Array($0), key: salt) }
+    }
+
+    /// Seals `dataKey` under the customer's 256-bit key, bound to the object identity.
+    public static func sealSSEC(_ dataKey: SecretBytes, customerKey: SecretBytes, identity: [UInt8]) throws(CryptoError) -> CustomerKeySeal {
+        guard customerKey.count == 32 else { throw CryptoError(.invalidKey, "an SSE-C key is 32 bytes") }
+        let salt = secureRandomBytes(32)
+        let kek = HKDFSHA256.deriveKey(inputKeyMaterial: customerKey, salt: salt, info: sseCKEKInfo)
+        let nonce = secureRandomBytes(AES256GCM.nonceByteCount)
+        let sealed = try AES256GCM.seal(dataKey.copyBytes(), key: kek, nonce: nonce, authenticating: sseCLabel + identity)
+        return CustomerKeySeal(salt: salt, keyCheck: sseCKeyCheck(customerKey, salt: salt), sealedKey: nonce + sealed)
+    }
+
+    /// Whether `customerKey` is the key the object was sealed with (constant time).
+    public static func matchesSSEC(_ seal: CustomerKeySeal, customerKey: SecretBytes) -> Bool {
+        constantTimeEquals(sseCKeyCheck(customerKey, salt: seal.salt), seal.keyCheck)
+    }
+
+    /// Opens the data key with the customer's key; `.authenticationFailure` for a wrong key.
+    public static func openSSEC(_ seal: CustomerKeySeal, customerKey: SecretBytes, identity: [UInt8]) throws(CryptoError) -> SecretBytes {
+        guard customerKey.count == 32, matchesSSEC(seal, customerKey: customerKey),
+            seal.sealedKey.count == AES256GCM.nonceByteCount + dataKeyByteCount + AES256GCM.tagByteCount
+        else { throw CryptoError(.authenticationFailure, "the SSE-C key does not open this object") }
+        let kek = HKDFSHA256.deriveKey(inputKeyMaterial: customerKey, salt: seal.salt, info: sseCKEKInfo)
+        let nonce = Array(seal.sealedKey.prefix(AES256GCM.nonceByteCount))
+        return SecretBytes(try AES256GCM.open(Array(seal.sealedKey.dropFirst(AES256GCM.nonceByteCount)), key: kek, nonce: nonce, authenticating: sseCLabel + identity))
+    }
+}

@@ -32,6 +32,8 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
     @Flag(help: "New buckets block SSE-C writes, as S3 makes them since April 2026 (env COFFER_BLOCK_SSE_C_ON_NEW_BUCKETS=true).")
     var blockSseCOnNewBuckets = false
+    @Flag(help: "Accept SSE-C keys over plain HTTP. For test rigs only: S3, and Coffer by default, refuse them (env COFFER_ALLOW_SSE_C_OVER_HTTP=true).")
+    var allowSseCOverHttp = false
 
     func run() async throws {
         let reader = try await configurationReader()
@@ -54,6 +56,7 @@ struct Serve: AsyncParsableCommand {
             rootSecretKey: reader.string(forKey: "root.secret.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 },
             sseS3RootKey: reader.string(forKey: "sse.s3.root.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 })
         serverConfig.blockSSECOnNewBuckets = blockSseCOnNewBuckets || reader.bool(forKey: "block.sse.c.on.new.buckets", default: false)
+        serverConfig.allowSSECOverHTTP = allowSseCOverHttp || reader.bool(forKey: "allow.sse.c.over.http", default: false)
         if (serverConfig.tlsCertificate == nil) != (serverConfig.tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
         }

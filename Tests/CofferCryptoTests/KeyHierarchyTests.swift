@@ -38,3 +38,25 @@ import Testing
         #expect(throws: CryptoError.self) { try RootKeyring(keys: [1: SecretBytes.random(count: 32)], currentVersion: 2) }
     }
 }
+
+@Suite struct CustomerKeyTests {
+    let identity = SealedFormat.objectIdentity(bucket: "b", key: "k")
+
+    @Test func onlyTheCustomersKeyOpensTheDataKey() throws {
+        let customer = SecretBytes.random(count: 32)
+        let dataKey = KeyHierarchy.generateDataKey()
+        let seal = try KeyHierarchy.sealSSEC(dataKey, customerKey: customer, identity: identity)
+        #expect(seal.salt.count == 32 && seal.keyCheck.count == 32 && seal.sealedKey.count == 60)
+        #expect(!seal.keyCheck.isEmpty && seal.keyCheck != customer.copyBytes())
+        #expect(KeyHierarchy.matchesSSEC(seal, customerKey: customer))
+        #expect(try KeyHierarchy.openSSEC(seal, customerKey: customer, identity: identity).copyBytes() == dataKey.copyBytes())
+        let other = SecretBytes.random(count: 32)
+        #expect(!KeyHierarchy.matchesSSEC(seal, customerKey: other))
+        #expect(throws: CryptoError.self) { try KeyHierarchy.openSSEC(seal, customerKey: other, identity: identity) }
+        #expect(throws: CryptoError.self) { try KeyHierarchy.openSSEC(seal, customerKey: customer, identity: SealedFormat.objectIdentity(bucket: "b", key: "moved")) }
+        // Two seals of the same key under the same customer key share nothing recognisable.
+        let again = try KeyHierarchy.sealSSEC(dataKey, customerKey: customer, identity: identity)
+        #expect(again.salt != seal.salt && again.keyCheck != seal.keyCheck && again.sealedKey != seal.sealedKey)
+        #expect(throws: CryptoError.self) { try KeyHierarchy.sealSSEC(dataKey, customerKey: SecretBytes([1, 2, 3]), identity: identity) }
+    }
+}

@@ -57,11 +57,12 @@ def test_unknown_algorithm_is_invalid_argument(s3, bucket):
     assert refused(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="AES512")) == (400, "InvalidArgument")
 
 
-def test_modes_not_yet_available_are_refused_not_downgraded(s3, bucket):
+def test_kms_is_refused_not_downgraded_and_sse_c_needs_https(s3, bucket):
     assert refused(lambda: s3.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms")) == (501, "NotImplemented")
     key = os.urandom(32)
+    # SSE-C over plain HTTP is refused as S3 refuses it (test_sse_c.py covers HTTPS).
     assert refused(lambda: s3.put_object(
-        Bucket=bucket, Key="ssec", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=key)) == (501, "NotImplemented")
+        Bucket=bucket, Key="ssec", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=key)) == (400, "InvalidRequest")
     for key_name in ("kms", "ssec"):
         assert refused(lambda: s3.head_object(Bucket=bucket, Key=key_name))[0] == 404
 

@@ -12,11 +12,30 @@ struct ObjectKeys: Sendable {
     /// What a record says about its encryption: the mode and the sealed data key.
     struct Info: Codable, Equatable {
         var v: Int = 1
-        /// `AES256` (SSE-S3).
+        /// `AES256` (SSE-S3) or `SSE-C`.
         var mode: String
-        var rootKeyVersion: Int
+        /// SSE-S3: the root key version that seals the data key.
+        var rootKeyVersion: Int?
         /// base64(nonce ‖ sealed data key ‖ tag).
         var sealedKey: String
+        /// SSE-C: the salt of the key derivation and of the key check, and the salted HMAC
+        /// that recognises the customer's key (never the key itself).
+        var salt: String?
+        var keyCheck: String?
+
+        static let sseS3 = "AES256"
+        static let sseC = "SSE-C"
+    }
+
+    static func info(_ extensions: [String: String]) -> Info? {
+        extensions[extensionKey].flatMap { try? JSONDecoder().decode(Info.self, from: Data($0.utf8)) }
+    }
+
+    /// Whether a record was written with SSE-C.
+    static func isSSEC(_ extensions: [String: String]) -> Bool { info(extensions)?.mode == Info.sseC }
+
+    static func encode(_ info: Info) throws -> [String: String] {
+        [extensionKey: String(decoding: try JSONEncoder().encode(info), as: UTF8.self)]
     }
 
     /// A blob's seal header (`BlobRef.header`): no secret, only what opening needs.
@@ -29,47 +48,89 @@ struct ObjectKeys: Sendable {
     let keyring: RootKeyring
 
     /// A fresh data key for a new object (or multipart upload) and the record extensions
-    /// that keep it, sealed under the current root key.
-    func newObject(bucket: String, key: String) throws -> (dataKey: SecretBytes, extensions: [String: String]) {
+    /// that keep it: sealed under the customer's key for SSE-C, else under the current root key.
+    func newObject(bucket: String, key: String, customerKey: CustomerKey? = nil) throws -> (dataKey: SecretBytes, extensions: [String: String]) {
         let dataKey = KeyHierarchy.generateDataKey()
-        let sealed = try KeyHierarchy.sealSSES3(dataKey, keyring: keyring, identity: SealedFormat.objectIdentity(bucket: bucket, key: key))
-        let info = Info(mode: "AES256", rootKeyVersion: sealed.rootKeyVersion, sealedKey: Base64.encode(sealed.bytes))
-        return (dataKey, [Self.extensionKey: String(decoding: try JSONEncoder().encode(info), as: UTF8.self)])
+        let identity = SealedFormat.objectIdentity(bucket: bucket, key: key)
+        if let customerKey {
+            let seal = try KeyHierarchy.sealSSEC(dataKey, customerKey: customerKey.key, identity: identity)
+            let info = Info(mode: Info.sseC, rootKeyVersion: nil, sealedKey: Base64.encode(seal.sealedKey), salt: Base64.encode(seal.salt), keyCheck: Base64.encode(seal.keyCheck))
+            return (dataKey, try Self.encode(info))
+        }
+        let sealed = try KeyHierarchy.sealSSES3(dataKey, keyring: keyring, identity: identity)
+        let info = Info(mode: Info.sseS3, rootKeyVersion: sealed.rootKeyVersion, sealedKey: Base64.encode(sealed.bytes))
+        return (dataKey, try Self.encode(info))
     }
 
-    /// The data key of an existing object or upload. A record without encryption info, or
-    /// whose key does not open, is refused loudly: it was not written by this server.
-    func dataKey(extensions: [String: String], bucket: String, key: String) throws -> SecretBytes {
-        guard let json = extensions[Self.extensionKey], let info = try? JSONDecoder().decode(Info.self, from: Data(json.utf8)),
-            info.v == 1, info.mode == "AES256", let bytes = Base64.decode(info.sealedKey)
-        else {
+    /// The data key of an existing object or upload, with S3's answers for the SSE-C key:
+    /// an SSE-C object needs its key (400 without, 403 with a wrong one) and an SSE-S3 object
+    /// refuses one (400). A record without valid encryption info is refused loudly: it was
+    /// not written by this server. `partOfUpload` selects S3's wording for UploadPart.
+    func dataKey(extensions: [String: String], bucket: String, key: String, customerKey: CustomerKey? = nil, partOfUpload: Bool = false) throws -> SecretBytes {
+        guard let info = Self.info(extensions), info.v == 1, let sealedBytes = Base64.decode(info.sealedKey) else {
             throw CryptoError(.malformed, "the record of \(bucket)/\(key) carries no valid encryption info")
         }
-        return try KeyHierarchy.openSSES3(
-            SealedDataKey(rootKeyVersion: info.rootKeyVersion, bytes: bytes), keyring: keyring,
-            identity: SealedFormat.objectIdentity(bucket: bucket, key: key))
+        let identity = SealedFormat.objectIdentity(bucket: bucket, key: key)
+        switch info.mode {
+        case Info.sseS3:
+            if customerKey != nil {
+                throw S3Error(.invalidRequest, partOfUpload
+                    ? "The provided encryption parameters did not match the ones used originally."
+                    : "The encryption parameters are not applicable to this object.")
+            }
+            guard let version = info.rootKeyVersion else { throw CryptoError(.malformed, "SSE-S3 info without a root key version") }
+            return try KeyHierarchy.openSSES3(SealedDataKey(rootKeyVersion: version, bytes: sealedBytes), keyring: keyring, identity: identity)
+        case Info.sseC:
+            guard let customerKey else {
+                throw S3Error(.invalidRequest, partOfUpload
+                    ? "The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters."
+                    : "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.")
+            }
+            guard let salt = info.salt.flatMap(Base64.decode), let check = info.keyCheck.flatMap(Base64.decode) else {
+                throw CryptoError(.malformed, "SSE-C info without its salt or key check")
+            }
+            let seal = CustomerKeySeal(salt: salt, keyCheck: check, sealedKey: sealedBytes)
+            guard KeyHierarchy.matchesSSEC(seal, customerKey: customerKey.key) else {
+                if partOfUpload { throw S3Error(.invalidRequest, "The provided encryption parameters did not match the ones used originally.") }
+                throw S3Error(.accessDenied)
+            }
+            return try KeyHierarchy.openSSEC(seal, customerKey: customerKey.key, identity: identity)
+        default:
+            throw CryptoError(.malformed, "unknown encryption mode \(info.mode)")
+        }
+    }
+
+    /// The ETag of a body whose plaintext MD5 is `md5`: the MD5 itself for SSE-S3 (as S3),
+    /// and for SSE-C a keyed digest, so that the ETag reveals nothing about the plaintext to
+    /// whoever lacks the customer's key (S3's SSE-C ETags are not the MD5 either).
+    static func etag(md5: [UInt8], dataKey: SecretBytes, extensions: [String: String]) -> String {
+        guard isSSEC(extensions) else { return Hex.encode(md5) }
+        let mac = dataKey.withUnsafeBytes { HMACSHA256.authenticate(Array("coffer/etag/v1".utf8) + md5, key: Array($0)) }
+        return Hex.encode(mac.prefix(16))
     }
 
     /// The extensions with the data key re-sealed under the current root key, or nil when it
     /// already is (rotation: the data key, and so the stored packages, do not change).
     func resealed(extensions: [String: String], bucket: String, key: String) throws -> [String: String]? {
-        guard let json = extensions[Self.extensionKey], let info = try? JSONDecoder().decode(Info.self, from: Data(json.utf8)) else {
+        guard let info = Self.info(extensions) else {
             throw CryptoError(.malformed, "the record of \(bucket)/\(key) carries no valid encryption info")
         }
-        guard info.rootKeyVersion != keyring.currentVersion, let bytes = Base64.decode(info.sealedKey) else { return nil }
+        // SSE-C data keys are sealed under the customer's key: the root key never touched them.
+        guard info.mode == Info.sseS3, let version = info.rootKeyVersion, version != keyring.currentVersion,
+            let bytes = Base64.decode(info.sealedKey)
+        else { return nil }
         let sealed = try KeyHierarchy.resealSSES3(
-            SealedDataKey(rootKeyVersion: info.rootKeyVersion, bytes: bytes), keyring: keyring,
+            SealedDataKey(rootKeyVersion: version, bytes: bytes), keyring: keyring,
             identity: SealedFormat.objectIdentity(bucket: bucket, key: key))
         var updated = extensions
         let newInfo = Info(mode: info.mode, rootKeyVersion: sealed.rootKeyVersion, sealedKey: Base64.encode(sealed.bytes))
-        updated[Self.extensionKey] = String(decoding: try JSONEncoder().encode(newInfo), as: UTF8.self)
+        updated.merge(try Self.encode(newInfo)) { _, new in new }
         return updated
     }
 
     /// The root key version a record's data key is sealed under.
     static func rootKeyVersion(of extensions: [String: String]) -> Int? {
-        guard let json = extensions[extensionKey], let info = try? JSONDecoder().decode(Info.self, from: Data(json.utf8)) else { return nil }
-        return info.rootKeyVersion
+        info(extensions)?.rootKeyVersion
     }
 
     /// Seals the packages of one new blob.

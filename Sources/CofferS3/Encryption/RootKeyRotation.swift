@@ -50,7 +50,7 @@ public enum RootKeyRotation {
         let keyring = try existingKeyring(dataDir)
         var byVersion: [String: Int] = [:]
         try store.rewriteExtensions { _, _, extensions in
-            let version = ObjectKeys.rootKeyVersion(of: extensions).map(String.init) ?? "unsealed"
+            let version = ObjectKeys.isSSEC(extensions) ? "sse-c" : (ObjectKeys.rootKeyVersion(of: extensions).map(String.init) ?? "unsealed")
             byVersion[version, default: 0] += 1
             return nil
         }

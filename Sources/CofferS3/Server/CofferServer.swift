@@ -45,7 +45,7 @@ public struct CofferServer: Sendable {
         }
         let keyring = try RootKeyStore.load(dataDir: config.dataDir, operatorKey: config.sseS3RootKey)
         let service = S3Service(
-            store: store, users: users, keyring: keyring, options: .init(region: config.region, domains: config.domains, blockSSECOnNewBuckets: config.blockSSECOnNewBuckets), logger: logger)
+            store: store, users: users, keyring: keyring, options: .init(region: config.region, domains: config.domains, blockSSECOnNewBuckets: config.blockSSECOnNewBuckets, allowSSECOverHTTP: config.allowSSECOverHTTP), logger: logger)
 
         let tls: TLSMaterial?
         if config.httpsAddress == nil {

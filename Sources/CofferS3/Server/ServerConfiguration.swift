@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable {
     public var sseS3RootKey: String?
     /// New buckets block SSE-C writes (S3's default since April 2026).
     public var blockSSECOnNewBuckets: Bool = false
+    /// Accept SSE-C keys over plain HTTP (test rigs only, as Ceph RGW allows).
+    public var allowSSECOverHTTP: Bool = false
 
     public init(
         dataDir: String, httpAddress: ListenAddress?, httpsAddress: ListenAddress?, region: String, domains: [String],

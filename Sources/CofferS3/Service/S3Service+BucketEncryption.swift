@@ -41,18 +41,26 @@ extension S3Service {
         return Response(status: .noContent)
     }
 
+    /// The SSE-C key a request carries (under the copy-source headers when `copySource`).
+    func customerKey(_ call: S3Call, copySource: Bool = false) throws(S3Error) -> CustomerKey? {
+        try CustomerKey.parse(call.request, prefix: copySource ? CustomerKey.copySourcePrefix : CustomerKey.prefix, allowPlainHTTP: options.allowSSECOverHTTP)
+    }
+
     /// Checks a write's encryption against the request headers and the bucket's default
-    /// encryption: a blocked SSE-C write is refused (403 as on S3), and a default that needs a
-    /// mode Coffer does not have yet fails honestly instead of silently using SSE-S3.
-    func checkWriteEncryption(_ call: S3Call, bucket: BucketRecord) throws(S3Error) {
+    /// encryption, and returns the SSE-C key when the write uses one: a blocked SSE-C write is
+    /// refused (403 as on S3), and a default that needs a mode Coffer does not have yet fails
+    /// honestly instead of silently using SSE-S3.
+    func checkWriteEncryption(_ call: S3Call, bucket: BucketRecord) throws(S3Error) -> CustomerKey? {
         let configuration = BucketEncryption.stored(in: bucket.settings)
-        let usesSSEC = call.request.headers.contains { $0.name.canonicalName.lowercased().hasPrefix(SSERequest.customerHeaderPrefix) }
+        let usesSSEC = call.request.headers.contains { $0.name.canonicalName.lowercased().hasPrefix(CustomerKey.prefix) }
         if usesSSEC, configuration?.blocksSSEC == true {
             throw S3Error(.accessDenied, "Requests specifying Server Side Encryption with Customer provided keys must not be made to a bucket that blocks SSE-C.")
         }
-        try SSERequest.validateWrite(call.request)
-        if call.request.header("x-amz-server-side-encryption") == nil, let algorithm = configuration?.algorithm, algorithm != "AES256" {
+        let key = try customerKey(call)
+        try SSERequest.validateWrite(call.request, customerKey: key)
+        if key == nil, call.request.header("x-amz-server-side-encryption") == nil, let algorithm = configuration?.algorithm, algorithm != "AES256" {
             throw S3Error(.notImplemented, "The bucket's default encryption is \(algorithm), which this version of Coffer cannot apply yet; name AES256 explicitly or change the bucket's default.")
         }
+        return key
     }
 }

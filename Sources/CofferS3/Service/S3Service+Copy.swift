@@ -48,8 +48,10 @@ extension S3Service {
 
     /// Streams `range` of the source (opened with its own key) into a new blob sealed by
     /// `sealer`: copies always re-encrypt.
-    func copyData(from reader: ObjectReader, range: ClosedRange<Int64>?, into sealer: BlobSealer, checksum: ChecksumAlgorithm?) async throws -> (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?) {
-        let openers = try openers(for: reader.record)
+    func copyData(
+        from reader: ObjectReader, sourceKey: CustomerKey?, range: ClosedRange<Int64>?, into sealer: BlobSealer, checksum: ChecksumAlgorithm?
+    ) async throws -> (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?) {
+        let openers = try openers(for: reader.record, customerKey: sourceKey)
         let sink = try BlobSink(store: store, sealer: sealer, checksum: checksum)
         do {
             let stream = ObjectBodyStream(reader: reader, openers: openers, range: range)
@@ -66,7 +68,8 @@ extension S3Service {
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
-        try checkWriteEncryption(call, bucket: bucket)
+        let destinationKey = try checkWriteEncryption(call, bucket: bucket)
+        let sourceKey = try customerKey(call, copySource: true)
         let (source, reader) = try openCopySource(call)
         let sourceRecord = reader.record
         let directive = call.request.header("x-amz-metadata-directive") ?? "COPY"
@@ -76,7 +79,8 @@ extension S3Service {
         let replacing = directive == "REPLACE"
         let headers = try ObjectHeaders.parse(call.request)
         let storageClass = call.request.header("x-amz-storage-class") != nil ? headers.storageClass : sourceRecord.storageClass
-        if source.bucket == bucket.name, source.key == key, !replacing, call.request.header("x-amz-storage-class") == nil {
+        let changesEncryption = destinationKey != nil || sourceKey != nil || call.request.header("x-amz-server-side-encryption") != nil
+        if source.bucket == bucket.name, source.key == key, !replacing, call.request.header("x-amz-storage-class") == nil, !changesEncryption {
             throw S3Error(.invalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
         if sourceRecord.size > Self.maxPutSize {
@@ -89,11 +93,11 @@ extension S3Service {
         } else if let stored = sourceRecord.checksum {
             algorithm = ChecksumAlgorithm(rawValue: stored.algorithm)
         }
-        let (dataKey, encryption) = try keys.newObject(bucket: bucket.name, key: key)
+        let (dataKey, encryption) = try keys.newObject(bucket: bucket.name, key: key, customerKey: destinationKey)
         let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, partNumber: 0)
-        let copied = try await copyData(from: reader, range: nil, into: sealer, checksum: algorithm)
+        let copied = try await copyData(from: reader, sourceKey: sourceKey, range: nil, into: sealer, checksum: algorithm)
         let record = ObjectRecord(
-            bucket: bucket.name, key: key, size: copied.blob.size, etag: Hex.encode(copied.md5), lastModified: call.now,
+            bucket: bucket.name, key: key, size: copied.blob.size, etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, extensions: encryption), lastModified: call.now,
             owner: bucket.owner,
             contentHeaders: replacing ? headers.content : sourceRecord.contentHeaders,
             userMetadata: replacing ? headers.user : sourceRecord.userMetadata,
@@ -109,7 +113,7 @@ extension S3Service {
                 x.element("Checksum" + checksum.algorithm, checksum.value)
             }
         }
-        return xmlResponse(xml, headers: SSERequest.responseFields)
+        return xmlResponse(xml, headers: SSERequest.responseFields(extensions: encryption, customerKey: destinationKey))
     }
 }
 

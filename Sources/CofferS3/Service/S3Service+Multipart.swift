@@ -13,7 +13,7 @@ extension S3Service {
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
-        try checkWriteEncryption(call, bucket: bucket)
+        let customerKey = try checkWriteEncryption(call, bucket: bucket)
         let headers = try ObjectHeaders.parse(call.request)
         var algorithm: ChecksumAlgorithm?
         if let name = call.request.header("x-amz-checksum-algorithm") {
@@ -42,7 +42,7 @@ extension S3Service {
         let uploadId = String(format: "%012llx", millis)
             + Base64.encode(secureRandomBytes(30)).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         // The upload's data key is made now; every part is sealed under a key derived from it.
-        let (_, encryption) = try keys.newObject(bucket: bucket.name, key: key)
+        let (_, encryption) = try keys.newObject(bucket: bucket.name, key: key, customerKey: customerKey)
         let record = UploadRecord(
             bucket: bucket.name, key: key, uploadId: uploadId, initiated: call.now, owner: call.user?.name ?? bucket.owner,
             contentHeaders: headers.content, userMetadata: headers.user, checksumAlgorithm: algorithm?.rawValue,
@@ -54,7 +54,7 @@ extension S3Service {
             x.element("Key", key)
             x.element("UploadId", uploadId)
         }
-        var fields = SSERequest.responseFields
+        var fields = SSERequest.responseFields(extensions: encryption, customerKey: customerKey)
         if let algorithm, let checksumType {
             fields[.init("x-amz-checksum-algorithm")!] = algorithm.rawValue
             fields[.init("x-amz-checksum-type")!] = checksumType
@@ -101,8 +101,8 @@ extension S3Service {
             }
             if checksum == nil { checksum = ChecksumRequest(algorithm: expected, headerValue: nil, trailerName: nil) }
         }
-        try SSERequest.refuseCustomerKeys(call.request)
-        let sealer = try partSealer(upload, number: number)
+        let customerKey = try customerKey(call)
+        let (dataKey, sealer) = try partSealer(upload, number: number, customerKey: customerKey)
         let result = try await ingest(sealer).ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
         do {
             try ContentMD5.verify(expectedMD5, computed: result.md5)
@@ -111,11 +111,12 @@ extension S3Service {
             throw error
         }
         let part = PartRecord(
-            uploadId: upload.uploadId, number: number, size: result.blob.size, etag: Hex.encode(result.md5), lastModified: call.now,
+            uploadId: upload.uploadId, number: number, size: result.blob.size,
+            etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, extensions: upload.extensions), lastModified: call.now,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "PART") },
             blob: result.blob)
         try await commitPart(part)
-        var fields = SSERequest.responseFields
+        var fields = SSERequest.responseFields(extensions: upload.extensions, customerKey: customerKey)
         fields[.eTag] = "\"\(part.etag)\""
         if let checksum = part.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
             fields[HTTPField.Name(algorithm.headerName)!] = checksum.value
@@ -124,9 +125,9 @@ extension S3Service {
     }
 
     /// Seals part `number` under the upload's data key.
-    private func partSealer(_ upload: UploadRecord, number: Int) throws -> BlobSealer {
-        let dataKey = try keys.dataKey(extensions: upload.extensions, bucket: upload.bucket, key: upload.key)
-        return keys.sealer(dataKey: dataKey, bucket: upload.bucket, key: upload.key, partNumber: number)
+    private func partSealer(_ upload: UploadRecord, number: Int, customerKey: CustomerKey?) throws -> (SecretBytes, BlobSealer) {
+        let dataKey = try keys.dataKey(extensions: upload.extensions, bucket: upload.bucket, key: upload.key, customerKey: customerKey, partOfUpload: true)
+        return (dataKey, keys.sealer(dataKey: dataKey, bucket: upload.bucket, key: upload.key, partNumber: number))
     }
 
     private func commitPart(_ part: PartRecord) async throws {
@@ -144,6 +145,8 @@ extension S3Service {
         let bucket = try authorizedBucket(call)
         let number = try partNumber(call)
         let upload = try namedUpload(call, bucket: bucket)
+        let destinationKey = try customerKey(call)
+        let sourceKey = try customerKey(call, copySource: true)
         let (_, reader) = try openCopySource(call)
         let size = reader.record.size
         var range: ClosedRange<Int64>?
@@ -162,9 +165,11 @@ extension S3Service {
             throw S3Error(.invalidRequest, "The specified copy source is larger than the maximum allowable size for a copy source: \(Self.maxPutSize)")
         }
         let algorithm = upload.checksumAlgorithm.flatMap(ChecksumAlgorithm.init(rawValue:))
-        let copied = try await copyData(from: reader, range: range, into: try partSealer(upload, number: number), checksum: algorithm)
+        let (dataKey, sealer) = try partSealer(upload, number: number, customerKey: destinationKey)
+        let copied = try await copyData(from: reader, sourceKey: sourceKey, range: range, into: sealer, checksum: algorithm)
         let part = PartRecord(
-            uploadId: upload.uploadId, number: number, size: copied.blob.size, etag: Hex.encode(copied.md5), lastModified: call.now,
+            uploadId: upload.uploadId, number: number, size: copied.blob.size,
+            etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, extensions: upload.extensions), lastModified: call.now,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "PART") },
             blob: copied.blob)
         try await commitPart(part)
@@ -174,7 +179,7 @@ extension S3Service {
             x.element("LastModified", S3Date.iso8601(part.lastModified))
             if let checksum = part.checksum { x.element("Checksum" + checksum.algorithm, checksum.value) }
         }
-        return xmlResponse(xml, headers: SSERequest.responseFields)
+        return xmlResponse(xml, headers: SSERequest.responseFields(extensions: upload.extensions, customerKey: destinationKey))
     }
 
     func completeMultipartUpload(_ call: S3Call) async throws -> Response {
@@ -242,7 +247,7 @@ extension S3Service {
                 x.element("ChecksumType", checksum.type)
             }
         }
-        return xmlResponse(xml, headers: SSERequest.responseFields)
+        return xmlResponse(xml, headers: SSERequest.responseFields(extensions: upload.extensions, customerKey: try? customerKey(call)))
     }
 
     private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition) async throws {

@@ -7,9 +7,10 @@ import Hummingbird
 extension S3Service {
     func ingest(_ sealer: BlobSealer) -> BodyIngest { BodyIngest(store: store, sealer: sealer) }
 
-    /// One opener per segment of `record`, after its data key opened.
-    func openers(for record: ObjectRecord) throws -> [BlobSealingContext] {
-        let dataKey = try keys.dataKey(extensions: record.extensions, bucket: record.bucket, key: record.key)
+    /// One opener per segment of `record`, after its data key opened (with the customer's key
+    /// for an SSE-C object).
+    func openers(for record: ObjectRecord, customerKey: CustomerKey?) throws -> [BlobSealingContext] {
+        let dataKey = try keys.dataKey(extensions: record.extensions, bucket: record.bucket, key: record.key, customerKey: customerKey)
         return try record.segments.map { try keys.opener(dataKey: dataKey, bucket: record.bucket, key: record.key, blob: $0) }
     }
 
@@ -18,14 +19,14 @@ extension S3Service {
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
-        try checkWriteEncryption(call, bucket: bucket)
+        let customerKey = try checkWriteEncryption(call, bucket: bucket)
         let headers = try ObjectHeaders.parse(call.request)
         let expectedMD5 = try ContentMD5.expected(call.request)
         let precondition = try ConditionalWrite.parse(call.request)
         try precondition.checkEarly(store.object(bucket: bucket.name, key: key), key: key)
         var body = try IncomingBody(call: call, requireLength: true)
         let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
-        let (dataKey, encryption) = try keys.newObject(bucket: bucket.name, key: key)
+        let (dataKey, encryption) = try keys.newObject(bucket: bucket.name, key: key, customerKey: customerKey)
         let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, partNumber: 0)
         let result = try await ingest(sealer).ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
         do {
@@ -35,12 +36,12 @@ extension S3Service {
             throw error
         }
         let record = ObjectRecord(
-            bucket: bucket.name, key: key, size: result.blob.size, etag: Hex.encode(result.md5),
+            bucket: bucket.name, key: key, size: result.blob.size, etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, extensions: encryption),
             lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
             parts: nil, segments: [result.blob], storageClass: headers.storageClass, extensions: encryption)
         try await commit(record, precondition: precondition)
-        var fields = SSERequest.responseFields
+        var fields = SSERequest.responseFields(extensions: encryption, customerKey: customerKey)
         fields[.eTag] = "\"\(record.etag)\""
 
         if let checksum = record.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
@@ -71,10 +72,10 @@ extension S3Service {
             throw S3Error(.accessDenied)
         }
         let record = reader.record
-        try SSERequest.refuseCustomerKeys(call.request)
-        let openers = try openers(for: record)
+        let customerKey = try customerKey(call)
+        let openers = try openers(for: record, customerKey: customerKey)
         var fields = ObjectHeaders.responseFields(for: record)
-        fields.append(contentsOf: SSERequest.responseFields)
+        fields.append(contentsOf: SSERequest.responseFields(extensions: record.extensions, customerKey: customerKey))
         try Conditional.evaluate(call.request, etag: record.etag, lastModified: record.lastModified, responseFields: fields)
 
         var range: ClosedRange<Int64>?

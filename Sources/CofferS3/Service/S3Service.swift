@@ -26,10 +26,13 @@ public final class S3Service: Sendable {
         public var domains: [String]
         /// New buckets block SSE-C writes, as S3 makes them since April 2026 (off by default).
         public var blockSSECOnNewBuckets: Bool
-        public init(region: String = "us-east-1", domains: [String] = ["localhost"], blockSSECOnNewBuckets: Bool = false) {
+        /// Accept SSE-C keys over plain HTTP (test rigs only; S3 and the default refuse them).
+        public var allowSSECOverHTTP: Bool
+        public init(region: String = "us-east-1", domains: [String] = ["localhost"], blockSSECOnNewBuckets: Bool = false, allowSSECOverHTTP: Bool = false) {
             self.region = region
             self.domains = domains
             self.blockSSECOnNewBuckets = blockSSECOnNewBuckets
+            self.allowSSECOverHTTP = allowSSECOverHTTP
         }
     }
 
