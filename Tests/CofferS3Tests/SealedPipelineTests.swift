@@ -88,3 +88,80 @@ import Testing
         #expect(try await Self.read(store, keys, range: 10...20) == Array(data[10...20]))
     }
 }
+
+/// Tampering with what is stored in LevelDB (the list), each read through the same
+/// reader the server uses: every one fails loudly and no byte of a bad package gets out.
+@Suite struct StoredDataTamperTests {
+    let keys: ObjectKeys
+    let data = (0..<(3 * 65536 + 777)).map { UInt8(truncatingIfNeeded: $0 &* 17 &+ 3) }
+
+    init() throws {
+        keys = ObjectKeys(keyring: try RootKeyring(keys: [1: SecretBytes.random(count: 32)], currentVersion: 1))
+    }
+
+    func chunkKey(_ blob: BlobRef, _ index: Int) -> [UInt8] {
+        [UInt8(ascii: "c")] + blob.id.bytes + withUnsafeBytes(of: UInt32(index).bigEndian) { Array($0) }
+    }
+
+    /// Reads key `key`, returning what was delivered before the failure (nil if it did not fail).
+    func readFails(_ store: ObjectStore, key: String = "k") async throws -> [UInt8]? {
+        guard let reader = try store.openObject(bucket: "bucket", key: key) else { return nil }
+        var delivered: [UInt8] = []
+        do {
+            let dataKey = try keys.dataKey(extensions: reader.record.extensions, bucket: "bucket", key: key)
+            let openers = try reader.record.segments.map { try keys.opener(dataKey: dataKey, bucket: "bucket", key: key, blob: $0) }
+            try await ObjectBodyStream(reader: reader, openers: openers, range: nil).forEachPiece { delivered += $0 }
+        } catch {
+            return delivered
+        }
+        return nil
+    }
+
+    @Test func swappedDroppedSplicedAndMovedDataFailsLoudly() async throws {
+        // Two packages swapped.
+        do {
+            let (store, remove) = try SealedPipelineTests.makeStore()
+            defer { remove() }
+            let blob = try SealedPipelineTests.write(store, keys, data, splits: [data.count]).segments[0]
+            let p0 = try #require(try store.readChunk(blob: blob.id, index: 0)), p1 = try #require(try store.readChunk(blob: blob.id, index: 1))
+            try store.db.put(chunkKey(blob, 0), p1, sync: true)
+            try store.db.put(chunkKey(blob, 1), p0, sync: true)
+            #expect(try await readFails(store) == [])
+        }
+        // The final package dropped (and the record shortened to the remaining packages).
+        do {
+            let (store, remove) = try SealedPipelineTests.makeStore()
+            defer { remove() }
+            var record = try SealedPipelineTests.write(store, keys, data, splits: [data.count])
+            try store.db.delete(chunkKey(record.segments[0], 3), sync: true)
+            #expect(try await readFails(store) == Array(data[0..<(3 * 65536)]))  // the full packages before the gap, then a failure
+            record.segments[0].chunkCount = 3
+            record.segments[0].size = 3 * 65536
+            record.size = 3 * 65536
+            try store.db.put([UInt8(ascii: "o")] + Array("bucket".utf8) + [0] + Array("k".utf8), try record.encoded(), sync: true)
+            #expect(try await readFails(store) == Array(data[0..<(2 * 65536)]))  // package 2 was not sealed as final
+        }
+        // A package spliced in from another object.
+        do {
+            let (store, remove) = try SealedPipelineTests.makeStore()
+            defer { remove() }
+            let blob = try SealedPipelineTests.write(store, keys, data, splits: [data.count]).segments[0]
+            let (otherKey, otherExtensions) = try keys.newObject(bucket: "bucket", key: "other")
+            let sink = try BlobSink(store: store, sealer: keys.sealer(dataKey: otherKey, bucket: "bucket", key: "other", partNumber: 0), checksum: nil)
+            try data.withUnsafeBytes { try sink.append($0) }
+            let (otherBlob, _, _) = try sink.finish()
+            _ = otherExtensions
+            try store.db.put(chunkKey(blob, 1), try #require(try store.readChunk(blob: otherBlob.id, index: 1)), sync: true)
+            #expect(try await readFails(store) == Array(data[0..<65536]))
+        }
+        // The object's identity changed: its record moved to another key.
+        do {
+            let (store, remove) = try SealedPipelineTests.makeStore()
+            defer { remove() }
+            var record = try SealedPipelineTests.write(store, keys, data, splits: [data.count])
+            record.key = "moved"
+            try store.db.put([UInt8(ascii: "o")] + Array("bucket".utf8) + [0] + Array("moved".utf8), try record.encoded(), sync: true)
+            #expect(try await readFails(store, key: "moved") == [])
+        }
+    }
+}
