@@ -6,6 +6,10 @@ import Foundation
 /// before it returns any byte and throws `CryptoError.authenticationFailure` otherwise.
 public enum AES256GCM {
     public static let keyByteCount = 32
+
+    /// The cipher, fetched once: OpenSSL 3 otherwise re-fetches it from its provider on every
+    /// initialisation, which costs more than sealing a small package.
+    nonisolated(unsafe) static let cipher: OpaquePointer? = EVP_CIPHER_fetch(nil, "AES-256-GCM", nil) ?? EVP_aes_256_gcm()
     public static let nonceByteCount = 12
     public static let tagByteCount = 16
 
@@ -19,7 +23,7 @@ public enum AES256GCM {
         let ok: Bool = key.withUnsafeBytes { k in
             output.withUnsafeMutableBufferPointer { out in
                 var length: Int32 = 0
-                guard EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nil, nil, nil) == 1,
+                guard EVP_EncryptInit_ex(ctx, Self.cipher, nil, nil, nil) == 1,
                     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, Int32(nonceByteCount), nil) == 1,
                     EVP_EncryptInit_ex(ctx, nil, nil, k.baseAddress!.assumingMemoryBound(to: UInt8.self), nonce) == 1
                 else { return false }
@@ -60,7 +64,7 @@ public enum AES256GCM {
         let ok: Bool = key.withUnsafeBytes { k in
             output.withUnsafeMutableBufferPointer { out in
                 var length: Int32 = 0
-                guard EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nil, nil, nil) == 1,
+                guard EVP_DecryptInit_ex(ctx, Self.cipher, nil, nil, nil) == 1,
                     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, Int32(nonceByteCount), nil) == 1,
                     EVP_DecryptInit_ex(ctx, nil, nil, k.baseAddress!.assumingMemoryBound(to: UInt8.self), nonce) == 1
                 else { return false }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import CofferCrypto
-import CofferS3
+@_spi(Benchmark) import CofferS3
 import Dispatch
 import Foundation
 import NIOCore
@@ -53,8 +53,8 @@ struct Bench: AsyncParsableCommand {
     var rssRuns: Int?
     @Option(help: "The RSS bound checked: peak minus idle must stay under this, MiB.")
     var rssBoundMib: Int = 128
-    @Option(help: "Comma-separated phases to run: large, small, rss.")
-    var phases: String = "large,small,rss"
+    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads).")
+    var phases: String = "large,small,rss,pipeline"
 
     @Option(help: "Output format: text (a table) or json.")
     var format: Format = .text
@@ -78,7 +78,7 @@ struct Bench: AsyncParsableCommand {
         guard rssMib >= 1, rssMib <= 65536 else { throw ValidationError("--rss-mib must be 1...65536") }
         guard (rssRuns ?? 1) >= 1, (rssRuns ?? 1) <= 100 else { throw ValidationError("--rss-runs must be 1...100") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        let known: Set<String> = ["large", "small", "rss"]
+        let known: Set<String> = ["large", "small", "rss", "pipeline"]
         for phase in phaseSet where !known.contains(phase) { throw ValidationError("unknown phase '\(phase)' (large, small, rss)") }
         if endpoint != nil {
             guard (accessKey ?? ProcessInfo.processInfo.environment["AWS_ACCESS_KEY_ID"]) != nil,
@@ -139,6 +139,16 @@ struct Bench: AsyncParsableCommand {
         // caches and mapped table files, and its "idle" would hide what one upload costs.
         if failure == nil, self.endpoint == nil, phaseSet.contains("rss") {
             do { try await measureRSS(existing: nil, report: &report) } catch { failure = error }
+        }
+        if failure == nil, phaseSet.contains("pipeline") {
+            progress("pipeline: sealed versus plain-copy stage, \(largeMib) MiB x \(runs), and 1 KiB range reads of a \(rssMib) MiB object (in process)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-bench-pipeline-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            do {
+                report.pipeline = try await PipelineBenchmark.run(directory: directory, objectMiB: largeMib, runs: runs, rangeObjectMiB: rssMib)
+            } catch {
+                failure = error
+            }
         }
         if let failure { throw failure }
         report.durationSeconds = Date().timeIntervalSince(started)

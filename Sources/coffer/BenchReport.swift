@@ -1,3 +1,4 @@
+@_spi(Benchmark) import CofferS3
 import Foundation
 
 /// What `coffer bench` measured, printed as a table or as JSON.
@@ -117,6 +118,8 @@ struct BenchReport: Codable, Sendable {
     var settings: Settings
     var results: [Result]
     var rss: RSS?
+    /// The in-process pipeline phase (sealed versus plain copy, range reads).
+    var pipeline: PipelineBenchmark.Result?
     var durationSeconds: Double
 
     func json() -> String {
@@ -186,6 +189,13 @@ struct BenchReport: Codable, Sendable {
             } else {
                 out.append("  not measured: the server is not a child of the benchmark (--endpoint)")
             }
+        }
+        if let p = pipeline {
+            out.append("")
+            out.append("Body pipeline in process (\(p.objectMiB) MiB, \(p.runs) runs, medians; the plain-copy stage exists only in this benchmark):")
+            out.append("  PUT  sealed \(f(p.sealedPutMBps)) MB/s, plain copy \(f(p.plainPutMBps)) MB/s: sealed/plain = \(f(p.putRatio * 100))%")
+            out.append("  GET  sealed \(f(p.sealedGetMBps)) MB/s, plain copy \(f(p.plainGetMBps)) MB/s: sealed/plain = \(f(p.getRatio * 100))%")
+            out.append("  1 KiB range from the middle of a \(p.rangeObjectMiB) MiB object: \(f(p.rangeReadMicroseconds)) us, \(p.packagesOpenedByRangeRead) packages opened; whole 1 KiB object: \(f(p.smallObjectReadMicroseconds)) us")
         }
         return out.joined(separator: "\n")
     }

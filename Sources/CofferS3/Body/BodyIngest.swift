@@ -8,7 +8,7 @@ import NIOCore
 /// of the plaintext on the way. Memory stays at one package. Used for uploads and copies.
 final class BlobSink {
     private let writer: BlobWriter
-    private let sealer: BlobSealer
+    private let sealer: any PackageSealing
     private let chunkSize = SealedFormat.packageSize
     private let md5 = Digest(.md5)
     private var hasher: ChecksumHasher?
@@ -16,7 +16,7 @@ final class BlobSink {
     private var index = 0
     private(set) var total: Int64 = 0
 
-    init(store: ObjectStore, sealer: BlobSealer, checksum: ChecksumAlgorithm?) throws {
+    init(store: ObjectStore, sealer: any PackageSealing, checksum: ChecksumAlgorithm?) throws {
         self.writer = try store.makeBlobWriter()
         self.sealer = sealer
         self.hasher = checksum.map { ChecksumHasher($0) }

@@ -9,7 +9,7 @@ import NIOCore
 struct ObjectBodyStream: Sendable {
     let reader: ObjectReader
     /// One opener per segment of the object.
-    let openers: [BlobSealingContext]
+    let openers: [any PackageOpening]
     let range: ClosedRange<Int64>?
     let chunkSize = SealedFormat.packageSize
 

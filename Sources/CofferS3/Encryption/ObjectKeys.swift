@@ -149,8 +149,24 @@ struct ObjectKeys: Sendable {
     }
 }
 
+/// The stage of the body pipeline that turns a 64 KiB plaintext package into what is stored.
+/// Coffer's only production stage is `BlobSealer` (the sealed-object format); the benchmark
+/// measures it against a plain copy in the same pipeline (`PipelineBenchmark`).
+protocol PackageSealing: Sendable {
+    func seal(_ plaintext: UnsafeRawBufferPointer, index: Int, isFinal: Bool) throws -> [UInt8]
+    /// The blob's header (`BlobRef.header`).
+    var header: String { get }
+}
+
+/// The reading side of `PackageSealing`.
+protocol PackageOpening: Sendable {
+    func open(_ stored: [UInt8], index: Int, isFinal: Bool) throws -> [UInt8]
+}
+
+extension BlobSealingContext: PackageOpening {}
+
 /// Seals one blob's packages and names the header that opens them again.
-struct BlobSealer: Sendable {
+struct BlobSealer: PackageSealing {
     let context: BlobSealingContext
 
     func seal(_ plaintext: UnsafeRawBufferPointer, index: Int, isFinal: Bool) throws -> [UInt8] {
