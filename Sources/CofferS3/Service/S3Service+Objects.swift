@@ -23,7 +23,7 @@ extension S3Service {
         let headers = try ObjectHeaders.parse(call.request)
         let expectedMD5 = try ContentMD5.expected(call.request)
         let precondition = try ConditionalWrite.parse(call.request)
-        try precondition.checkEarly(store.object(bucket: bucket.name, key: key), key: key)
+        if precondition != .none { try precondition.checkEarly(store.object(bucket: bucket.name, key: key), key: key) }
         var body = try IncomingBody(call: call, requireLength: true)
         let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
         let (dataKey, encryption) = try keys.newObject(bucket: bucket.name, key: key, customerKey: customerKey)
