@@ -19,24 +19,29 @@ public enum AES256GCM {
         try checkParameters(key: key, nonce: nonce)
         guard let ctx = EVP_CIPHER_CTX_new() else { throw CryptoError(.libcryptoFailure, "EVP_CIPHER_CTX_new failed") }
         defer { EVP_CIPHER_CTX_free(ctx) }
-        var output = [UInt8](repeating: 0, count: plaintext.count + tagByteCount)
-        let ok: Bool = key.withUnsafeBytes { k in
-            output.withUnsafeMutableBufferPointer { out in
+        var ok = false
+        let output = key.withUnsafeBytes { k in
+            [UInt8](unsafeUninitializedCapacity: plaintext.count + tagByteCount) { out, initialized in
+                initialized = 0
                 var length: Int32 = 0
+                var scratch = [UInt8](repeating: 0, count: 16)
                 guard EVP_EncryptInit_ex(ctx, Self.cipher, nil, nil, nil) == 1,
                     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, Int32(nonceByteCount), nil) == 1,
                     EVP_EncryptInit_ex(ctx, nil, nil, k.baseAddress!.assumingMemoryBound(to: UInt8.self), nonce) == 1
-                else { return false }
+                else { return }
                 if !aad.isEmpty {
-                    guard EVP_EncryptUpdate(ctx, nil, &length, aad, Int32(aad.count)) == 1 else { return false }
+                    guard EVP_EncryptUpdate(ctx, nil, &length, aad, Int32(aad.count)) == 1 else { return }
                 }
                 if plaintext.count > 0 {
                     guard EVP_EncryptUpdate(ctx, out.baseAddress, &length, plaintext.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(plaintext.count)) == 1,
                         length == Int32(plaintext.count)
-                    else { return false }
+                    else { return }
                 }
-                guard EVP_EncryptFinal_ex(ctx, out.baseAddress! + plaintext.count, &length) == 1 else { return false }
-                return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, Int32(tagByteCount), out.baseAddress! + plaintext.count) == 1
+                guard EVP_EncryptFinal_ex(ctx, &scratch, &length) == 1,
+                    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, Int32(tagByteCount), out.baseAddress! + plaintext.count) == 1
+                else { return }
+                initialized = plaintext.count + tagByteCount
+                ok = true
             }
         }
         guard ok else { throw CryptoError(.libcryptoFailure, "AES-256-GCM seal failed") }
@@ -59,25 +64,29 @@ public enum AES256GCM {
         guard let ctx = EVP_CIPHER_CTX_new() else { throw CryptoError(.libcryptoFailure, "EVP_CIPHER_CTX_new failed") }
         defer { EVP_CIPHER_CTX_free(ctx) }
         let ciphertextCount = sealed.count - tagByteCount
-        var output = [UInt8](repeating: 0, count: ciphertextCount)
         var tag = Array(sealed[ciphertextCount...])
-        let ok: Bool = key.withUnsafeBytes { k in
-            output.withUnsafeMutableBufferPointer { out in
+        var ok = false
+        // Uninitialised output (no zero fill of a 64 KiB package); wiped if the tag fails.
+        var output = key.withUnsafeBytes { k in
+            [UInt8](unsafeUninitializedCapacity: max(ciphertextCount, 1)) { out, initialized in
+                initialized = 0
                 var length: Int32 = 0
+                var scratch = [UInt8](repeating: 0, count: 16)
                 guard EVP_DecryptInit_ex(ctx, Self.cipher, nil, nil, nil) == 1,
                     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, Int32(nonceByteCount), nil) == 1,
                     EVP_DecryptInit_ex(ctx, nil, nil, k.baseAddress!.assumingMemoryBound(to: UInt8.self), nonce) == 1
-                else { return false }
+                else { return }
                 if !aad.isEmpty {
-                    guard EVP_DecryptUpdate(ctx, nil, &length, aad, Int32(aad.count)) == 1 else { return false }
+                    guard EVP_DecryptUpdate(ctx, nil, &length, aad, Int32(aad.count)) == 1 else { return }
                 }
                 if ciphertextCount > 0 {
                     guard EVP_DecryptUpdate(ctx, out.baseAddress, &length, sealed.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(ciphertextCount)) == 1
-                    else { return false }
+                    else { return }
                 }
-                guard EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, Int32(tagByteCount), &tag) == 1 else { return false }
+                initialized = ciphertextCount
+                guard EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, Int32(tagByteCount), &tag) == 1 else { return }
                 var finalLength: Int32 = 0
-                return EVP_DecryptFinal_ex(ctx, out.baseAddress! + ciphertextCount, &finalLength) == 1
+                ok = EVP_DecryptFinal_ex(ctx, &scratch, &finalLength) == 1
             }
         }
         guard ok else {

@@ -53,8 +53,8 @@ struct Bench: AsyncParsableCommand {
     var rssRuns: Int?
     @Option(help: "The RSS bound checked: peak minus idle must stay under this, MiB.")
     var rssBoundMib: Int = 128
-    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads).")
-    var phases: String = "large,small,rss,pipeline"
+    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads), stage (64 MiB over HTTP: a sealing server vs a plain-copy one).")
+    var phases: String = "large,small,rss,pipeline,stage"
 
     @Option(help: "Output format: text (a table) or json.")
     var format: Format = .text
@@ -78,7 +78,7 @@ struct Bench: AsyncParsableCommand {
         guard rssMib >= 1, rssMib <= 65536 else { throw ValidationError("--rss-mib must be 1...65536") }
         guard (rssRuns ?? 1) >= 1, (rssRuns ?? 1) <= 100 else { throw ValidationError("--rss-runs must be 1...100") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        let known: Set<String> = ["large", "small", "rss", "pipeline"]
+        let known: Set<String> = ["large", "small", "rss", "pipeline", "stage"]
         for phase in phaseSet where !known.contains(phase) { throw ValidationError("unknown phase '\(phase)' (large, small, rss)") }
         if endpoint != nil {
             guard (accessKey ?? ProcessInfo.processInfo.environment["AWS_ACCESS_KEY_ID"]) != nil,
@@ -105,7 +105,7 @@ struct Bench: AsyncParsableCommand {
         if report.rss?.verdict == "FAIL" { throw ExitCode(1) }
     }
 
-    private func progress(_ message: String) {
+    func progress(_ message: String) {
         FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
     }
 
@@ -149,6 +149,10 @@ struct Bench: AsyncParsableCommand {
             } catch {
                 failure = error
             }
+        }
+        if failure == nil, phaseSet.contains("stage"), endpoint == nil {
+            progress("stage: \(largeMib) MiB over HTTP, a sealing server vs a plain-copy one (in process), \(runs) runs")
+            do { report.stage = try await measureStage() } catch { failure = error }
         }
         if let failure { throw failure }
         report.durationSeconds = Date().timeIntervalSince(started)

@@ -120,6 +120,8 @@ struct BenchReport: Codable, Sendable {
     var rss: RSS?
     /// The in-process pipeline phase (sealed versus plain copy, range reads).
     var pipeline: PipelineBenchmark.Result?
+    /// The end-to-end stage phase (sealing server vs plain-copy server over HTTP).
+    var stage: StageResult?
     var durationSeconds: Double
 
     func json() -> String {
@@ -189,6 +191,12 @@ struct BenchReport: Codable, Sendable {
             } else {
                 out.append("  not measured: the server is not a child of the benchmark (--endpoint)")
             }
+        }
+        if let e = stage {
+            out.append("")
+            out.append("64 MiB over HTTP, in-process servers, \(e.runs) runs, medians (the plain-copy server exists only in this benchmark):")
+            out.append("  PUT  sealing \(f(e.sealedPutMBps)) MB/s, plain copy \(f(e.plainPutMBps)) MB/s: sealed/plain = \(f(e.putRatio * 100))%")
+            out.append("  GET  sealing \(f(e.sealedGetMBps)) MB/s, plain copy \(f(e.plainGetMBps)) MB/s: sealed/plain = \(f(e.getRatio * 100))%")
         }
         if let p = pipeline {
             out.append("")

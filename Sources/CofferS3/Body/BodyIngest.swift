@@ -67,7 +67,7 @@ struct BodyIngest {
     }
 
     let store: ObjectStore
-    let sealer: BlobSealer
+    let sealer: any PackageSealing
 
     /// Reads `body` to its end into a new blob. On any failure the blob is discarded and
     /// the error rethrown; on success the blob is pending until the caller commits a record.

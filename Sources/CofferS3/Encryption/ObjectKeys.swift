@@ -46,6 +46,9 @@ struct ObjectKeys: Sendable {
     }
 
     let keyring: RootKeyring
+    /// Benchmark only (`PipelineBenchmark`, `CofferServer.plainStageForBenchmark`): packages are
+    /// copied instead of sealed, to measure what sealing costs. Never reachable from `coffer serve`.
+    var plainStageForBenchmark = false
 
     /// A fresh data key for a new object (or multipart upload) and the record extensions
     /// that keep it: sealed under the customer's key for SSE-C, else under the current root key.
@@ -134,12 +137,18 @@ struct ObjectKeys: Sendable {
     }
 
     /// Seals the packages of one new blob.
-    func sealer(dataKey: SecretBytes, bucket: String, key: String, partNumber: Int) -> BlobSealer {
-        BlobSealer(context: .forWriting(dataKey: dataKey, bucket: bucket, key: key, partNumber: UInt32(partNumber)))
+    func sealer(dataKey: SecretBytes, bucket: String, key: String, partNumber: Int) -> any PackageSealing {
+        if plainStageForBenchmark { return PipelineBenchmark.PlainCopyStage() }
+        return BlobSealer(context: .forWriting(dataKey: dataKey, bucket: bucket, key: key, partNumber: UInt32(partNumber)))
     }
 
     /// Opens the packages of an existing blob, from its seal header.
-    func opener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> BlobSealingContext {
+    func opener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> any PackageOpening {
+        if plainStageForBenchmark { return PipelineBenchmark.PlainCopyStage() }
+        return try sealedOpener(dataKey: dataKey, bucket: bucket, key: key, blob: blob)
+    }
+
+    func sealedOpener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> BlobSealingContext {
         guard let json = blob.header, let header = try? JSONDecoder().decode(BlobHeader.self, from: Data(json.utf8)),
             header.v == Int(SealedFormat.version), let salt = Base64.decode(header.salt), salt.count == SealedFormat.saltByteCount
         else {

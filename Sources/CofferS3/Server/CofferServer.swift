@@ -25,6 +25,9 @@ public struct CofferServer: Sendable {
 
     public let configuration: ServerConfiguration
     public let logger: Logger
+    /// Benchmark only: copy packages instead of sealing them, to measure sealing's cost end to
+    /// end. Reachable only through the `Benchmark` SPI, never from `coffer serve`.
+    @_spi(Benchmark) public var plainStageForBenchmark = false
 
     public init(configuration: ServerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -45,7 +48,9 @@ public struct CofferServer: Sendable {
         }
         let keyring = try RootKeyStore.load(dataDir: config.dataDir, operatorKey: config.sseS3RootKey)
         let service = S3Service(
-            store: store, users: users, keyring: keyring, options: .init(region: config.region, domains: config.domains, blockSSECOnNewBuckets: config.blockSSECOnNewBuckets, allowSSECOverHTTP: config.allowSSECOverHTTP), logger: logger)
+            store: store, users: users, keyring: keyring,
+            options: .init(region: config.region, domains: config.domains, blockSSECOnNewBuckets: config.blockSSECOnNewBuckets, allowSSECOverHTTP: config.allowSSECOverHTTP),
+            logger: logger, plainStageForBenchmark: plainStageForBenchmark)
 
         let tls: TLSMaterial?
         if config.httpsAddress == nil {

@@ -49,7 +49,7 @@ extension S3Service {
     /// Streams `range` of the source (opened with its own key) into a new blob sealed by
     /// `sealer`: copies always re-encrypt.
     func copyData(
-        from reader: ObjectReader, sourceKey: CustomerKey?, range: ClosedRange<Int64>?, into sealer: BlobSealer, checksum: ChecksumAlgorithm?
+        from reader: ObjectReader, sourceKey: CustomerKey?, range: ClosedRange<Int64>?, into sealer: any PackageSealing, checksum: ChecksumAlgorithm?
     ) async throws -> (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?) {
         let openers = try openers(for: reader.record, customerKey: sourceKey)
         let sink = try BlobSink(store: store, sealer: sealer, checksum: checksum)

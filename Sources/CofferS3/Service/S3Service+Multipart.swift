@@ -125,7 +125,7 @@ extension S3Service {
     }
 
     /// Seals part `number` under the upload's data key.
-    private func partSealer(_ upload: UploadRecord, number: Int, customerKey: CustomerKey?) throws -> (SecretBytes, BlobSealer) {
+    private func partSealer(_ upload: UploadRecord, number: Int, customerKey: CustomerKey?) throws -> (SecretBytes, any PackageSealing) {
         let dataKey = try keys.dataKey(extensions: upload.extensions, bucket: upload.bucket, key: upload.key, customerKey: customerKey, partOfUpload: true)
         return (dataKey, keys.sealer(dataKey: dataKey, bucket: upload.bucket, key: upload.key, partNumber: number))
     }

@@ -5,11 +5,11 @@ import HTTPTypes
 import Hummingbird
 
 extension S3Service {
-    func ingest(_ sealer: BlobSealer) -> BodyIngest { BodyIngest(store: store, sealer: sealer) }
+    func ingest(_ sealer: any PackageSealing) -> BodyIngest { BodyIngest(store: store, sealer: sealer) }
 
     /// One opener per segment of `record`, after its data key opened (with the customer's key
     /// for an SSE-C object).
-    func openers(for record: ObjectRecord, customerKey: CustomerKey?) throws -> [BlobSealingContext] {
+    func openers(for record: ObjectRecord, customerKey: CustomerKey?) throws -> [any PackageOpening] {
         let dataKey = try keys.dataKey(extensions: record.extensions, bucket: record.bucket, key: record.key, customerKey: customerKey)
         return try record.segments.map { try keys.opener(dataKey: dataKey, bucket: record.bucket, key: record.key, blob: $0) }
     }

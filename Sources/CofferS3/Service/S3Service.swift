@@ -50,10 +50,10 @@ public final class S3Service: Sendable {
 
     public init(
         store: ObjectStore, users: UserDirectory, keyring: RootKeyring, options: Options, logger: Logger,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        clock: @escaping @Sendable () -> Date = { Date() }, plainStageForBenchmark: Bool = false
     ) {
         self.store = store
-        self.keys = ObjectKeys(keyring: keyring)
+        self.keys = ObjectKeys(keyring: keyring, plainStageForBenchmark: plainStageForBenchmark)
         self.users = users
         self.options = options
         self.logger = logger

@@ -1,0 +1,110 @@
+import CofferCrypto
+@_spi(Benchmark) import CofferS3
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// The encryption issue's end-to-end bar: single-stream 64 MiB PUT and GET over HTTP against
+/// two in-process servers, one sealing as always and one whose stage is the benchmark-only
+/// plain copy, measured alternately in one run.
+struct StageResult: Codable, Sendable {
+    var objectMiB: Int
+    var runs: Int
+    var sealedPutMBps: Double
+    var plainPutMBps: Double
+    var sealedGetMBps: Double
+    var plainGetMBps: Double
+    var putRatio: Double { sealedPutMBps / plainPutMBps }
+    var getRatio: Double { sealedGetMBps / plainGetMBps }
+}
+
+extension Bench {
+    func measureStage() async throws -> StageResult {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-bench-stage-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let credential = Credential(accessKeyId: "BENCHSTAGEKEY001", secretAccessKey: Hex.encode(secureRandomBytes(20)), userName: "root")
+        var servers: [(plain: Bool, task: Task<Void, any Error>, client: BenchS3Client)] = []
+        defer { for server in servers { server.task.cancel() } }
+        for plain in [false, true] {
+            var logger = Logger(label: "coffer-bench-stage")
+            logger.logLevel = .critical
+            var server = CofferServer(
+                configuration: ServerConfiguration(
+                    dataDir: work + (plain ? "/plain" : "/sealed"), httpAddress: ListenAddress(host: "127.0.0.1", port: 0), httpsAddress: nil,
+                    region: "us-east-1", domains: ["localhost"], tlsCertificate: nil, tlsKey: nil, usersFile: nil,
+                    rootAccessKey: credential.accessKeyId, rootSecretKey: credential.secretAccessKey),
+                logger: logger)
+            server.plainStageForBenchmark = plain
+            let ready = OnceContinuation()
+            let runner = server
+            let task = Task {
+                do {
+                    try await runner.run { startup in ready.resume(.success(startup.httpPort ?? 0)) }
+                } catch {
+                    ready.resume(.failure(error))
+                    throw error
+                }
+            }
+            let port = try await ready.value()
+            let client = try BenchS3Client(endpoint: "http://127.0.0.1:\(port)", credential: credential, region: "us-east-1", concurrency: 1)
+            try await client.createBucket("stage")
+            servers.append((plain, task, client))
+        }
+        let size = largeMib << 20
+        let pattern = benchRandomBuffer(size: size, seed: 0x57A6E)
+        var sink = ByteBufferAllocator().buffer(capacity: size)
+        var puts: [Bool: [Double]] = [:], gets: [Bool: [Double]] = [:]
+        for run in 0..<runs {
+            for server in (run % 2 == 0 ? servers : servers.reversed()) {
+                var start = ContinuousClock.now
+                try await server.client.putStream("stage", "large", pattern: pattern, length: size, chunk: 256 << 10, timeout: .seconds(600))
+                puts[server.plain, default: []].append(Double(size) / 1e6 / Self.seconds(since: start))
+                sink.clear()
+                start = ContinuousClock.now
+                let count = try await server.client.getStream("stage", "large", timeout: .seconds(600)) { sink.writeImmutableBuffer($0) }
+                gets[server.plain, default: []].append(Double(size) / 1e6 / Self.seconds(since: start))
+                guard count == size, sink == pattern else { throw BenchS3Client.Failure.mismatch(path: "/stage/large") }
+            }
+            progress(String(format: "stage run %d/%d: sealed PUT %.1f GET %.1f MB/s; plain PUT %.1f GET %.1f MB/s", run + 1, runs,
+                puts[false]!.last!, gets[false]!.last!, puts[true]!.last!, gets[true]!.last!))
+        }
+        for server in servers { await server.client.shutdown() }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        return StageResult(
+            objectMiB: largeMib, runs: runs, sealedPutMBps: median(puts[false]!), plainPutMBps: median(puts[true]!),
+            sealedGetMBps: median(gets[false]!), plainGetMBps: median(gets[true]!))
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let (s, attos) = (ContinuousClock.now - start).components
+        return Double(s) + Double(attos) / 1e18
+    }
+}
+
+/// A continuation resumed at most once, from whichever side gets there first.
+final class OnceContinuation: Sendable {
+    private let state = Mutex<(result: Result<Int, any Error>?, waiter: CheckedContinuation<Int, any Error>?)>((nil, nil))
+
+    func resume(_ result: Result<Int, any Error>) {
+        let waiter: CheckedContinuation<Int, any Error>? = state.withLock { s in
+            guard s.result == nil else { return nil }
+            s.result = result
+            let w = s.waiter
+            s.waiter = nil
+            return w
+        }
+        waiter?.resume(with: result)
+    }
+
+    func value() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<Int, any Error>? = state.withLock { s in
+                if let result = s.result { return result }
+                s.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+}
