@@ -70,15 +70,13 @@ extension Bench {
                 puts[false]!.last!, gets[false]!.last!, puts[true]!.last!, gets[true]!.last!))
         }
         for server in servers { await server.client.shutdown() }
-        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         return StageResult(
-            objectMiB: largeMib, runs: runs, sealedPutMBps: median(puts[false]!), plainPutMBps: median(puts[true]!),
-            sealedGetMBps: median(gets[false]!), plainGetMBps: median(gets[true]!))
+            objectMiB: largeMib, runs: runs, sealedPutMBps: PipelineBenchmark.median(puts[false]!), plainPutMBps: PipelineBenchmark.median(puts[true]!),
+            sealedGetMBps: PipelineBenchmark.median(gets[false]!), plainGetMBps: PipelineBenchmark.median(gets[true]!))
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let (s, attos) = (ContinuousClock.now - start).components
-        return Double(s) + Double(attos) / 1e18
+        PipelineBenchmark.seconds(ContinuousClock.now - start)
     }
 }
 

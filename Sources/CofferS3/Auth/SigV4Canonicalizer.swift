@@ -112,29 +112,9 @@ enum SigV4Canonicalizer {
 
     // MARK: Percent-encoding
 
-    private static let hexDigits = Array("0123456789ABCDEF".utf8)
-
-    static func isUnreserved(_ c: UInt8) -> Bool {
-        switch c {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "_"), UInt8(ascii: "~"): true
-        default: false
-        }
-    }
-
     /// AWS's `UriEncode`: unreserved bytes as is, `/` as is unless `encodeSlash`, the rest `%XX`.
     static func uriEncode(_ bytes: [UInt8], encodeSlash: Bool) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 3)
-        for c in bytes {
-            if isUnreserved(c) || (c == UInt8(ascii: "/") && !encodeSlash) {
-                out.append(c)
-            } else {
-                out += [UInt8(ascii: "%"), hexDigits[Int(c >> 4)], hexDigits[Int(c & 0x0f)]]
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        PercentEncoding.encode(bytes: bytes, keepSlash: !encodeSlash)
     }
 
     /// Decodes `%XX` escapes; a `%` not followed by two hex digits stays a literal `%`.

@@ -106,8 +106,9 @@ struct ObjectKeys: Sendable {
     /// The ETag of a body whose plaintext MD5 is `md5`: the MD5 itself for SSE-S3 (as S3),
     /// and for SSE-C a keyed digest, so that the ETag reveals nothing about the plaintext to
     /// whoever lacks the customer's key (S3's SSE-C ETags are not the MD5 either).
-    static func etag(md5: [UInt8], dataKey: SecretBytes, extensions: [String: String]) -> String {
-        guard isSSEC(extensions) else { return Hex.encode(md5) }
+    /// `customerKey` is the (already checked) SSE-C key of the write, nil for SSE-S3.
+    static func etag(md5: [UInt8], dataKey: SecretBytes, customerKey: CustomerKey?) -> String {
+        guard customerKey != nil else { return Hex.encode(md5) }
         let mac = dataKey.withUnsafeBytes { HMACSHA256.authenticate(Array("coffer/etag/v1".utf8) + md5, key: Array($0)) }
         return Hex.encode(mac.prefix(16))
     }

@@ -136,12 +136,12 @@ public enum PipelineBenchmark {
         Double(bytes) / 1e6 / seconds(ContinuousClock.now - start)
     }
 
-    static func seconds(_ duration: Duration) -> Double {
+    public static func seconds(_ duration: Duration) -> Double {
         let (s, attos) = duration.components
         return Double(s) + Double(attos) / 1e18
     }
 
-    static func median(_ values: [Double]) -> Double {
+    public static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }

@@ -29,9 +29,15 @@ enum SSERequest {
         }
     }
 
-    /// The encryption response headers of an object (or upload) with these record extensions.
-    static func responseFields(extensions: [String: String], customerKey: CustomerKey?) -> HTTPFields {
-        if ObjectKeys.isSSEC(extensions) {
+    /// The encryption response headers of a request whose customer key (if any) was already
+    /// checked against the object: an object is SSE-C exactly when such a key was given.
+    static func responseFields(customerKey: CustomerKey?) -> HTTPFields {
+        responseFields(sseC: customerKey != nil, customerKey: customerKey)
+    }
+
+    /// The encryption response headers of an SSE-C or SSE-S3 object or upload.
+    static func responseFields(sseC: Bool, customerKey: CustomerKey?) -> HTTPFields {
+        if sseC {
             var fields = HTTPFields()
             fields[HTTPField.Name(CustomerKey.prefix + "algorithm")!] = "AES256"
             if let customerKey { fields[HTTPField.Name(CustomerKey.prefix + "key-MD5")!] = customerKey.md5 }

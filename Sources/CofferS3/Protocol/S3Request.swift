@@ -133,10 +133,15 @@ public enum PercentEncoding {
     /// AWS URI encoding: every byte except `A-Z a-z 0-9 - _ . ~` becomes `%XX` (upper-case hex);
     /// `/` is kept when `keepSlash` is set (object keys in paths and `encoding-type=url`).
     public static func encode(_ text: some StringProtocol, keepSlash: Bool) -> String {
+        encode(bytes: Array(text.utf8), keepSlash: keepSlash)
+    }
+
+    /// The same over raw bytes (SigV4 canonicalisation encodes decoded, possibly non-UTF-8, bytes).
+    public static func encode(bytes: [UInt8], keepSlash: Bool) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var out = [UInt8]()
-        out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
+        out.reserveCapacity(bytes.count * 3)
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):

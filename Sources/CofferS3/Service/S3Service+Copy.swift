@@ -97,7 +97,7 @@ extension S3Service {
         let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, partNumber: 0)
         let copied = try await copyData(from: reader, sourceKey: sourceKey, range: nil, into: sealer, checksum: algorithm)
         let record = ObjectRecord(
-            bucket: bucket.name, key: key, size: copied.blob.size, etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, extensions: encryption), lastModified: call.now,
+            bucket: bucket.name, key: key, size: copied.blob.size, etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, customerKey: destinationKey), lastModified: call.now,
             owner: bucket.owner,
             contentHeaders: replacing ? headers.content : sourceRecord.contentHeaders,
             userMetadata: replacing ? headers.user : sourceRecord.userMetadata,
@@ -113,7 +113,7 @@ extension S3Service {
                 x.element("Checksum" + checksum.algorithm, checksum.value)
             }
         }
-        return xmlResponse(xml, headers: SSERequest.responseFields(extensions: encryption, customerKey: destinationKey))
+        return xmlResponse(xml, headers: SSERequest.responseFields(customerKey: destinationKey))
     }
 }
 

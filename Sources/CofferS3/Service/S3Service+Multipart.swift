@@ -54,7 +54,7 @@ extension S3Service {
             x.element("Key", key)
             x.element("UploadId", uploadId)
         }
-        var fields = SSERequest.responseFields(extensions: encryption, customerKey: customerKey)
+        var fields = SSERequest.responseFields(customerKey: customerKey)
         if let algorithm, let checksumType {
             fields[.init("x-amz-checksum-algorithm")!] = algorithm.rawValue
             fields[.init("x-amz-checksum-type")!] = checksumType
@@ -112,11 +112,11 @@ extension S3Service {
         }
         let part = PartRecord(
             uploadId: upload.uploadId, number: number, size: result.blob.size,
-            etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, extensions: upload.extensions), lastModified: call.now,
+            etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, customerKey: customerKey), lastModified: call.now,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "PART") },
             blob: result.blob)
         try await commitPart(part)
-        var fields = SSERequest.responseFields(extensions: upload.extensions, customerKey: customerKey)
+        var fields = SSERequest.responseFields(customerKey: customerKey)
         fields[.eTag] = "\"\(part.etag)\""
         if let checksum = part.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
             fields[HTTPField.Name(algorithm.headerName)!] = checksum.value
@@ -169,7 +169,7 @@ extension S3Service {
         let copied = try await copyData(from: reader, sourceKey: sourceKey, range: range, into: sealer, checksum: algorithm)
         let part = PartRecord(
             uploadId: upload.uploadId, number: number, size: copied.blob.size,
-            etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, extensions: upload.extensions), lastModified: call.now,
+            etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, customerKey: destinationKey), lastModified: call.now,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "PART") },
             blob: copied.blob)
         try await commitPart(part)
@@ -179,7 +179,7 @@ extension S3Service {
             x.element("LastModified", S3Date.iso8601(part.lastModified))
             if let checksum = part.checksum { x.element("Checksum" + checksum.algorithm, checksum.value) }
         }
-        return xmlResponse(xml, headers: SSERequest.responseFields(extensions: upload.extensions, customerKey: destinationKey))
+        return xmlResponse(xml, headers: SSERequest.responseFields(customerKey: destinationKey))
     }
 
     func completeMultipartUpload(_ call: S3Call) async throws -> Response {
@@ -247,7 +247,7 @@ extension S3Service {
                 x.element("ChecksumType", checksum.type)
             }
         }
-        return xmlResponse(xml, headers: SSERequest.responseFields(extensions: upload.extensions, customerKey: try? customerKey(call)))
+        return xmlResponse(xml, headers: SSERequest.responseFields(sseC: ObjectKeys.isSSEC(upload.extensions), customerKey: try? customerKey(call)))
     }
 
     private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition) async throws {

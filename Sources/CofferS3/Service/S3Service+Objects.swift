@@ -36,12 +36,12 @@ extension S3Service {
             throw error
         }
         let record = ObjectRecord(
-            bucket: bucket.name, key: key, size: result.blob.size, etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, extensions: encryption),
+            bucket: bucket.name, key: key, size: result.blob.size, etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, customerKey: customerKey),
             lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
             parts: nil, segments: [result.blob], storageClass: headers.storageClass, extensions: encryption)
         try await commit(record, precondition: precondition)
-        var fields = SSERequest.responseFields(extensions: encryption, customerKey: customerKey)
+        var fields = SSERequest.responseFields(customerKey: customerKey)
         fields[.eTag] = "\"\(record.etag)\""
 
         if let checksum = record.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
@@ -75,7 +75,7 @@ extension S3Service {
         let customerKey = try customerKey(call)
         let openers = try openers(for: record, customerKey: customerKey)
         var fields = ObjectHeaders.responseFields(for: record)
-        fields.append(contentsOf: SSERequest.responseFields(extensions: record.extensions, customerKey: customerKey))
+        fields.append(contentsOf: SSERequest.responseFields(customerKey: customerKey))
         try Conditional.evaluate(call.request, etag: record.etag, lastModified: record.lastModified, responseFields: fields)
 
         var range: ClosedRange<Int64>?
