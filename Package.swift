@@ -34,10 +34,18 @@ let package = Package(
 
         .target(name: "CofferCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "CofferStorage", dependencies: ["CLevelDB"], swiftSettings: strict),
+        // The audit trail: CloudTrail-shaped records, hash-chained files, signed digests.
+        .target(
+            name: "CofferAudit",
+            dependencies: ["CofferCrypto", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // The key service protocol, the built-in KMS and the KMS JSON API.
+        .target(name: "CofferKMS", dependencies: ["CofferCrypto", "CofferStorage", "CofferAudit"], swiftSettings: strict),
         .target(
             name: "CofferS3",
             dependencies: [
-                "CofferCrypto", "CofferStorage",
+                "CofferCrypto", "CofferStorage", "CofferKMS", "CofferAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -55,10 +63,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A client of the AWS KMS protocol (AWS KMS or any compatible service), signed with the
+        // SigV4 signer of CofferS3.
+        .target(
+            name: "CofferKMSRemote",
+            dependencies: [
+                "CofferKMS", "CofferS3", "CofferCrypto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferS3", "CofferStorage", "CofferCrypto",
+                "CofferS3", "CofferStorage", "CofferCrypto", "CofferKMS", "CofferKMSRemote", "CofferAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -71,6 +92,11 @@ let package = Package(
 
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], resources: [.copy("Vectors")]),
         .testTarget(name: "CofferStorageTests", dependencies: ["CofferStorage"]),
+        .testTarget(name: "CofferAuditTests", dependencies: ["CofferAudit", "CofferCrypto"]),
+        .testTarget(
+            name: "CofferKMSTests",
+            dependencies: ["CofferKMS", "CofferKMSRemote", "CofferS3", "CofferAudit", "CofferCrypto", "CofferStorage"]
+        ),
         .testTarget(name: "CofferS3Tests", dependencies: ["CofferS3", "CofferCrypto", .product(name: "X509", package: "swift-certificates")], resources: [.copy("Vectors")]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,1 @@
+// The audit trail (docs/audit-trail.md).
