@@ -41,11 +41,11 @@ let package = Package(
             swiftSettings: strict
         ),
         // The key service protocol, the built-in KMS and the KMS JSON API.
-        .target(name: "CofferKMS", dependencies: ["CofferCrypto", "CofferStorage", "CofferAudit"], swiftSettings: strict),
+        .target(name: "CofferKMS", dependencies: ["CofferCrypto", "CofferStorage"], swiftSettings: strict),
         .target(
             name: "CofferS3",
             dependencies: [
-                "CofferCrypto", "CofferStorage", "CofferKMS", "CofferAudit",
+                "CofferCrypto", "CofferStorage", "CofferKMS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

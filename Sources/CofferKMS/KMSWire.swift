@@ -211,5 +211,10 @@ public enum KMSWire {
         public var __type: String
         public var message: String?
         public var Message: String?
+
+        public init(__type: String, message: String?) {
+            self.__type = __type
+            self.message = message
+        }
     }
 }

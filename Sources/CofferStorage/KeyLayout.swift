@@ -13,6 +13,8 @@
 /// | `c`    | blobId(16) chunkIndex(u32 BE)                    | opaque chunk bytes       |
 /// | `g`    | blobId(16)                                       | 1 byte: 1 pending, 2 garbage |
 /// | `m`    | "format"                                         | u32 BE store format      |
+/// | `k`    | kmsKeyId (UUID text)                             | KMSKeyRecord             |
+/// | `a`    | aliasName (`alias/...`)                          | KMSAliasRecord           |
 enum KeyLayout {
     /// The store format written in the `m format` key.
     static let formatVersion: UInt32 = 1
@@ -25,6 +27,8 @@ enum KeyLayout {
     static let chunkPrefix: UInt8 = UInt8(ascii: "c")
     static let blobMarkerPrefix: UInt8 = UInt8(ascii: "g")
     static let metaPrefix: UInt8 = UInt8(ascii: "m")
+    static let kmsKeyPrefix: UInt8 = UInt8(ascii: "k")
+    static let kmsAliasPrefix: UInt8 = UInt8(ascii: "a")
     static let separator: UInt8 = 0x00
 
     /// Blob marker states (the single value byte of a `g` key).
@@ -129,4 +133,19 @@ enum KeyLayout {
             throw StorageError(.invalidArgument, "part number \(number) out of range 1...\(maxPartNumber)")
         }
     }
+}
+
+/// The built-in key service's part of the key layout (same frozen table as ``KeyLayout``).
+public enum KMSKeyLayout {
+    /// `k keyId`: a KMS key record.
+    public static func key(_ keyId: String) -> [UInt8] { [KeyLayout.kmsKeyPrefix] + Array(keyId.utf8) }
+    /// Prefix of every KMS key record.
+    public static let allKeys: [UInt8] = [KeyLayout.kmsKeyPrefix]
+    /// `a aliasName`: an alias record.
+    public static func alias(_ name: String) -> [UInt8] { [KeyLayout.kmsAliasPrefix] + Array(name.utf8) }
+    /// Prefix of every alias record.
+    public static let allAliases: [UInt8] = [KeyLayout.kmsAliasPrefix]
+
+    /// The smallest key after every key starting with `prefix`.
+    public static func successor(ofPrefix prefix: [UInt8]) -> [UInt8]? { KeyLayout.successor(ofPrefix: prefix) }
 }

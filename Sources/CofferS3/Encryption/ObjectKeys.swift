@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferKMS
 import CofferStorage
 import Foundation
 
@@ -22,14 +23,34 @@ struct ObjectKeys: Sendable {
         /// that recognises the customer's key (never the key itself).
         var salt: String?
         var keyCheck: String?
+        /// SSE-KMS: the KMS key's ARN, the full encryption context given to the key service,
+        /// and with a bucket key the key service's ciphertext of the bucket key (the data key
+        /// is then `sealedKey`, sealed under the bucket key); without one `sealedKey` is the
+        /// key service's ciphertext of the data key itself.
+        var kmsKeyArn: String?
+        var context: [String: String]?
+        var bucketKey: Bool?
+        var bucketKeyBlob: String?
 
         static let sseS3 = "AES256"
         static let sseC = "SSE-C"
+        static let sseKMS = "aws:kms"
+
+        /// `x-amz-server-side-encryption-context` as S3 answers it: base64 of the context JSON.
+        var contextHeader: String? {
+            guard let context else { return nil }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return (try? encoder.encode(context)).map { Base64.encode(Array($0)) }
+        }
     }
 
     static func info(_ extensions: [String: String]) -> Info? {
         extensions[extensionKey].flatMap { try? JSONDecoder().decode(Info.self, from: Data($0.utf8)) }
     }
+
+    /// Whether a record was written with SSE-S3 (its ETag is the plaintext MD5).
+    static func isSSES3(_ extensions: [String: String]) -> Bool { (info(extensions)?.mode ?? Info.sseS3) == Info.sseS3 }
 
     /// Whether a record was written with SSE-C.
     static func isSSEC(_ extensions: [String: String]) -> Bool { info(extensions)?.mode == Info.sseC }
@@ -46,6 +67,8 @@ struct ObjectKeys: Sendable {
     }
 
     let keyring: RootKeyring
+    /// The key service for SSE-KMS, with its caches; nil only in benchmarks of the pipeline.
+    var kms: KMSKeys?
     /// Benchmark only (`PipelineBenchmark`, `CofferServer.plainStageForBenchmark`): packages are
     /// copied instead of sealed, to measure what sealing costs. Never reachable from `coffer serve`.
     var plainStageForBenchmark = false
@@ -98,6 +121,8 @@ struct ObjectKeys: Sendable {
                 throw S3Error(.accessDenied)
             }
             return try KeyHierarchy.openSSEC(seal, customerKey: customerKey.key, identity: identity)
+        case Info.sseKMS:
+            throw CryptoError(.malformed, "an SSE-KMS data key needs the key service")
         default:
             throw CryptoError(.malformed, "unknown encryption mode \(info.mode)")
         }
@@ -108,7 +133,12 @@ struct ObjectKeys: Sendable {
     /// whoever lacks the customer's key (S3's SSE-C ETags are not the MD5 either).
     /// `customerKey` is the (already checked) SSE-C key of the write, nil for SSE-S3.
     static func etag(md5: [UInt8], dataKey: SecretBytes, customerKey: CustomerKey?) -> String {
-        guard customerKey != nil else { return Hex.encode(md5) }
+        etag(md5: md5, dataKey: dataKey, keyed: customerKey != nil)
+    }
+
+    /// `keyed` for SSE-C and SSE-KMS objects (S3's ETags of both are not the MD5).
+    static func etag(md5: [UInt8], dataKey: SecretBytes, keyed: Bool) -> String {
+        guard keyed else { return Hex.encode(md5) }
         let mac = dataKey.withUnsafeBytes { HMACSHA256.authenticate(Array("coffer/etag/v1".utf8) + md5, key: Array($0)) }
         return Hex.encode(mac.prefix(16))
     }

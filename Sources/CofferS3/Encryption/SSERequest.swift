@@ -14,16 +14,16 @@ enum SSERequest {
                     extra: [("ArgumentName", "x-amz-server-side-encryption"), ("ArgumentValue", value)])
             }
             switch value {
-            case "AES256":
+            case "AES256", "aws:kms":
                 break
-            case "aws:kms", "aws:kms:dsse":
-                throw S3Error(.notImplemented, "SSE-KMS is not available in this version of Coffer yet; use AES256 (SSE-S3) or SSE-C.")
+            case "aws:kms:dsse":
+                throw S3Error(.notImplemented, "DSSE-KMS (aws:kms:dsse) is not offered by Coffer; use aws:kms, AES256 or SSE-C.")
             default:
                 throw S3Error(.invalidArgument, "The encryption method specified is not supported",
                     extra: [("ArgumentName", "x-amz-server-side-encryption"), ("ArgumentValue", value)])
             }
         }
-        for name in ["x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-context"] where request.header(name) != nil {
+        for name in ["x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-context"] where request.header(name) != nil && request.header("x-amz-server-side-encryption") != "aws:kms" {
             throw S3Error(.invalidArgument, "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
                 extra: [("ArgumentName", "x-amz-server-side-encryption"), ("ArgumentValue", request.header("x-amz-server-side-encryption") ?? "null")])
         }

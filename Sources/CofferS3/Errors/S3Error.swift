@@ -84,6 +84,16 @@ public enum S3ErrorCode: String, Sendable {
     case tooManyParts = "TooManyParts"
     case invalidPartNumber = "InvalidPartNumber"
     case serverSideEncryptionConfigurationNotFoundError = "ServerSideEncryptionConfigurationNotFoundError"
+    // SSE-KMS: S3 passes the key service's exception on with a `KMS.` prefix.
+    case kmsDisabled = "KMS.DisabledException"
+    case kmsInvalidState = "KMS.KMSInvalidStateException"
+    case kmsNotFound = "KMS.NotFoundException"
+    case kmsInvalidCiphertext = "KMS.InvalidCiphertextException"
+    case kmsIncorrectKey = "KMS.IncorrectKeyException"
+    case kmsValidation = "KMS.ValidationException"
+    case kmsInvalidKeyUsage = "KMS.InvalidKeyUsageException"
+    case kmsThrottling = "KMS.ThrottlingException"
+    case kmsInternal = "KMS.KMSInternalException"
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -100,7 +110,8 @@ public enum S3ErrorCode: String, Sendable {
         case .noSuchVersion: .notFound
         case .internalError: .internalServerError
         case .notImplemented: .notImplemented
-        case .serviceUnavailable, .slowDown: .serviceUnavailable
+        case .serviceUnavailable, .slowDown, .kmsThrottling: .serviceUnavailable
+        case .kmsInternal: .internalServerError
         default: .badRequest
         }
     }

@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferKMS
 import CofferStorage
 import NIOConcurrencyHelpers
 import Foundation
@@ -28,6 +29,13 @@ public struct CofferServer: Sendable {
     /// Benchmark only: copy packages instead of sealing them, to measure sealing's cost end to
     /// end. Reachable only through the `Benchmark` SPI, never from `coffer serve`.
     @_spi(Benchmark) public var plainStageForBenchmark = false
+    /// The key service SSE-KMS uses instead of the built-in one (`coffer serve --kms-endpoint`):
+    /// any AWS-KMS-protocol service. The built-in service's KMS API stays on the endpoint.
+    public var remoteKeyService: (any KeyService)?
+    /// Limits of the bucket-key cache (benchmarks and tests shorten them).
+    public var bucketKeyLimits = DataKeyCache.Limits()
+    /// Called once the S3 service exists (benchmarks read its key-service call count).
+    @_spi(Benchmark) public var onService: (@Sendable (S3Service) -> Void)?
 
     public init(configuration: ServerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -47,10 +55,15 @@ public struct CofferServer: Sendable {
             logger.notice("collected blobs left by an interrupted write", metadata: ["blobs": .stringConvertible(store.recoveredBlobCount)])
         }
         let keyring = try RootKeyStore.load(dataDir: config.dataDir, operatorKey: config.sseS3RootKey)
+        let builtIn = BuiltInKeyService(db: store.db, keyring: keyring, options: .init(region: config.region, accountId: root.accountId))
+        let audit: any KMSAuditSink = NoAudit()
+        let keyService = AuditedKeyService(remoteKeyService ?? builtIn, sink: audit)
         let service = S3Service(
             store: store, users: users, keyring: keyring,
             options: .init(region: config.region, domains: config.domains, blockSSECOnNewBuckets: config.blockSSECOnNewBuckets, allowSSECOverHTTP: config.allowSSECOverHTTP),
-            logger: logger, plainStageForBenchmark: plainStageForBenchmark)
+            logger: logger, plainStageForBenchmark: plainStageForBenchmark,
+            keyService: keyService, bucketKeyLimits: bucketKeyLimits, kmsAPI: KMSAPI(service: builtIn, sink: audit))
+        onService?(service)
 
         let tls: TLSMaterial?
         if config.httpsAddress == nil {
@@ -83,6 +96,7 @@ public struct CofferServer: Sendable {
                 logger: logger))
         }
         services.append(ReloadOnHangup(users: users, logger: logger))
+        services.append(KeyMaintenance(service: builtIn, logger: logger))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
@@ -105,6 +119,27 @@ final class ReadyTracker: Sendable {
             return s.remaining == 0 ? s.ports : nil
         }
         if let done { callback(done) }
+    }
+}
+
+/// Deletes KMS keys whose waiting period ended and performs due automatic rotations, at start
+/// and every minute (lookups apply the same rules lazily in between).
+struct KeyMaintenance: Service {
+    let service: BuiltInKeyService
+    let logger: Logger
+
+    func run() async throws {
+        repeat {
+            do {
+                let done = try service.runMaintenance()
+                if done.deleted + done.rotated > 0 {
+                    logger.notice("key maintenance", metadata: ["deleted": .stringConvertible(done.deleted), "rotated": .stringConvertible(done.rotated)])
+                }
+            } catch {
+                logger.error("key maintenance failed", metadata: ["error": .string(String(describing: error))])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
+        } while !Task.isCancelled && !Task.isShuttingDownGracefully
     }
 }
 

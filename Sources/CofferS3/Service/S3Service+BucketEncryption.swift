@@ -1,3 +1,4 @@
+import CofferKMS
 import CofferCrypto
 import CofferStorage
 import Foundation
@@ -47,10 +48,10 @@ extension S3Service {
     }
 
     /// Checks a write's encryption against the request headers and the bucket's default
-    /// encryption, and returns the SSE-C key when the write uses one: a blocked SSE-C write is
-    /// refused (403 as on S3), and a default that needs a mode Coffer does not have yet fails
-    /// honestly instead of silently using SSE-S3.
-    func checkWriteEncryption(_ call: S3Call, bucket: BucketRecord) throws(S3Error) -> CustomerKey? {
+    /// encryption and decides it: SSE-C when the request carries a customer key (refused with
+    /// 403 where the bucket blocks SSE-C, as on S3), SSE-KMS when the request or the bucket
+    /// default says `aws:kms`, SSE-S3 otherwise.
+    func checkWriteEncryption(_ call: S3Call, bucket: BucketRecord) throws(S3Error) -> WriteEncryption {
         let configuration = BucketEncryption.stored(in: bucket.settings)
         let usesSSEC = call.request.headers.contains { $0.name.canonicalName.lowercased().hasPrefix(CustomerKey.prefix) }
         if usesSSEC, configuration?.blocksSSEC == true {
@@ -58,9 +59,39 @@ extension S3Service {
         }
         let key = try customerKey(call)
         try SSERequest.validateWrite(call.request, customerKey: key)
-        if key == nil, call.request.header("x-amz-server-side-encryption") == nil, let algorithm = configuration?.algorithm, algorithm != "AES256" {
-            throw S3Error(.notImplemented, "The bucket's default encryption is \(algorithm), which this version of Coffer cannot apply yet; name AES256 explicitly or change the bucket's default.")
+        if let key { return .sseC(key) }
+        let requestBucketKey = try SSEKMSChoice.parseBucketKey(call.request.header(SSEKMSChoice.bucketKeyHeader))
+        switch call.request.header("x-amz-server-side-encryption") {
+        case "AES256"?:
+            return .sseS3
+        case "aws:kms"?:
+            if call.auth == nil {
+                throw S3Error(.invalidArgument, "Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.",
+                              extra: [("ArgumentName", "Authorization"), ("ArgumentValue", "null")])
+            }
+            return .sseKMS(SSEKMSChoice(
+                keyId: call.request.header(SSEKMSChoice.keyIdHeader).flatMap { $0.isEmpty ? nil : $0 },
+                context: try SSEKMSChoice.parseContext(call.request.header(SSEKMSChoice.contextHeader)),
+                bucketKeyEnabled: requestBucketKey ?? (configuration?.bucketKeyEnabled ?? false)))
+        default:
+            break
         }
-        return key
+        guard let configuration else { return .sseS3 }
+        switch configuration.algorithm {
+        case "aws:kms":
+            return .sseKMS(SSEKMSChoice(keyId: configuration.kmsMasterKeyId, context: [:],
+                                        bucketKeyEnabled: requestBucketKey ?? configuration.bucketKeyEnabled ?? false))
+        case "AES256":
+            return .sseS3
+        default:
+            throw S3Error(.notImplemented, "The bucket's default encryption is \(configuration.algorithm) (DSSE-KMS), which Coffer does not offer; name AES256 or aws:kms explicitly or change the bucket's default.")
+        }
+    }
+
+    /// Who the key service is asked for on behalf of an S3 request (recorded in the audit trail).
+    func kmsCaller(_ call: S3Call) -> KMSCaller {
+        KMSCaller(principalArn: call.user?.arn ?? "anonymous", accountId: call.user?.accountId ?? users.root.accountId,
+                  userName: call.user?.name, accessKeyId: call.auth?.accessKeyId,
+                  sourceIPAddress: "s3.amazonaws.com", userAgent: "s3.amazonaws.com", requestID: call.requestId, invokedBy: "s3.amazonaws.com")
     }
 }

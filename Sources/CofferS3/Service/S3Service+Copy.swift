@@ -49,9 +49,9 @@ extension S3Service {
     /// Streams `range` of the source (opened with its own key) into a new blob sealed by
     /// `sealer`: copies always re-encrypt.
     func copyData(
-        from reader: ObjectReader, sourceKey: CustomerKey?, range: ClosedRange<Int64>?, into sealer: any PackageSealing, checksum: ChecksumAlgorithm?
+        from reader: ObjectReader, sourceKey: CustomerKey?, range: ClosedRange<Int64>?, into sealer: any PackageSealing, checksum: ChecksumAlgorithm?, call: S3Call
     ) async throws -> (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?) {
-        let openers = try openers(for: reader.record, customerKey: sourceKey)
+        let openers = try await openers(for: reader.record, customerKey: sourceKey, call: call)
         let sink = try BlobSink(store: store, sealer: sealer, checksum: checksum)
         do {
             let stream = ObjectBodyStream(reader: reader, openers: openers, range: range)
@@ -68,7 +68,8 @@ extension S3Service {
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
-        let destinationKey = try checkWriteEncryption(call, bucket: bucket)
+        let encryption = try checkWriteEncryption(call, bucket: bucket)
+        let destinationKey = encryption.customerKey
         let sourceKey = try customerKey(call, copySource: true)
         let (source, reader) = try openCopySource(call)
         let sourceRecord = reader.record
@@ -80,6 +81,7 @@ extension S3Service {
         let headers = try ObjectHeaders.parse(call.request)
         let storageClass = call.request.header("x-amz-storage-class") != nil ? headers.storageClass : sourceRecord.storageClass
         let changesEncryption = destinationKey != nil || sourceKey != nil || call.request.header("x-amz-server-side-encryption") != nil
+            || ObjectKeys.info(sourceRecord.extensions)?.mode == ObjectKeys.Info.sseKMS
         if source.bucket == bucket.name, source.key == key, !replacing, call.request.header("x-amz-storage-class") == nil, !changesEncryption {
             throw S3Error(.invalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
@@ -93,16 +95,16 @@ extension S3Service {
         } else if let stored = sourceRecord.checksum {
             algorithm = ChecksumAlgorithm(rawValue: stored.algorithm)
         }
-        let (dataKey, encryption) = try keys.newObject(bucket: bucket.name, key: key, customerKey: destinationKey)
+        let (dataKey, extensions) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
         let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, partNumber: 0)
-        let copied = try await copyData(from: reader, sourceKey: sourceKey, range: nil, into: sealer, checksum: algorithm)
+        let copied = try await copyData(from: reader, sourceKey: sourceKey, range: nil, into: sealer, checksum: algorithm, call: call)
         let record = ObjectRecord(
-            bucket: bucket.name, key: key, size: copied.blob.size, etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, customerKey: destinationKey), lastModified: call.now,
+            bucket: bucket.name, key: key, size: copied.blob.size, etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, keyed: !encryption.isSSES3), lastModified: call.now,
             owner: bucket.owner,
             contentHeaders: replacing ? headers.content : sourceRecord.contentHeaders,
             userMetadata: replacing ? headers.user : sourceRecord.userMetadata,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "FULL_OBJECT") },
-            parts: nil, segments: [copied.blob], storageClass: storageClass, extensions: encryption)
+            parts: nil, segments: [copied.blob], storageClass: storageClass, extensions: extensions)
         try await commit(record)
         var xml = XMLWriter()
         xml.element("CopyObjectResult", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -113,7 +115,7 @@ extension S3Service {
                 x.element("Checksum" + checksum.algorithm, checksum.value)
             }
         }
-        return xmlResponse(xml, headers: SSERequest.responseFields(customerKey: destinationKey))
+        return xmlResponse(xml, headers: ObjectEncryptionHeaders(extensions: extensions, customerKey: destinationKey, includeContext: encryption.isSSEKMS).fields)
     }
 }
 

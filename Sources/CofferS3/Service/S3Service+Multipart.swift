@@ -13,7 +13,7 @@ extension S3Service {
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
-        let customerKey = try checkWriteEncryption(call, bucket: bucket)
+        let encryption = try checkWriteEncryption(call, bucket: bucket)
         let headers = try ObjectHeaders.parse(call.request)
         var algorithm: ChecksumAlgorithm?
         if let name = call.request.header("x-amz-checksum-algorithm") {
@@ -42,11 +42,11 @@ extension S3Service {
         let uploadId = String(format: "%012llx", millis)
             + Base64.encode(secureRandomBytes(30)).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         // The upload's data key is made now; every part is sealed under a key derived from it.
-        let (_, encryption) = try keys.newObject(bucket: bucket.name, key: key, customerKey: customerKey)
+        let (_, extensions) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
         let record = UploadRecord(
             bucket: bucket.name, key: key, uploadId: uploadId, initiated: call.now, owner: call.user?.name ?? bucket.owner,
             contentHeaders: headers.content, userMetadata: headers.user, checksumAlgorithm: algorithm?.rawValue,
-            checksumType: checksumType, storageClass: headers.storageClass, extensions: encryption)
+            checksumType: checksumType, storageClass: headers.storageClass, extensions: extensions)
         try store.createUpload(record)
         var xml = XMLWriter()
         xml.element("InitiateMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -54,7 +54,7 @@ extension S3Service {
             x.element("Key", key)
             x.element("UploadId", uploadId)
         }
-        var fields = SSERequest.responseFields(customerKey: customerKey)
+        var fields = ObjectEncryptionHeaders(extensions: extensions, customerKey: encryption.customerKey, includeContext: encryption.isSSEKMS).fields
         if let algorithm, let checksumType {
             fields[.init("x-amz-checksum-algorithm")!] = algorithm.rawValue
             fields[.init("x-amz-checksum-type")!] = checksumType
@@ -102,7 +102,7 @@ extension S3Service {
             if checksum == nil { checksum = ChecksumRequest(algorithm: expected, headerValue: nil, trailerName: nil) }
         }
         let customerKey = try customerKey(call)
-        let (dataKey, sealer) = try partSealer(upload, number: number, customerKey: customerKey)
+        let (dataKey, sealer) = try await partSealer(upload, number: number, customerKey: customerKey, call: call)
         let result = try await ingest(sealer).ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
         do {
             try ContentMD5.verify(expectedMD5, computed: result.md5)
@@ -112,11 +112,11 @@ extension S3Service {
         }
         let part = PartRecord(
             uploadId: upload.uploadId, number: number, size: result.blob.size,
-            etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, customerKey: customerKey), lastModified: call.now,
+            etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, keyed: !ObjectKeys.isSSES3(upload.extensions)), lastModified: call.now,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "PART") },
             blob: result.blob)
         try await commitPart(part)
-        var fields = SSERequest.responseFields(customerKey: customerKey)
+        var fields = ObjectEncryptionHeaders(extensions: upload.extensions, customerKey: customerKey).fields
         fields[.eTag] = "\"\(part.etag)\""
         if let checksum = part.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
             fields[HTTPField.Name(algorithm.headerName)!] = checksum.value
@@ -125,8 +125,8 @@ extension S3Service {
     }
 
     /// Seals part `number` under the upload's data key.
-    private func partSealer(_ upload: UploadRecord, number: Int, customerKey: CustomerKey?) throws -> (SecretBytes, any PackageSealing) {
-        let dataKey = try keys.dataKey(extensions: upload.extensions, bucket: upload.bucket, key: upload.key, customerKey: customerKey, partOfUpload: true)
+    private func partSealer(_ upload: UploadRecord, number: Int, customerKey: CustomerKey?, call: S3Call) async throws -> (SecretBytes, any PackageSealing) {
+        let dataKey = try await keys.dataKey(extensions: upload.extensions, bucket: upload.bucket, key: upload.key, customerKey: customerKey, partOfUpload: true, caller: kmsCaller(call))
         return (dataKey, keys.sealer(dataKey: dataKey, bucket: upload.bucket, key: upload.key, partNumber: number))
     }
 
@@ -165,11 +165,11 @@ extension S3Service {
             throw S3Error(.invalidRequest, "The specified copy source is larger than the maximum allowable size for a copy source: \(Self.maxPutSize)")
         }
         let algorithm = upload.checksumAlgorithm.flatMap(ChecksumAlgorithm.init(rawValue:))
-        let (dataKey, sealer) = try partSealer(upload, number: number, customerKey: destinationKey)
-        let copied = try await copyData(from: reader, sourceKey: sourceKey, range: range, into: sealer, checksum: algorithm)
+        let (dataKey, sealer) = try await partSealer(upload, number: number, customerKey: destinationKey, call: call)
+        let copied = try await copyData(from: reader, sourceKey: sourceKey, range: range, into: sealer, checksum: algorithm, call: call)
         let part = PartRecord(
             uploadId: upload.uploadId, number: number, size: copied.blob.size,
-            etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, customerKey: destinationKey), lastModified: call.now,
+            etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, keyed: !ObjectKeys.isSSES3(upload.extensions)), lastModified: call.now,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "PART") },
             blob: copied.blob)
         try await commitPart(part)
@@ -179,7 +179,7 @@ extension S3Service {
             x.element("LastModified", S3Date.iso8601(part.lastModified))
             if let checksum = part.checksum { x.element("Checksum" + checksum.algorithm, checksum.value) }
         }
-        return xmlResponse(xml, headers: SSERequest.responseFields(customerKey: destinationKey))
+        return xmlResponse(xml, headers: ObjectEncryptionHeaders(extensions: upload.extensions, customerKey: destinationKey).fields)
     }
 
     func completeMultipartUpload(_ call: S3Call) async throws -> Response {
@@ -247,7 +247,7 @@ extension S3Service {
                 x.element("ChecksumType", checksum.type)
             }
         }
-        return xmlResponse(xml, headers: SSERequest.responseFields(sseC: ObjectKeys.isSSEC(upload.extensions), customerKey: try? customerKey(call)))
+        return xmlResponse(xml, headers: ObjectEncryptionHeaders(extensions: upload.extensions, customerKey: try? customerKey(call)).fields)
     }
 
     private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition) async throws {

@@ -9,8 +9,8 @@ extension S3Service {
 
     /// One opener per segment of `record`, after its data key opened (with the customer's key
     /// for an SSE-C object).
-    func openers(for record: ObjectRecord, customerKey: CustomerKey?) throws -> [any PackageOpening] {
-        let dataKey = try keys.dataKey(extensions: record.extensions, bucket: record.bucket, key: record.key, customerKey: customerKey)
+    func openers(for record: ObjectRecord, customerKey: CustomerKey?, call: S3Call) async throws -> [any PackageOpening] {
+        let dataKey = try await keys.dataKey(extensions: record.extensions, bucket: record.bucket, key: record.key, customerKey: customerKey, caller: kmsCaller(call))
         return try record.segments.map { try keys.opener(dataKey: dataKey, bucket: record.bucket, key: record.key, blob: $0) }
     }
 
@@ -19,14 +19,14 @@ extension S3Service {
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
-        let customerKey = try checkWriteEncryption(call, bucket: bucket)
+        let encryption = try checkWriteEncryption(call, bucket: bucket)
         let headers = try ObjectHeaders.parse(call.request)
         let expectedMD5 = try ContentMD5.expected(call.request)
         let precondition = try ConditionalWrite.parse(call.request)
         if precondition != .none { try precondition.checkEarly(store.object(bucket: bucket.name, key: key), key: key) }
         var body = try IncomingBody(call: call, requireLength: true)
         let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
-        let (dataKey, encryption) = try keys.newObject(bucket: bucket.name, key: key, customerKey: customerKey)
+        let (dataKey, extensions) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
         let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, partNumber: 0)
         let result = try await ingest(sealer).ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
         do {
@@ -36,12 +36,12 @@ extension S3Service {
             throw error
         }
         let record = ObjectRecord(
-            bucket: bucket.name, key: key, size: result.blob.size, etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, customerKey: customerKey),
+            bucket: bucket.name, key: key, size: result.blob.size, etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, keyed: !(encryption.isSSES3)),
             lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
-            parts: nil, segments: [result.blob], storageClass: headers.storageClass, extensions: encryption)
+            parts: nil, segments: [result.blob], storageClass: headers.storageClass, extensions: extensions)
         try await commit(record, precondition: precondition)
-        var fields = SSERequest.responseFields(customerKey: customerKey)
+        var fields = ObjectEncryptionHeaders(extensions: extensions, customerKey: encryption.customerKey, includeContext: encryption.isSSEKMS).fields
         fields[.eTag] = "\"\(record.etag)\""
 
         if let checksum = record.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
@@ -63,7 +63,7 @@ extension S3Service {
         }
     }
 
-    func getObject(_ call: S3Call) throws -> Response {
+    func getObject(_ call: S3Call) async throws -> Response {
         let bucket = try authorizedBucket(call)
         let key = call.request.key!
         try VersionID.requireNull(call.request.queryValue("versionId"))
@@ -73,9 +73,9 @@ extension S3Service {
         }
         let record = reader.record
         let customerKey = try customerKey(call)
-        let openers = try openers(for: record, customerKey: customerKey)
+        let openers = try await openers(for: record, customerKey: customerKey, call: call)
         var fields = ObjectHeaders.responseFields(for: record)
-        fields.append(contentsOf: SSERequest.responseFields(customerKey: customerKey))
+        fields.append(contentsOf: ObjectEncryptionHeaders(extensions: record.extensions, customerKey: customerKey).fields)
         try Conditional.evaluate(call.request, etag: record.etag, lastModified: record.lastModified, responseFields: fields)
 
         var range: ClosedRange<Int64>?

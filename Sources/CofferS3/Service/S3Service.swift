@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferKMS
 import CofferStorage
 import Foundation
 import HTTPTypes
@@ -40,9 +41,17 @@ public final class S3Service: Sendable {
     public let users: UserDirectory
     public let options: Options
     public let logger: Logger
+    /// Key-service calls made for SSE-KMS since start (for benchmarks).
+    public var kmsCallCount: Int { keys.kms?.calls.count ?? 0 }
     let parser: S3RequestParser
     let verifier: SigV4Verifier
+    let kmsVerifier: SigV4Verifier
+    let cloudTrailVerifier: SigV4Verifier
     let keys: ObjectKeys
+    /// The AWS KMS API of the built-in key service, served on this endpoint.
+    let kmsAPI: KMSAPI?
+    /// CloudTrail's LookupEvents over the audit trail: request body → (status, body).
+    let lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))?
     let clock: @Sendable () -> Date
 
     /// The largest single PUT S3 accepts (5 GiB).
@@ -50,21 +59,30 @@ public final class S3Service: Sendable {
 
     public init(
         store: ObjectStore, users: UserDirectory, keyring: RootKeyring, options: Options, logger: Logger,
-        clock: @escaping @Sendable () -> Date = { Date() }, plainStageForBenchmark: Bool = false
+        clock: @escaping @Sendable () -> Date = { Date() }, plainStageForBenchmark: Bool = false,
+        keyService: (any KeyService)? = nil, bucketKeyLimits: DataKeyCache.Limits = .init(), kmsAPI: KMSAPI? = nil,
+        lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))? = nil
     ) {
         self.store = store
-        self.keys = ObjectKeys(keyring: keyring, plainStageForBenchmark: plainStageForBenchmark)
+        self.keys = ObjectKeys(keyring: keyring, kms: keyService.map { KMSKeys(service: $0, bucketKeyLimits: bucketKeyLimits) }, plainStageForBenchmark: plainStageForBenchmark)
+        self.kmsAPI = kmsAPI
+        self.lookupEvents = lookupEvents
         self.users = users
         self.options = options
         self.logger = logger
         self.parser = S3RequestParser(domains: options.domains)
         self.verifier = SigV4Verifier(region: options.region, service: "s3", credentials: UserCredentialProvider(users: users))
+        self.kmsVerifier = SigV4Verifier(region: options.region, service: "kms", credentials: UserCredentialProvider(users: users))
+        self.cloudTrailVerifier = SigV4Verifier(region: options.region, service: "cloudtrail", credentials: UserCredentialProvider(users: users))
         self.clock = clock
     }
 
     func handle(_ request: S3Request, body: RequestBody, requestId: String) async throws -> Response {
         if request.method == .get, request.rawPath == "/_coffer/health", request.bucket == "_coffer" {
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        if Self.isJSONAPI(request) {
+            return try await handleJSONAPI(request, body: body, requestId: requestId)
         }
         let operation = try S3Operation.parse(request)
         let now = clock()
@@ -100,7 +118,7 @@ public final class S3Service: Sendable {
         case .listMultipartUploads: try listMultipartUploads(call)
         case .deleteObjects: try await deleteObjects(call)
         case .putObject: try await putObject(call)
-        case .getObject, .headObject: try getObject(call)
+        case .getObject, .headObject: try await getObject(call)
         case .deleteObject: try await deleteObject(call)
         case .copyObject: try await copyObject(call)
         case .createMultipartUpload: try await createMultipartUpload(call)
