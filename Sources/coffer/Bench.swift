@@ -53,8 +53,8 @@ struct Bench: AsyncParsableCommand {
     var rssRuns: Int?
     @Option(help: "The RSS bound checked: peak minus idle must stay under this, MiB.")
     var rssBoundMib: Int = 128
-    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads), stage (64 MiB over HTTP: a sealing server vs a plain-copy one).")
-    var phases: String = "large,small,rss,pipeline,stage"
+    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads), stage (64 MiB over HTTP: a sealing server vs a plain-copy one), kms (4 KiB PUTs: SSE-S3 vs SSE-KMS with and without bucket keys, key-service calls, audit trail cost).")
+    var phases: String = "large,small,rss,pipeline,stage,kms"
 
     @Option(help: "Output format: text (a table) or json.")
     var format: Format = .text
@@ -78,8 +78,8 @@ struct Bench: AsyncParsableCommand {
         guard rssMib >= 1, rssMib <= 65536 else { throw ValidationError("--rss-mib must be 1...65536") }
         guard (rssRuns ?? 1) >= 1, (rssRuns ?? 1) <= 100 else { throw ValidationError("--rss-runs must be 1...100") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        let known: Set<String> = ["large", "small", "rss", "pipeline", "stage"]
-        for phase in phaseSet where !known.contains(phase) { throw ValidationError("unknown phase '\(phase)' (large, small, rss)") }
+        let known: Set<String> = ["large", "small", "rss", "pipeline", "stage", "kms"]
+        for phase in phaseSet where !known.contains(phase) { throw ValidationError("unknown phase '\(phase)' (\(known.sorted().joined(separator: ", ")))") }
         if endpoint != nil {
             guard (accessKey ?? ProcessInfo.processInfo.environment["AWS_ACCESS_KEY_ID"]) != nil,
                   (secretKey ?? ProcessInfo.processInfo.environment["AWS_SECRET_ACCESS_KEY"]) != nil
@@ -153,6 +153,10 @@ struct Bench: AsyncParsableCommand {
         if failure == nil, phaseSet.contains("stage"), endpoint == nil {
             progress("stage: \(largeMib) MiB over HTTP, a sealing server vs a plain-copy one (in process), \(runs) runs")
             do { report.stage = try await measureStage() } catch { failure = error }
+        }
+        if failure == nil, phaseSet.contains("kms"), endpoint == nil {
+            progress("kms: \(smallCount) x 4 KiB PUTs at concurrency \(concurrency) per variant, \(runs) runs (in-process servers)")
+            do { report.kms = try await measureKMS() } catch { failure = error }
         }
         if let failure { throw failure }
         report.durationSeconds = Date().timeIntervalSince(started)
@@ -406,7 +410,7 @@ struct Bench: AsyncParsableCommand {
     // MARK: - Helpers
 
     /// Runs `operation(0..<count)` with `concurrency` workers; returns the wall time in seconds.
-    private func concurrently(count: Int, concurrency: Int, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
+    func concurrently(count: Int, concurrency: Int, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
         try await timed {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<min(concurrency, count) {
@@ -431,7 +435,7 @@ struct Bench: AsyncParsableCommand {
         return seconds
     }
 
-    private func timed(_ body: () async throws -> Void) async throws -> Double {
+    func timed(_ body: () async throws -> Void) async throws -> Double {
         let start = ContinuousClock.now
         try await body()
         let elapsed = ContinuousClock.now - start

@@ -89,9 +89,9 @@ struct BenchS3Client: Sendable {
     }
 
     /// PUT of a small in-memory body whose SHA-256 the caller computed once.
-    func putSmall(_ bucket: String, _ key: String, body: ByteBuffer, sha256: String) async throws {
+    func putSmall(_ bucket: String, _ key: String, body: ByteBuffer, sha256: String, headers: [(String, String)] = []) async throws {
         let response = try await send(
-            .PUT, path: "/\(bucket)/\(key)", payloadHash: sha256, body: .bytes(body), timeout: .seconds(60))
+            .PUT, path: "/\(bucket)/\(key)", headers: headers, payloadHash: sha256, body: .bytes(body), timeout: .seconds(60))
         _ = try await response.body.collect(upTo: 1 << 16)
     }
 

@@ -122,6 +122,8 @@ struct BenchReport: Codable, Sendable {
     var pipeline: PipelineBenchmark.Result?
     /// The end-to-end stage phase (sealing server vs plain-copy server over HTTP).
     var stage: StageResult?
+    /// The SSE-KMS phase (4 KiB PUTs per encryption mode, key-service calls, audit cost).
+    var kms: KMSBenchResult?
     var durationSeconds: Double
 
     func json() -> String {
@@ -197,6 +199,14 @@ struct BenchReport: Codable, Sendable {
             out.append("64 MiB over HTTP, in-process servers, \(e.runs) runs, medians (the plain-copy server exists only in this benchmark):")
             out.append("  PUT  sealing \(f(e.sealedPutMBps)) MB/s, plain copy \(f(e.plainPutMBps)) MB/s: sealed/plain = \(f(e.putRatio * 100))%")
             out.append("  GET  sealing \(f(e.sealedGetMBps)) MB/s, plain copy \(f(e.plainGetMBps)) MB/s: sealed/plain = \(f(e.getRatio * 100))%")
+        }
+        if let k = kms {
+            out.append("")
+            out.append("4 KiB PUTs at concurrency \(k.concurrency), \(k.objectsPerRun) objects per variant per run, \(k.runs) runs, medians (in-process servers):")
+            out.append("  SSE-S3                      \(f(k.sseS3OpsPerSecond)) ops/s")
+            out.append("  SSE-KMS with bucket key     \(f(k.kmsBucketKeyOpsPerSecond)) ops/s = \(f(k.bucketKeyRatio * 100))% of SSE-S3; key-service calls per 10,000 objects: \(f(k.bucketKeyCallsPer10k))")
+            out.append("  SSE-KMS without bucket key  \(f(k.kmsPerObjectOpsPerSecond)) ops/s = \(f(k.perObjectRatio * 100))% of SSE-S3; key-service calls per 10,000 objects: \(f(k.perObjectCallsPer10k))")
+            out.append("  audit trail on vs off (SSE-KMS with bucket key): \(f(k.auditOnOpsPerSecond)) vs \(f(k.auditOffOpsPerSecond)) ops/s: cost \(f(k.auditCost * 100))%")
         }
         if let p = pipeline {
             out.append("")

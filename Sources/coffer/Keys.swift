@@ -38,7 +38,8 @@ struct Keys: ParsableCommand {
             let report = resume ? try RootKeyRotation.resume(dataDir: options.dataDir) : try RootKeyRotation.rotate(dataDir: options.dataDir)
             try Keys.emit(report, format: options.format, text: """
                 root key version \(report.currentVersion) is current (was \(report.previousVersion)); \
-                re-sealed \(report.objectsResealed) object and \(report.uploadsResealed) upload data keys
+                re-sealed \(report.objectsResealed) object and \(report.uploadsResealed) upload data keys \
+                and \(report.kmsKeyVersionsResealed) built-in KMS key versions
                 """)
         }
     }

@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferKMS
 import CofferStorage
 import Foundation
 
@@ -11,6 +12,8 @@ public enum RootKeyRotation {
         public var currentVersion: Int
         public var objectsResealed: Int
         public var uploadsResealed: Int
+        /// Versions of built-in KMS keys whose material was re-sealed.
+        public var kmsKeyVersionsResealed: Int
     }
 
     public struct Status: Sendable, Codable {
@@ -31,7 +34,8 @@ public enum RootKeyRotation {
         let counts = try store.rewriteExtensions { bucket, key, extensions in
             try keys.resealed(extensions: extensions, bucket: bucket, key: key)
         }
-        return Report(previousVersion: previous, currentVersion: current, objectsResealed: counts.objects, uploadsResealed: counts.uploads)
+        let kms = try resealKMSMaterial(store, keyring)
+        return Report(previousVersion: previous, currentVersion: current, objectsResealed: counts.objects, uploadsResealed: counts.uploads, kmsKeyVersionsResealed: kms)
     }
 
     /// Completes an interrupted rotation: re-seals whatever is not yet under the current version.
@@ -42,7 +46,8 @@ public enum RootKeyRotation {
         let counts = try store.rewriteExtensions { bucket, key, extensions in
             try keys.resealed(extensions: extensions, bucket: bucket, key: key)
         }
-        return Report(previousVersion: keyring.currentVersion, currentVersion: keyring.currentVersion, objectsResealed: counts.objects, uploadsResealed: counts.uploads)
+        let kms = try resealKMSMaterial(store, keyring)
+        return Report(previousVersion: keyring.currentVersion, currentVersion: keyring.currentVersion, objectsResealed: counts.objects, uploadsResealed: counts.uploads, kmsKeyVersionsResealed: kms)
     }
 
     public static func status(dataDir: String) throws -> Status {
@@ -50,11 +55,19 @@ public enum RootKeyRotation {
         let keyring = try existingKeyring(dataDir)
         var byVersion: [String: Int] = [:]
         try store.rewriteExtensions { _, _, extensions in
-            let version = ObjectKeys.isSSEC(extensions) ? "sse-c" : (ObjectKeys.rootKeyVersion(of: extensions).map(String.init) ?? "unsealed")
+            let mode = ObjectKeys.info(extensions)?.mode
+            let version = mode == ObjectKeys.Info.sseC ? "sse-c" : mode == ObjectKeys.Info.sseKMS ? "sse-kms"
+                : (ObjectKeys.rootKeyVersion(of: extensions).map(String.init) ?? "unsealed")
             byVersion[version, default: 0] += 1
             return nil
         }
         return Status(currentVersion: keyring.currentVersion, versions: keyring.keys.keys.sorted(), recordsByVersion: byVersion)
+    }
+
+    /// Built-in KMS key material is sealed under the root key too (docs/key-hierarchy.md).
+    static func resealKMSMaterial(_ store: ObjectStore, _ keyring: RootKeyring) throws -> Int {
+        // Region and account only shape ARNs, which re-sealing does not use.
+        try BuiltInKeyService(db: store.db, keyring: keyring, options: .init(region: "", accountId: "")).resealMaterial()
     }
 
     static func existingKeyring(_ dataDir: String) throws -> RootKeyring {

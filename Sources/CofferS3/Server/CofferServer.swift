@@ -34,6 +34,8 @@ public struct CofferServer: Sendable {
     public var remoteKeyService: (any KeyService)?
     /// Limits of the bucket-key cache (benchmarks and tests shorten them).
     public var bucketKeyLimits = DataKeyCache.Limits()
+    /// Benchmark only: run without the audit trail, to measure what it costs.
+    @_spi(Benchmark) public var auditEnabled = true
     /// Called once the S3 service exists (benchmarks read its key-service call count).
     @_spi(Benchmark) public var onService: (@Sendable (S3Service) -> Void)?
 
