@@ -15,7 +15,7 @@ extension S3Error {
         case .invalidKeyUsage: self.init(.kmsInvalidKeyUsage, error.message)
         case .accessDenied, .unrecognizedClient, .invalidSignature: self.init(.accessDenied)
         case .throttling: self.init(.kmsThrottling, "The key service is throttling requests; retry later.")
-        case .unavailable, .dependencyTimeout: self.init(.serviceUnavailable, "The key service is unavailable; nothing was written. Retry later.")
+        case .unavailable, .dependencyTimeout: self.init(.serviceUnavailable, "The key service is unavailable. Retry later.")
         default: self.init(.kmsInternal, "The key service failed; nothing was written.")
         }
     }
