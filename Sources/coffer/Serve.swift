@@ -1,4 +1,5 @@
 import ArgumentParser
+import CofferKMSRemote
 import CofferS3
 import Configuration
 import Foundation
@@ -34,6 +35,16 @@ struct Serve: AsyncParsableCommand {
     var blockSseCOnNewBuckets = false
     @Flag(help: "Accept SSE-C keys over plain HTTP. For test rigs only: S3, and Coffer by default, refuse them (env COFFER_ALLOW_SSE_C_OVER_HTTP=true).")
     var allowSseCOverHttp = false
+    @Option(help: "Use this AWS-KMS-compatible key service for SSE-KMS instead of the built-in one, e.g. https://kms.eu-west-1.amazonaws.com (env COFFER_KMS_ENDPOINT).")
+    var kmsEndpoint: String?
+    @Option(help: "Region of --kms-endpoint (default: --region; env COFFER_KMS_REGION).")
+    var kmsRegion: String?
+    @Option(help: "Access key id for --kms-endpoint (env COFFER_KMS_ACCESS_KEY_ID).")
+    var kmsAccessKeyId: String?
+    @Option(help: "Secret access key for --kms-endpoint; prefer the environment (COFFER_KMS_SECRET_ACCESS_KEY).")
+    var kmsSecretAccessKey: String?
+    @Option(help: "Per-request timeout in seconds for --kms-endpoint (default 5; env COFFER_KMS_TIMEOUT).")
+    var kmsTimeout: Double?
 
     func run() async throws {
         let reader = try await configurationReader()
@@ -68,10 +79,33 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "coffer")
         let finalConfig = serverConfig
-        let server = CofferServer(configuration: finalConfig, logger: logger)
+        var server = CofferServer(configuration: finalConfig, logger: logger)
+        let remote = try remoteKeyService(reader, region: finalConfig.region, logger: logger)
+        server.remoteKeyService = remote
+        defer { if let remote { Task { await remote.shutdown() } } }
         try await server.run { startup in
             // Unbuffered, so a supervisor reading a pipe sees the banner at once.
             FileHandle.standardOutput.write(Data((Self.banner(startup, config: finalConfig) + "\n").utf8))
+        }
+    }
+
+    /// The remote key service of `--kms-endpoint`, or nil for the built-in one.
+    func remoteKeyService(_ reader: ConfigReader, region: String, logger: Logger) throws -> AWSKMSKeyService? {
+        guard let endpoint = reader.string(forKey: "kms.endpoint").flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        guard let accessKey = reader.string(forKey: "kms.access.key.id", isSecret: true), !accessKey.isEmpty,
+              let secretKey = reader.string(forKey: "kms.secret.access.key", isSecret: true), !secretKey.isEmpty
+        else {
+            throw ValidationError("--kms-endpoint needs credentials: --kms-access-key-id and COFFER_KMS_SECRET_ACCESS_KEY (or --kms-secret-access-key)")
+        }
+        let timeout = reader.double(forKey: "kms.timeout", default: 5)
+        guard timeout > 0, timeout <= 300 else { throw ValidationError("--kms-timeout must be in (0, 300] seconds") }
+        do {
+            let configuration = try AWSKMSKeyService.Configuration(
+                endpoint: endpoint, region: reader.string(forKey: "kms.region", default: region), accessKeyId: accessKey, secretAccessKey: secretKey,
+                requestTimeout: .milliseconds(Int64(timeout * 1000)))
+            return try AWSKMSKeyService(configuration: configuration, logger: logger)
+        } catch {
+            throw ValidationError("--kms-endpoint: \(error)")
         }
     }
 
@@ -90,13 +124,18 @@ struct Serve: AsyncParsableCommand {
         set("tls.key", tlsKey)
         set("users.file", users)
         set("log.level", logLevel)
+        set("kms.endpoint", kmsEndpoint)
+        set("kms.region", kmsRegion)
+        set("kms.access.key.id", kmsAccessKeyId)
+        set("kms.secret.access.key", kmsSecretAccessKey)
+        set("kms.timeout", kmsTimeout.map { String($0) })
         var environment: [String: String] = [:]
         for (name, value) in ProcessInfo.processInfo.environment where name.hasPrefix("COFFER_") {
             environment[String(name.dropFirst("COFFER_".count))] = value
         }
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: flags),
-            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["ROOT_SECRET_KEY", "ROOT_ACCESS_KEY", "SSE_S3_ROOT_KEY"])),
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["ROOT_SECRET_KEY", "ROOT_ACCESS_KEY", "SSE_S3_ROOT_KEY", "KMS_SECRET_ACCESS_KEY"])),
         ]
         if let file = config ?? environment["CONFIG"] {
             providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
