@@ -40,6 +40,8 @@ let package = Package(
             dependencies: ["CofferCrypto", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // The IAM policy engine: pure (no I/O, no clock, no network).
+        .target(name: "CofferPolicy", dependencies: [], swiftSettings: strict),
         // The key service protocol, the built-in KMS and the KMS JSON API.
         .target(name: "CofferKMS", dependencies: ["CofferCrypto", "CofferStorage"], swiftSettings: strict),
         .target(
@@ -92,6 +94,7 @@ let package = Package(
 
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], resources: [.copy("Vectors")]),
         .testTarget(name: "CofferStorageTests", dependencies: ["CofferStorage"]),
+        .testTarget(name: "CofferPolicyTests", dependencies: ["CofferPolicy"]),
         .testTarget(name: "CofferAuditTests", dependencies: ["CofferAudit", "CofferCrypto"]),
         .testTarget(
             name: "CofferKMSTests",

@@ -1,0 +1,1 @@
+// The policy engine (docs/bucket-policies.md).

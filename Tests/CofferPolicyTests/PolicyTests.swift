@@ -1,0 +1,2 @@
+import CofferPolicy
+import XCTest
