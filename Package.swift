@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "CofferS3",
             dependencies: [
-                "CofferCrypto", "CofferStorage", "CofferKMS",
+                "CofferCrypto", "CofferStorage", "CofferKMS", "CofferAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

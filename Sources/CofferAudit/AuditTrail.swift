@@ -1,1 +1,149 @@
-// The audit trail (docs/audit-trail.md).
+import CofferCrypto
+import Foundation
+
+/// The append-only, hash-chained writer of the audit trail (docs/audit-trail.md).
+///
+/// Each ``record(_:)`` appends one JSON line to the active log file with a single
+/// `write(2)` (retried on short writes) before it returns; a record that cannot be written
+/// throws, and the caller must then fail its operation. Finished files are fsynced and sealed
+/// by a signed digest file at rotation (by size, by age) and at ``close()``.
+///
+/// **Durability.** With the default options a record is in the operating system's page cache
+/// when `record` returns: it survives a crash of the process, not a power loss before the
+/// next rotation. Set ``Options/fsyncEachRecord`` to fsync every record (slower: one disk
+/// flush per KMS call and per object operation).
+///
+/// Thread-safe: records from concurrent tasks are serialised by a lock, which also makes the
+/// hash chain a single sequence. Only one writer may own a directory at a time (an exclusive
+/// `flock` on `.coffer-audit.lock`).
+public final class AuditTrail: @unchecked Sendable {
+    /// Rotation and durability settings.
+    public struct Options: Sendable, Hashable {
+        /// A file is finished before a record would take it past this size (default 16 MiB).
+        public var maxFileBytes: Int
+        /// A file is finished once it is this old (default one hour), checked at each record
+        /// and by ``AuditTrail/rotateIfDue()``.
+        public var maxFileAge: TimeInterval
+        /// fsync after every record (default `false`: fsync at rotation only).
+        public var fsyncEachRecord: Bool
+
+        public init(maxFileBytes: Int = 16 << 20, maxFileAge: TimeInterval = 3600, fsyncEachRecord: Bool = false) {
+            self.maxFileBytes = maxFileBytes
+            self.maxFileAge = maxFileAge
+            self.fsyncEachRecord = fsyncEachRecord
+        }
+    }
+
+    /// The trail's directory.
+    public let directory: String
+    public let options: Options
+    /// The raw Ed25519 public key that verifies this trail's digests.
+    public let publicKey: [UInt8]
+
+    let clock: @Sendable () -> Date
+    let signer: AuditSigner
+    private let lock = NSLock()
+    private let lockFile: Int32
+    /// Guarded by `lock`.
+    var state: WriterState
+
+    /// Opens (or creates) the trail in `directory` (mode 0700) with the signing key pair of
+    /// `keyDirectory`, digests any log file a previous run left undigested (after a crash),
+    /// and continues the hash chain from the last record of the newest file.
+    public init(directory: String, keyDirectory: String, options: Options = .init(),
+                clock: @escaping @Sendable () -> Date = Date.init) throws {
+        self.directory = directory
+        self.options = options
+        self.clock = clock
+        try AuditFileIO.makeDirectory(directory, mode: 0o700)
+        lockFile = try Self.acquireDirectoryLock(directory)
+        do {
+            signer = try AuditSigningKey.loadOrCreate(keyDirectory: keyDirectory)
+            publicKey = signer.publicKey
+            state = try WriterState.recover(directory: directory, signer: signer, now: clock())
+        } catch {
+            AuditFileIO.closeDescriptor(lockFile)
+            throw error
+        }
+    }
+
+    deinit {
+        if let fd = state.current?.fd { AuditFileIO.closeDescriptor(fd) }
+        AuditFileIO.closeDescriptor(lockFile)
+    }
+
+    /// The trail's clock: the time to put in a record's `eventTime`.
+    public var now: Date { clock() }
+
+    /// Appends one record. Returns once the whole line has been written to the active file
+    /// (and fsynced, with ``Options/fsyncEachRecord``).
+    ///
+    /// Throws ``AuditError`` `.secretRefused` for a record with a `Plaintext` member,
+    /// `.invalidEvent` for an empty required member, `.io` when the line cannot be written
+    /// (nothing of it stays in the file), `.unavailable` after ``close()`` or once a failed
+    /// write or rotation could not be cleaned up (restart the trail to recover).
+    public func record(_ event: AuditEvent) throws {
+        try event.validate()
+        try lock.withLock {
+            try checkAvailable()
+            let now = clock()
+            let link = AuditChainLink(sequence: state.lastSequence + 1, previousHash: state.lastHash)
+            let line = AuditRecordLine.encode(event, link: link)
+            let bytes = line + [0x0a]
+            if let current = state.current,
+               current.bytes > 0 && current.bytes + Int64(bytes.count) > Int64(options.maxFileBytes) || isOld(current, now: now) {
+                try finishCurrentFile(now: now)
+            }
+            let file = try state.current ?? openNewFile(now: now)
+            try append(bytes, to: file)
+            file.recordAppended(bytes, sequence: link.sequence)
+            state.lastSequence = link.sequence
+            state.lastHash = AuditRecordLine.hash(line)
+        }
+    }
+
+    /// Finishes the active file when it is older than ``Options/maxFileAge`` (a server calls
+    /// this from a timer so that a quiet trail still gets its digests on time).
+    public func rotateIfDue() throws {
+        try lock.withLock {
+            try checkAvailable()
+            let now = clock()
+            if let current = state.current, isOld(current, now: now) { try finishCurrentFile(now: now) }
+        }
+    }
+
+    /// Finishes the active file now (fsync, digest), if it has one.
+    public func rotate() throws {
+        try lock.withLock {
+            try checkAvailable()
+            try finishCurrentFile(now: clock())
+        }
+    }
+
+    /// Finishes the active file and refuses further records. Calling it again does nothing.
+    public func close() throws {
+        try lock.withLock {
+            guard !state.closed else { return }
+            if state.broken == nil { try finishCurrentFile(now: clock()) }
+            state.closed = true
+        }
+    }
+
+    private func checkAvailable() throws {
+        if state.closed { throw AuditError(.unavailable, "the audit trail is closed") }
+        if let broken = state.broken { throw AuditError(.unavailable, "the audit trail refuses records after an earlier failure (\(broken)); restart it") }
+    }
+
+    private func isOld(_ file: OpenLogFile, now: Date) -> Bool { now.timeIntervalSince(file.created) >= options.maxFileAge }
+
+    private static func acquireDirectoryLock(_ directory: String) throws -> Int32 {
+        let path = (directory as NSString).appendingPathComponent(".coffer-audit.lock")
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw AuditError(.io, "cannot open \(path)") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            AuditFileIO.closeDescriptor(fd)
+            throw AuditError(.unavailable, "another audit trail writer holds \(path)")
+        }
+        return fd
+    }
+}

@@ -1,3 +1,4 @@
+import CofferAudit
 import CofferCrypto
 import CofferKMS
 import CofferStorage
@@ -58,13 +59,27 @@ public struct CofferServer: Sendable {
         }
         let keyring = try RootKeyStore.load(dataDir: config.dataDir, operatorKey: config.sseS3RootKey)
         let builtIn = BuiltInKeyService(db: store.db, keyring: keyring, options: .init(region: config.region, accountId: root.accountId))
-        let audit: any KMSAuditSink = NoAudit()
+        let trail: AuditTrail? = auditEnabled
+            ? try AuditTrail(directory: AuditLayout.auditDirectory(dataDir: config.dataDir), keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir))
+            : nil
+        defer {
+            do { try trail?.close() } catch { logger.error("audit trail not closed cleanly", metadata: ["error": .string(String(describing: error))]) }
+        }
+        let audit = AuditRecorder(trail: trail, region: config.region)
         let keyService = AuditedKeyService(remoteKeyService ?? builtIn, sink: audit)
+        let lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))? = trail.map { trail in
+            let reader = AuditReader(directory: trail.directory)
+            return { body in
+                let answer = LookupEventsAPI.handle(body: body, reader: reader)
+                return (answer.status, answer.body)
+            }
+        }
         let service = S3Service(
             store: store, users: users, keyring: keyring,
             options: .init(region: config.region, domains: config.domains, blockSSECOnNewBuckets: config.blockSSECOnNewBuckets, allowSSECOverHTTP: config.allowSSECOverHTTP),
             logger: logger, plainStageForBenchmark: plainStageForBenchmark,
-            keyService: keyService, bucketKeyLimits: bucketKeyLimits, kmsAPI: KMSAPI(service: builtIn, sink: audit))
+            keyService: keyService, bucketKeyLimits: bucketKeyLimits, kmsAPI: KMSAPI(service: builtIn, sink: audit),
+            lookupEvents: lookupEvents, audit: audit)
         onService?(service)
 
         let tls: TLSMaterial?
@@ -98,7 +113,7 @@ public struct CofferServer: Sendable {
                 logger: logger))
         }
         services.append(ReloadOnHangup(users: users, logger: logger))
-        services.append(KeyMaintenance(service: builtIn, logger: logger))
+        services.append(KeyMaintenance(service: builtIn, trail: trail, logger: logger))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
@@ -124,14 +139,19 @@ final class ReadyTracker: Sendable {
     }
 }
 
-/// Deletes KMS keys whose waiting period ended and performs due automatic rotations, at start
-/// and every minute (lookups apply the same rules lazily in between).
+/// Deletes KMS keys whose waiting period ended, performs due automatic rotations and rotates
+/// the audit trail's file when it is due by age, at start and every minute (lookups apply the
+/// key rules lazily in between; the trail also rotates by size and age as it writes).
 struct KeyMaintenance: Service {
     let service: BuiltInKeyService
+    let trail: AuditTrail?
     let logger: Logger
 
     func run() async throws {
         repeat {
+            do { try trail?.rotateIfDue() } catch {
+                logger.error("audit trail rotation failed", metadata: ["error": .string(String(describing: error))])
+            }
             do {
                 let done = try service.runMaintenance()
                 if done.deleted + done.rotated > 0 {

@@ -1,3 +1,4 @@
+import CofferAudit
 import CofferCrypto
 import CofferKMS
 import CofferStorage
@@ -52,6 +53,8 @@ public final class S3Service: Sendable {
     let kmsAPI: KMSAPI?
     /// CloudTrail's LookupEvents over the audit trail: request body → (status, body).
     let lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))?
+    /// Where S3 data events go (nil: not recorded).
+    let audit: AuditRecorder?
     let clock: @Sendable () -> Date
 
     /// The largest single PUT S3 accepts (5 GiB).
@@ -61,8 +64,9 @@ public final class S3Service: Sendable {
         store: ObjectStore, users: UserDirectory, keyring: RootKeyring, options: Options, logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() }, plainStageForBenchmark: Bool = false,
         keyService: (any KeyService)? = nil, bucketKeyLimits: DataKeyCache.Limits = .init(), kmsAPI: KMSAPI? = nil,
-        lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))? = nil
+        lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))? = nil, audit: AuditRecorder? = nil
     ) {
+        self.audit = audit
         self.store = store
         self.keys = ObjectKeys(keyring: keyring, kms: keyService.map { KMSKeys(service: $0, bucketKeyLimits: bucketKeyLimits) }, plainStageForBenchmark: plainStageForBenchmark)
         self.kmsAPI = kmsAPI
@@ -86,17 +90,65 @@ public final class S3Service: Sendable {
         }
         let operation = try S3Operation.parse(request)
         let now = clock()
-        let result = try verifier.verify(request.sigV4Request, now: now)
         var call = S3Call(request: request, operation: operation, body: body, requestId: requestId, auth: nil, user: nil, now: now)
-        if case .authenticated(let auth) = result {
-            call.auth = auth
-            call.user = users.user(accessKeyId: auth.accessKeyId)
+        do {
+            let result = try verifier.verify(request.sigV4Request, now: now)
+            if case .authenticated(let auth) = result {
+                call.auth = auth
+                call.user = users.user(accessKeyId: auth.accessKeyId)
+            }
+            if let bucket = request.bucket, operation != .createBucket, !BucketName.isValid(bucket) {
+                // S3 answers requests for names that can never exist as a missing bucket.
+                throw S3Error(.noSuchBucket, extra: [("BucketName", bucket)])
+            }
+            let response = try await dispatch(call)
+            try recordDataEvent(call, failure: nil)
+            return response
+        } catch {
+            let code: String
+            switch error {
+            case let s3 as S3Error: code = s3.code.rawValue
+            case let storage as StorageError: code = S3Error(storage: storage).code.rawValue
+            default: code = S3ErrorCode.internalError.rawValue
+            }
+            if code != S3ErrorCode.notModified.rawValue {
+                try recordDataEvent(call, failure: code)
+            } else {
+                try recordDataEvent(call, failure: nil)
+            }
+            throw error
         }
-        if let bucket = request.bucket, operation != .createBucket, !BucketName.isValid(bucket) {
-            // S3 answers requests for names that can never exist as a missing bucket.
-            throw S3Error(.noSuchBucket, extra: [("BucketName", bucket)])
+    }
+
+    /// S3 operations on objects, recorded as CloudTrail data events; other requests are
+    /// recorded only when refused (AccessDenied and failed authentication).
+    static let dataEventOperations: Set<S3Operation> = [
+        .putObject, .getObject, .headObject, .deleteObject, .deleteObjects, .copyObject, .createMultipartUpload,
+        .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .listParts,
+    ]
+    static let deniedCodes: Set<String> = [
+        S3ErrorCode.accessDenied.rawValue, S3ErrorCode.signatureDoesNotMatch.rawValue, S3ErrorCode.invalidAccessKeyId.rawValue,
+        S3ErrorCode.requestTimeTooSkewed.rawValue, S3ErrorCode.authorizationHeaderMalformed.rawValue,
+    ]
+
+    /// Records the request in the audit trail before its answer leaves; a failure to record
+    /// fails the request (500), as no audited operation may go unrecorded.
+    func recordDataEvent(_ call: S3Call, failure code: String?) throws {
+        guard let audit, audit.isEnabled else { return }
+        let denied = code.map { Self.deniedCodes.contains($0) } ?? false
+        guard Self.dataEventOperations.contains(call.operation) || denied else { return }
+        var parameters: [String: AuditJSON] = [:]
+        for name in ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-customer-algorithm", "x-amz-copy-source", "range"] {
+            if let value = call.request.header(name) { parameters[name] = .string(value) }
         }
-        return try await dispatch(call)
+        if let upload = call.request.queryValue("uploadId") { parameters["uploadId"] = .string(upload) }
+        if let part = call.request.queryValue("partNumber") { parameters["partNumber"] = .string(part) }
+        do {
+            try audit.recordS3(call.operation.rawValue, call: call, failure: code.map { AuditFailure(code: $0) }, parameters: parameters)
+        } catch {
+            logger.error("audit trail: cannot record an S3 event; the request fails", metadata: ["request-id": .string(call.requestId), "error": .string(String(describing: error))])
+            throw S3Error(.internalError, "The request could not be recorded in the audit trail.")
+        }
     }
 
     private func dispatch(_ call: S3Call) async throws -> Response {
