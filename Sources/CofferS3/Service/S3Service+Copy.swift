@@ -115,7 +115,7 @@ extension S3Service {
                 x.element("Checksum" + checksum.algorithm, checksum.value)
             }
         }
-        return xmlResponse(xml, headers: ObjectEncryptionHeaders(extensions: extensions, customerKey: destinationKey, includeContext: encryption.isSSEKMS).fields)
+        return xmlResponse(xml, headers: ObjectEncryptionHeaders(extensions: extensions, customerKey: destinationKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields)
     }
 }
 

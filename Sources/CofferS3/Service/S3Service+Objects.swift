@@ -41,7 +41,7 @@ extension S3Service {
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
             parts: nil, segments: [result.blob], storageClass: headers.storageClass, extensions: extensions)
         try await commit(record, precondition: precondition)
-        var fields = ObjectEncryptionHeaders(extensions: extensions, customerKey: encryption.customerKey, includeContext: encryption.isSSEKMS).fields
+        var fields = ObjectEncryptionHeaders(extensions: extensions, customerKey: encryption.customerKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields
         fields[.eTag] = "\"\(record.etag)\""
 
         if let checksum = record.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
