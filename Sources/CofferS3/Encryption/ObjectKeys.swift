@@ -122,6 +122,11 @@ struct ObjectKeys: Sendable {
             }
             return try KeyHierarchy.openSSEC(seal, customerKey: customerKey.key, identity: identity)
         case Info.sseKMS:
+            if customerKey != nil {
+                throw S3Error(.invalidRequest, partOfUpload
+                    ? "The provided encryption parameters did not match the ones used originally."
+                    : "The encryption parameters are not applicable to this object.")
+            }
             throw CryptoError(.malformed, "an SSE-KMS data key needs the key service")
         default:
             throw CryptoError(.malformed, "unknown encryption mode \(info.mode)")

@@ -73,7 +73,12 @@ extension S3Service {
         }
         let record = reader.record
         let customerKey = try customerKey(call)
-        let openers = try await openers(for: record, customerKey: customerKey, call: call)
+        // The customer's key is checked before anything is answered (403 when wrong). Other
+        // modes open their data key only to stream a body: HEAD and 304/412 answers come from
+        // the record alone, without the key service, as on S3.
+        if customerKey != nil || ObjectKeys.isSSEC(record.extensions) {
+            _ = try keys.dataKey(extensions: record.extensions, bucket: record.bucket, key: record.key, customerKey: customerKey)
+        }
         var fields = ObjectHeaders.responseFields(for: record)
         fields.append(contentsOf: ObjectEncryptionHeaders(extensions: record.extensions, customerKey: customerKey).fields)
         try Conditional.evaluate(call.request, etag: record.etag, lastModified: record.lastModified, responseFields: fields)
@@ -130,6 +135,7 @@ extension S3Service {
         if call.operation == .headObject {
             return Response(status: status, headers: fields)
         }
+        let openers = try await openers(for: record, customerKey: customerKey, call: call)
         let stream = ObjectBodyStream(reader: reader, openers: openers, range: range)
         return Response(status: status, headers: fields, body: stream.responseBody())
     }
