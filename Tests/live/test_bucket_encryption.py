@@ -59,11 +59,11 @@ def test_blocked_sse_c_writes_are_access_denied(s3, bucket):
     assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]["BlockedEncryptionTypes"] == {"EncryptionType": ["NONE"]}
 
 
-def test_kms_default_fails_honestly_until_sse_kms_lands(s3, bucket):
+def test_kms_default_with_an_unknown_key_fails_and_stores_nothing(s3, bucket):
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=rule("aws:kms", key_id="alias/bucket-key"))
     got = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert got["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/bucket-key"}
-    assert refused(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x")) == (501, "NotImplemented")
+    assert refused(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x")) == (400, "KMS.NotFoundException")
     assert refused(lambda: s3.head_object(Bucket=bucket, Key="k"))[0] == 404  # nothing silently stored
     put = s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="AES256")
     assert put["ServerSideEncryption"] == "AES256"

@@ -57,8 +57,8 @@ def test_unknown_algorithm_is_invalid_argument(s3, bucket):
     assert refused(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="AES512")) == (400, "InvalidArgument")
 
 
-def test_kms_is_refused_not_downgraded_and_sse_c_needs_https(s3, bucket):
-    assert refused(lambda: s3.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms")) == (501, "NotImplemented")
+def test_dsse_kms_is_refused_not_downgraded_and_sse_c_needs_https(s3, bucket):
+    assert refused(lambda: s3.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms:dsse")) == (501, "NotImplemented")
     key = os.urandom(32)
     # SSE-C over plain HTTP is refused as S3 refuses it (test_sse_c.py covers HTTPS).
     assert refused(lambda: s3.put_object(

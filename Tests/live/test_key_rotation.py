@@ -37,6 +37,13 @@ def test_rotation_reseals_data_keys_and_everything_keeps_reading(server_factory)
     part1 = os.urandom(5 * MiB)
     upload = s3.create_multipart_upload(Bucket="rotating", Key="in-progress")["UploadId"]
     etag1 = s3.upload_part(Bucket="rotating", Key="in-progress", UploadId=upload, PartNumber=1, Body=part1)["ETag"]
+    # Built-in KMS key material is sealed under the root key too: a key with two versions.
+    kms = boto3.client("kms", endpoint_url=server.http_url, aws_access_key_id=server.root[0],
+                       aws_secret_access_key=server.root[1], region_name="us-east-1")
+    kms_key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.rotate_key_on_demand(KeyId=kms_key)
+    blob = kms.encrypt(KeyId=kms_key, Plaintext=b"under kms", EncryptionContext={"c": "1"})["CiphertextBlob"]
+    s3.put_object(Bucket="rotating", Key="kms", Body=b"kms object", ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_key)
 
     refused = keys(server, "rotate")  # the server still holds the store
     assert refused.returncode != 0 and "stop it first" in refused.stderr
@@ -44,14 +51,14 @@ def test_rotation_reseals_data_keys_and_everything_keeps_reading(server_factory)
     assert server.stop() == 0, server.log_tail()
     db_bytes_before = db_bytes(server)
     before = json.loads(keys(server, "status").stdout)
-    assert before["currentVersion"] == 1 and before["recordsByVersion"] == {"1": 2}
+    assert before["currentVersion"] == 1 and before["recordsByVersion"] == {"1": 2, "sse-kms": 1}
 
     rotated = keys(server, "rotate")
     assert rotated.returncode == 0, rotated.stderr
     report = json.loads(rotated.stdout)
-    assert report == {"previousVersion": 1, "currentVersion": 2, "objectsResealed": 1, "uploadsResealed": 1}
+    assert report == {"previousVersion": 1, "currentVersion": 2, "objectsResealed": 1, "uploadsResealed": 1, "kmsKeyVersionsResealed": 2}
     after = json.loads(keys(server, "status").stdout)
-    assert after["versions"] == [1, 2] and after["recordsByVersion"] == {"2": 2}
+    assert after["versions"] == [1, 2] and after["recordsByVersion"] == {"2": 2, "sse-kms": 1}
     key_file = os.path.join(server.data_dir, "keys", "sse-s3-root-keys.json")
     assert oct(os.stat(key_file).st_mode & 0o777) == "0o600"
     assert len(json.load(open(key_file))["keys"]) == 2
@@ -62,6 +69,10 @@ def test_rotation_reseals_data_keys_and_everything_keeps_reading(server_factory)
     server.start()
     s3 = _boto(server)
     assert s3.get_object(Bucket="rotating", Key="small")["Body"].read() == small
+    assert s3.get_object(Bucket="rotating", Key="kms")["Body"].read() == b"kms object"
+    kms = boto3.client("kms", endpoint_url=server.http_url, aws_access_key_id=server.root[0],
+                       aws_secret_access_key=server.root[1], region_name="us-east-1")
+    assert kms.decrypt(CiphertextBlob=blob, EncryptionContext={"c": "1"})["Plaintext"] == b"under kms"
     part2 = os.urandom(1000)
     etag2 = s3.upload_part(Bucket="rotating", Key="in-progress", UploadId=upload, PartNumber=2, Body=part2)["ETag"]
     s3.complete_multipart_upload(Bucket="rotating", Key="in-progress", UploadId=upload, MultipartUpload={
