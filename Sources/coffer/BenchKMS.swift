@@ -30,7 +30,7 @@ struct InProcessServer {
     let client: BenchS3Client
     let service: S3Service
 
-    static func start(dataDir: String, credential: Credential, concurrency: Int, audit: Bool) async throws -> InProcessServer {
+    static func start(dataDir: String, credential: Credential, concurrency: Int, audit: Bool = true, plainStage: Bool = false) async throws -> InProcessServer {
         var logger = Logger(label: "coffer-bench")
         logger.logLevel = .critical
         var server = CofferServer(
@@ -40,6 +40,7 @@ struct InProcessServer {
                 rootAccessKey: credential.accessKeyId, rootSecretKey: credential.secretAccessKey),
             logger: logger)
         server.auditEnabled = audit
+        server.plainStageForBenchmark = plainStage
         let serviceBox = Mutex<S3Service?>(nil)
         server.onService = { service in serviceBox.withLock { $0 = service } }
         let ready = OnceContinuation()

@@ -24,39 +24,20 @@ extension Bench {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-bench-stage-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: work) }
         let credential = Credential(accessKeyId: "BENCHSTAGEKEY001", secretAccessKey: Hex.encode(secureRandomBytes(20)), userName: "root")
-        var servers: [(plain: Bool, task: Task<Void, any Error>, client: BenchS3Client)] = []
-        defer { for server in servers { server.task.cancel() } }
+        var servers: [(plain: Bool, server: InProcessServer)] = []
+        defer { for entry in servers { entry.server.task.cancel() } }
         for plain in [false, true] {
-            var logger = Logger(label: "coffer-bench-stage")
-            logger.logLevel = .critical
-            var server = CofferServer(
-                configuration: ServerConfiguration(
-                    dataDir: work + (plain ? "/plain" : "/sealed"), httpAddress: ListenAddress(host: "127.0.0.1", port: 0), httpsAddress: nil,
-                    region: "us-east-1", domains: ["localhost"], tlsCertificate: nil, tlsKey: nil, usersFile: nil,
-                    rootAccessKey: credential.accessKeyId, rootSecretKey: credential.secretAccessKey),
-                logger: logger)
-            server.plainStageForBenchmark = plain
-            let ready = OnceContinuation()
-            let runner = server
-            let task = Task {
-                do {
-                    try await runner.run { startup in ready.resume(.success(startup.httpPort ?? 0)) }
-                } catch {
-                    ready.resume(.failure(error))
-                    throw error
-                }
-            }
-            let port = try await ready.value()
-            let client = try BenchS3Client(endpoint: "http://127.0.0.1:\(port)", credential: credential, region: "us-east-1", concurrency: 1)
-            try await client.createBucket("stage")
-            servers.append((plain, task, client))
+            let server = try await InProcessServer.start(dataDir: work + (plain ? "/plain" : "/sealed"), credential: credential, concurrency: 1, plainStage: plain)
+            try await server.client.createBucket("stage")
+            servers.append((plain, server))
         }
         let size = largeMib << 20
         let pattern = benchRandomBuffer(size: size, seed: 0x57A6E)
         var sink = ByteBufferAllocator().buffer(capacity: size)
         var puts: [Bool: [Double]] = [:], gets: [Bool: [Double]] = [:]
         for run in 0..<runs {
-            for server in (run % 2 == 0 ? servers : servers.reversed()) {
+            for entry in (run % 2 == 0 ? servers : servers.reversed()) {
+                let server = (plain: entry.plain, client: entry.server.client)
                 var start = ContinuousClock.now
                 try await server.client.putStream("stage", "large", pattern: pattern, length: size, chunk: 256 << 10, timeout: .seconds(600))
                 puts[server.plain, default: []].append(Double(size) / 1e6 / Self.seconds(since: start))
@@ -69,7 +50,7 @@ extension Bench {
             progress(String(format: "stage run %d/%d: sealed PUT %.1f GET %.1f MB/s; plain PUT %.1f GET %.1f MB/s", run + 1, runs,
                 puts[false]!.last!, gets[false]!.last!, puts[true]!.last!, gets[true]!.last!))
         }
-        for server in servers { await server.client.shutdown() }
+        for entry in servers { await entry.server.client.shutdown() }
         return StageResult(
             objectMiB: largeMib, runs: runs, sealedPutMBps: PipelineBenchmark.median(puts[false]!), plainPutMBps: PipelineBenchmark.median(puts[true]!),
             sealedGetMBps: PipelineBenchmark.median(gets[false]!), plainGetMBps: PipelineBenchmark.median(gets[true]!))
