@@ -196,7 +196,7 @@ struct BenchReport: Codable, Sendable {
         }
         if let e = stage {
             out.append("")
-            out.append("64 MiB over HTTP, in-process servers, \(e.runs) runs, medians (the plain-copy server exists only in this benchmark):")
+            out.append("\(e.objectMiB) MiB over HTTP, in-process servers, \(e.runs) runs, medians (the plain-copy server exists only in this benchmark):")
             out.append("  PUT  sealing \(f(e.sealedPutMBps)) MB/s, plain copy \(f(e.plainPutMBps)) MB/s: sealed/plain = \(f(e.putRatio * 100))%")
             out.append("  GET  sealing \(f(e.sealedGetMBps)) MB/s, plain copy \(f(e.plainGetMBps)) MB/s: sealed/plain = \(f(e.getRatio * 100))%")
         }
