@@ -88,10 +88,20 @@ public struct AuditedKeyService: KeyService {
 
     public func generateDataKey(_ request: GenerateDataKeyRequest) async throws -> GenerateDataKeyResult {
         try await audit("GenerateDataKey", caller: request.caller, keyArns: { $0.map { [$0.keyArn] } ?? [] },
-                        parameters: ["keyId": .string(request.keyId), "encryptionContext": .map(request.encryptionContext),
-                                     "numberOfBytes": .int(request.numberOfBytes)]) {
+                        parameters: Self.generateDataKeyParameters(request)) {
             try await inner.generateDataKey(request)
         }
+    }
+
+    /// As CloudTrail records S3's calls: `keySpec` for the standard sizes, else `numberOfBytes`.
+    static func generateDataKeyParameters(_ request: GenerateDataKeyRequest) -> [String: KMSParam] {
+        var parameters: [String: KMSParam] = ["keyId": .string(request.keyId), "encryptionContext": .map(request.encryptionContext)]
+        switch request.numberOfBytes {
+        case 32: parameters["keySpec"] = .string("AES_256")
+        case 16: parameters["keySpec"] = .string("AES_128")
+        default: parameters["numberOfBytes"] = .int(request.numberOfBytes)
+        }
+        return parameters
     }
 
     public func decrypt(_ request: DecryptRequest) async throws -> DecryptResult {

@@ -58,7 +58,8 @@ public final class AuditRecorder: KMSAuditSink, Sendable {
     }
 
     /// One S3 data event (an object operation, or any request refused as AccessDenied).
-    func recordS3(_ eventName: String, call: S3Call, failure: AuditFailure?, parameters: [String: AuditJSON]) throws {
+    /// `ownerAccount`: the account owning the bucket (recorded even when the caller is unknown).
+    func recordS3(_ eventName: String, call: S3Call, ownerAccount: String, failure: AuditFailure?, parameters: [String: AuditJSON]) throws {
         guard let trail else { return }
         let user = call.user
         let identity: AuditEvent.UserIdentity = user.map {
@@ -66,7 +67,7 @@ public final class AuditRecorder: KMSAuditSink, Sendable {
         } ?? .anonymous
         let context = AuditContext(time: call.now, region: region, identity: identity, sourceIPAddress: call.request.sourceIP,
                                    userAgent: call.request.header("user-agent"), requestID: call.requestId,
-                                   recipientAccountId: user?.accountId ?? "")
+                                   recipientAccountId: ownerAccount)
         try trail.record(.s3DataEvent(eventName, context: context, bucket: call.request.bucket ?? "", key: call.request.key,
                                       extraParameters: parameters, failure: failure))
     }
