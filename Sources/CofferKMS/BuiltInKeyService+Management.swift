@@ -141,9 +141,11 @@ extension BuiltInKeyService {
 
     public func keyRotationStatus(_ keyId: String) throws(KMSError) -> KMSWire.GetKeyRotationStatusResponse {
         let record = try resolve(keyId)
-        return .init(KeyRotationEnabled: record.rotationEnabled, KeyId: record.arn,
-                     RotationPeriodInDays: record.rotationEnabled ? record.rotationPeriodDays : nil,
-                     NextRotationDate: record.rotationEnabled ? record.nextRotationDate?.timeIntervalSince1970 : nil,
+        // While a key is pending deletion KMS reports rotation as off; cancelling restores it.
+        let enabled = record.rotationEnabled && record.state != .pendingDeletion
+        return .init(KeyRotationEnabled: enabled, KeyId: record.arn,
+                     RotationPeriodInDays: enabled ? record.rotationPeriodDays : nil,
+                     NextRotationDate: enabled ? record.nextRotationDate?.timeIntervalSince1970 : nil,
                      OnDemandRotationStartDate: nil)
     }
 

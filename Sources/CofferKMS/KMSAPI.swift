@@ -82,7 +82,8 @@ public struct KMSAPI: Sendable {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws(KMSError) -> T {
-        do { return try JSONDecoder().decode(T.self, from: Data(body)) } catch let decoding as DecodingError {
+        let value: T
+        do { value = try JSONDecoder().decode(T.self, from: Data(body)) } catch let decoding as DecodingError {
             switch decoding {
             case .keyNotFound(let key, _):
                 throw KMSError(.validation, "1 validation error detected: Value null at '\(lowerFirst(key.stringValue))' failed to satisfy constraint: Member must not be null")
@@ -92,6 +93,10 @@ public struct KMSAPI: Sendable {
         } catch {
             throw KMSError(.serialization, "Malformed request body")
         }
+        if JSONKeyCollision.exists(in: body) {
+            throw KMSError(.validation, "Member names that differ only in Unicode normalization (e.g. an encryption context with both \"\u{E9}\" and \"e\u{301}\") are refused: Coffer binds contexts byte for byte and will not merge them")
+        }
+        return value
     }
 
     static func lowerFirst(_ s: String) -> String { s.prefix(1).lowercased() + s.dropFirst() }

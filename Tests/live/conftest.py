@@ -251,3 +251,24 @@ def server_factory(workdir, coffer_binary, tmp_path):
     yield make
     for p in started:
         p.kill()
+
+
+# --------------------------------------------------------------------------- KMS (appended for the SSE-KMS tests)
+
+
+def kms_client(coffer: Coffer, creds: tuple[str, str] | None = None, transport: str = "http", validate: bool = True):
+    """boto3 KMS client on Coffer's endpoint (`validate=False` lets out-of-range values reach the server)."""
+    ak, sk = creds or coffer.creds("root")
+    cfg = Config(retries={"max_attempts": 1, "mode": "standard"}, parameter_validation=validate,
+                 connect_timeout=10, read_timeout=120)
+    return boto3.session.Session().client(
+        "kms", endpoint_url=coffer.url(transport), region_name=REGION, aws_access_key_id=ak,
+        aws_secret_access_key=sk, config=cfg, verify=coffer.ca if transport == "https" else None)
+
+
+def aws_cli_error_code(result: subprocess.CompletedProcess) -> str:
+    """The error code in the aws CLI's `An error occurred (Code) when calling ...` (asserts it failed)."""
+    assert result.returncode != 0, f"expected the aws CLI to fail\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    found = re.search(r"An error occurred \(([^)]+)\)", result.stderr)
+    assert found, f"no error code in aws CLI output\nstderr: {result.stderr}"
+    return found.group(1)

@@ -21,7 +21,9 @@ struct SSEKMSChoice: Sendable, Equatable {
         guard let header else { return [:] }
         let invalid = S3Error(.invalidArgument, "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map",
                               extra: [("ArgumentName", contextHeader), ("ArgumentValue", header)])
-        guard let bytes = Base64.decode(header), let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { throw invalid }
+        guard let bytes = Base64.decode(header), let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+              !JSONKeyCollision.exists(in: bytes)
+        else { throw invalid }
         var context: EncryptionContext = [:]
         for (key, value) in object {
             guard let text = value as? String else { throw invalid }

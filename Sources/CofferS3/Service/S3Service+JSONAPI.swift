@@ -56,6 +56,8 @@ extension S3Service {
                 return jsonError("InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", status: .badRequest, requestId: requestId)
             case .requestTimeTooSkewed:
                 return jsonError("InvalidSignatureException", "Signature expired: the request time is too far from the server time.", status: .badRequest, requestId: requestId)
+            case .authorizationHeaderMalformed where error.message.contains("service"):
+                return jsonError("InvalidSignatureException", "Credential should be scoped to correct service: '\(service)'. ", status: .badRequest, requestId: requestId)
             default:
                 return jsonError("IncompleteSignatureException", error.message, status: .badRequest, requestId: requestId)
             }
@@ -85,7 +87,8 @@ extension S3Service {
     }
 
     /// Operations after which cached bucket keys must not outlive the key's new state.
-    static let keyStateChanging: Set<String> = ["DisableKey", "ScheduleKeyDeletion"]
+    /// (Alias changes too: bucket keys are cached by the key id as the request named it.)
+    static let keyStateChanging: Set<String> = ["DisableKey", "ScheduleKeyDeletion", "CreateAlias", "UpdateAlias", "DeleteAlias"]
 
     func jsonResponse(_ body: [UInt8], status: HTTPResponse.Status, requestId: String) -> Response {
         var headers = HTTPFields()

@@ -72,6 +72,11 @@ extension S3Service {
             throw S3Error(.accessDenied)
         }
         let record = reader.record
+        // S3 refuses write-side encryption headers on reads (the object says how it is encrypted).
+        for name in ["x-amz-server-side-encryption", SSEKMSChoice.keyIdHeader, SSEKMSChoice.contextHeader] where call.request.header(name) != nil {
+            throw S3Error(.invalidArgument, "\(name) header is not supported for this operation.",
+                          extra: [("ArgumentName", name), ("ArgumentValue", call.request.header(name) ?? "")])
+        }
         let customerKey = try customerKey(call)
         // The customer's key is checked before anything is answered (403 when wrong). Other
         // modes open their data key only to stream a body: HEAD and 304/412 answers come from
