@@ -1,2 +1,0 @@
-import CofferPolicy
-import XCTest
