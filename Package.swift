@@ -43,7 +43,7 @@ let package = Package(
         // The IAM policy engine: pure (no I/O, no clock, no network).
         .target(name: "CofferPolicy", dependencies: [], swiftSettings: strict),
         // The key service protocol, the built-in KMS and the KMS JSON API.
-        .target(name: "CofferKMS", dependencies: ["CofferCrypto", "CofferStorage"], swiftSettings: strict),
+        .target(name: "CofferKMS", dependencies: ["CofferCrypto", "CofferStorage", "CofferPolicy"], swiftSettings: strict),
         .target(
             name: "CofferS3",
             dependencies: [

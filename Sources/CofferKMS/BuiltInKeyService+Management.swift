@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferPolicy
 import CofferStorage
 import Foundation
 
@@ -50,8 +51,8 @@ extension BuiltInKeyService {
     }
 
     /// Applies `change` to a customer managed key under the write lock.
-    func mutate(_ identifier: String, allowAWSManaged: Bool = false, _ change: (inout KMSKeyRecord) throws(KMSError) -> Void) throws(KMSError) -> KMSKeyRecord {
-        let id = try resolve(identifier).keyId
+    func mutate(_ identifier: String, action: String, allowAWSManaged: Bool = false, _ change: (inout KMSKeyRecord) throws(KMSError) -> Void) throws(KMSError) -> KMSKeyRecord {
+        let id = try authorized(identifier, action).keyId
         return try withWriteLock { () throws(KMSError) -> KMSKeyRecord in
             guard var record = try loadKey(id: id) else { throw notFound(identifier) }
             if record.keyManager == "AWS", !allowAWSManaged {
@@ -64,14 +65,14 @@ extension BuiltInKeyService {
     }
 
     public func enableKey(_ keyId: String) throws(KMSError) {
-        _ = try mutate(keyId) { (record: inout KMSKeyRecord) throws(KMSError) in
+        _ = try mutate(keyId, action: "kms:EnableKey") { (record: inout KMSKeyRecord) throws(KMSError) in
             if record.state == .pendingDeletion { throw KMSError(.invalidState, "\(record.arn) is pending deletion.") }
             record.state = .enabled
         }
     }
 
     public func disableKey(_ keyId: String) throws(KMSError) {
-        _ = try mutate(keyId) { (record: inout KMSKeyRecord) throws(KMSError) in
+        _ = try mutate(keyId, action: "kms:DisableKey") { (record: inout KMSKeyRecord) throws(KMSError) in
             if record.state == .pendingDeletion { throw KMSError(.invalidState, "\(record.arn) is pending deletion.") }
             record.state = .disabled
         }
@@ -83,7 +84,7 @@ extension BuiltInKeyService {
             throw KMSError(.validation, "1 validation error detected: Value '\(days)' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value between 7 and 30")
         }
         let now = clock()
-        let record = try mutate(keyId) { (record: inout KMSKeyRecord) throws(KMSError) in
+        let record = try mutate(keyId, action: "kms:ScheduleKeyDeletion") { (record: inout KMSKeyRecord) throws(KMSError) in
             if record.state == .pendingDeletion { throw KMSError(.invalidState, "\(record.arn) is pending deletion.") }
             record.state = .pendingDeletion
             record.pendingWindowDays = days
@@ -94,7 +95,7 @@ extension BuiltInKeyService {
 
     /// Cancelling a deletion leaves the key Disabled, as KMS does.
     public func cancelKeyDeletion(_ keyId: String) throws(KMSError) -> String {
-        try mutate(keyId) { (record: inout KMSKeyRecord) throws(KMSError) in
+        try mutate(keyId, action: "kms:CancelKeyDeletion") { (record: inout KMSKeyRecord) throws(KMSError) in
             guard record.state == .pendingDeletion else { throw KMSError(.invalidState, "\(record.arn) is not pending deletion.") }
             record.state = .disabled
             record.deletionDate = nil
@@ -104,7 +105,7 @@ extension BuiltInKeyService {
 
     public func updateKeyDescription(_ keyId: String, description: String) throws(KMSError) {
         guard description.utf8.count <= 8192 else { throw KMSError(.validation, "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192") }
-        _ = try mutate(keyId) { (record: inout KMSKeyRecord) throws(KMSError) in
+        _ = try mutate(keyId, action: "kms:UpdateKeyDescription") { (record: inout KMSKeyRecord) throws(KMSError) in
             try requireNotPending(record)
             record.description = description
         }
@@ -122,7 +123,7 @@ extension BuiltInKeyService {
             throw KMSError(.validation, "1 validation error detected: Value '\(period)' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value between 90 and 2560")
         }
         let now = clock()
-        _ = try mutate(keyId) { (record: inout KMSKeyRecord) throws(KMSError) in
+        _ = try mutate(keyId, action: "kms:EnableKeyRotation") { (record: inout KMSKeyRecord) throws(KMSError) in
             try requireUsable(record)
             record.rotationEnabled = true
             record.rotationPeriodDays = period
@@ -132,7 +133,7 @@ extension BuiltInKeyService {
     }
 
     public func disableKeyRotation(_ keyId: String) throws(KMSError) {
-        _ = try mutate(keyId) { (record: inout KMSKeyRecord) throws(KMSError) in
+        _ = try mutate(keyId, action: "kms:DisableKeyRotation") { (record: inout KMSKeyRecord) throws(KMSError) in
             try requireUsable(record)
             record.rotationEnabled = false
             record.nextRotationDate = nil
@@ -140,7 +141,7 @@ extension BuiltInKeyService {
     }
 
     public func keyRotationStatus(_ keyId: String) throws(KMSError) -> KMSWire.GetKeyRotationStatusResponse {
-        let record = try resolve(keyId)
+        let record = try authorized(keyId, "kms:GetKeyRotationStatus")
         // While a key is pending deletion KMS reports rotation as off; cancelling restores it.
         let enabled = record.rotationEnabled && record.state != .pendingDeletion
         return .init(KeyRotationEnabled: enabled, KeyId: record.arn,
@@ -151,7 +152,7 @@ extension BuiltInKeyService {
 
     /// A new key version now; older versions keep decrypting.
     public func rotateKeyOnDemand(_ keyId: String) throws(KMSError) -> String {
-        try mutate(keyId) { (record: inout KMSKeyRecord) throws(KMSError) in
+        try mutate(keyId, action: "kms:RotateKeyOnDemand") { (record: inout KMSKeyRecord) throws(KMSError) in
             try requireUsable(record)
             let onDemand = record.versions.filter { $0.rotationType == "ON_DEMAND" }.count
             guard onDemand < options.maxOnDemandRotations else {
@@ -162,7 +163,7 @@ extension BuiltInKeyService {
     }
 
     public func keyRotations(_ keyId: String, limit: Int?, marker: String?) throws(KMSError) -> KMSWire.ListKeyRotationsResponse {
-        let record = try resolve(keyId)
+        let record = try authorized(keyId, "kms:ListKeyRotations")
         let rotations = record.versions.filter { $0.rotationType != nil }.map {
             KMSWire.RotationListEntry(KeyId: record.arn, RotationDate: $0.createdAt.timeIntervalSince1970, RotationType: $0.rotationType!)
         }
@@ -172,13 +173,14 @@ extension BuiltInKeyService {
 
     // MARK: Policies
 
-    public func putKeyPolicy(_ keyId: String, policyName: String?, policy: String) throws(KMSError) {
+    public func putKeyPolicy(_ keyId: String, policyName: String?, policy: String, bypassLockoutSafetyCheck: Bool = false) throws(KMSError) {
         guard (policyName ?? Self.defaultPolicyName) == Self.defaultPolicyName else {
             throw KMSError(.notFound, "Policy name \(policyName ?? "") is not supported. The only valid policy name is 'default'.")
         }
         try Self.validatePolicy(policy)
-        _ = try mutate(keyId) { (record: inout KMSKeyRecord) throws(KMSError) in
+        _ = try mutate(keyId, action: "kms:PutKeyPolicy") { (record: inout KMSKeyRecord) throws(KMSError) in
             try requireNotPending(record)
+            if !bypassLockoutSafetyCheck { try checkLockout(policy, record: record) }
             record.policy = policy
         }
     }
@@ -187,7 +189,7 @@ extension BuiltInKeyService {
         guard (policyName ?? Self.defaultPolicyName) == Self.defaultPolicyName else {
             throw KMSError(.notFound, "Policy name \(policyName ?? "") is not supported. The only valid policy name is 'default'.")
         }
-        return try resolve(keyId).policy
+        return try authorized(keyId, "kms:GetKeyPolicy").policy
     }
 
     /// Structural checks KMS makes before storing a policy (JSON object with a Statement,
@@ -196,8 +198,8 @@ extension BuiltInKeyService {
         guard !policy.isEmpty, policy.utf8.count <= 32768 else {
             throw KMSError(.validation, "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length between 1 and 32768")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(policy.utf8)) as? [String: Any], object["Statement"] != nil else {
-            throw KMSError(.malformedPolicyDocument, "The new key policy will not allow you to update the key policy in the future.")
+        do { _ = try Policy.parseKeyPolicy(policy) } catch {
+            throw KMSError(.malformedPolicyDocument, error.reason)
         }
     }
 
@@ -250,7 +252,7 @@ extension BuiltInKeyService {
         guard !target.hasPrefix("alias/"), !target.contains(":alias/") else {
             throw KMSError(.validation, "Aliases must refer to keys. Not aliases")
         }
-        let targetRecord = try resolve(target)
+        let targetRecord = allowReserved ? try resolve(target) : try authorized(target, creating ? "kms:CreateAlias" : "kms:UpdateAlias")
         if !allowReserved, targetRecord.keyManager == "AWS" {
             throw KMSError(.accessDenied, "You cannot associate an alias with the AWS managed key \(targetRecord.arn).")
         }
@@ -271,7 +273,8 @@ extension BuiltInKeyService {
     public func deleteAlias(_ name: String) throws(KMSError) {
         try Self.validateAliasName(name, allowReserved: false)
         try withWriteLock { () throws(KMSError) in
-            guard try loadAlias(name) != nil else { throw KMSError(.notFound, "Alias \(aliasArn(name)) is not found.") }
+            guard let alias = try loadAlias(name) else { throw KMSError(.notFound, "Alias \(aliasArn(name)) is not found.") }
+            if let record = try loadKey(id: alias.targetKeyId) { try authorize(record, "kms:DeleteAlias") }
             do { try db.delete(KMSKeyLayout.alias(name), sync: true) } catch { throw KMSError(.internalFailure, "cannot delete alias") }
         }
     }

@@ -42,12 +42,13 @@ public struct KMSAPI: Sendable {
         var parameters: [String: KMSParam] = [:]
         var keyArns: [String] = []
         let time = clock()
-        let outcome: Result<Outcome, KMSError>
-        do throws(KMSError) {
-            guard let handler = Self.handlers[operation] else { throw KMSError(.unknownOperation, "") }
-            outcome = .success(try handler(self, body.isEmpty ? Array("{}".utf8) : body, &parameters, &keyArns))
-        } catch {
-            outcome = .failure(error)
+        let outcome: Result<Outcome, KMSError> = BuiltInKeyService.$caller.withValue(caller) {
+            do throws(KMSError) {
+                guard let handler = Self.handlers[operation] else { throw KMSError(.unknownOperation, "") }
+                return .success(try handler(self, body.isEmpty ? Array("{}".utf8) : body, &parameters, &keyArns))
+            } catch {
+                return .failure(error)
+            }
         }
         var record = KMSCallRecord(eventName: operation, eventTime: time, caller: caller, keyArns: keyArns, requestParameters: parameters,
                                    readOnly: Self.readOnly.contains(operation))
@@ -261,7 +262,8 @@ public struct KMSAPI: Sendable {
             let request = try decode(KMSWire.PutKeyPolicyRequest.self, body)
             params["keyId"] = .string(request.KeyId)
             params["policyName"] = .string(request.PolicyName ?? "default")
-            try api.service.putKeyPolicy(request.KeyId, policyName: request.PolicyName, policy: request.Policy)
+            try api.service.putKeyPolicy(request.KeyId, policyName: request.PolicyName, policy: request.Policy,
+                                         bypassLockoutSafetyCheck: request.BypassPolicyLockoutSafetyCheck ?? false)
             return Outcome(response: Empty(), keyArns: [try api.service.resolve(request.KeyId).arn])
         },
         "GetKeyPolicy": { api, body, params, _ throws(KMSError) in
@@ -311,7 +313,8 @@ public struct KMSAPI: Sendable {
         case (.some(let other), nil):
             throw KMSError(.validation, "1 validation error detected: Value '\(other)' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]")
         }
-        let result = try api.service.generateDataKeySync(keyId: request.KeyId, context: request.EncryptionContext ?? [:], numberOfBytes: count)
+        let result = try api.service.generateDataKeySync(keyId: request.KeyId, context: request.EncryptionContext ?? [:], numberOfBytes: count,
+                                                          action: withPlaintext ? "kms:GenerateDataKey" : "kms:GenerateDataKeyWithoutPlaintext")
         let response = KMSWire.GenerateDataKeyResponse(CiphertextBlob: Base64.encode(result.ciphertextBlob),
                                                        Plaintext: withPlaintext ? Base64.encode(result.plaintext.copyBytes()) : nil, KeyId: result.keyArn)
         return Outcome(response: response, keyArns: [result.keyArn])

@@ -23,6 +23,18 @@ extension Policy {
     }
 
     public static func parse(_ json: [UInt8], bucket: String? = nil, requirePrincipal: Bool = true) throws(PolicyError) -> Policy {
+        try parse(json, parser: StatementParser(bucket: bucket, bucketPolicy: requirePrincipal), maximumSize: maximumSize)
+    }
+
+    /// A KMS key policy: a resource policy (Principal required) over any service's actions and
+    /// ARNs (`kms:*` on `*` in the usual form), at most 32 KB as KMS allows.
+    public static func parseKeyPolicy(_ json: String) throws(PolicyError) -> Policy {
+        var parser = StatementParser(bucket: nil, bucketPolicy: true)
+        parser.s3Only = false
+        return try parse(Array(json.utf8), parser: parser, maximumSize: 32768)
+    }
+
+    static func parse(_ json: [UInt8], parser initial: StatementParser, maximumSize: Int) throws(PolicyError) -> Policy {
         guard json.count <= maximumSize else { throw .tooLarge }
         let firstByte = json.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
         guard firstByte == UInt8(ascii: "{") else { throw .notJSON }
@@ -34,7 +46,7 @@ extension Policy {
             throw .notJSON
         }
         guard case let .object(top) = document else { throw .notJSON }
-        var parser = StatementParser(bucket: bucket, bucketPolicy: requirePrincipal)
+        var parser = initial
         var version: Version = .v2008_10_17
         var versionGiven = false
         var id: String?
@@ -80,13 +92,15 @@ extension Policy {
             }
             statements.append(s)
         }
-        return Policy(version: version, versionGiven: versionGiven, id: id, statements: statements, bucket: bucket)
+        return Policy(version: version, versionGiven: versionGiven, id: id, statements: statements, bucket: initial.bucket)
     }
 }
 
 struct StatementParser {
     let bucket: String?
     let bucketPolicy: Bool
+    /// Bucket policies name only S3 actions and ARNs; key policies name KMS ones.
+    var s3Only = true
     var variables = false
 
     init(bucket: String?, bucketPolicy: Bool) {
@@ -292,7 +306,7 @@ struct StatementParser {
         guard parts[0].utf8.allSatisfy({ Self.isAlphanumeric($0) || $0 == UInt8(ascii: "-") }),
             parts[1].utf8.allSatisfy({ Self.isAlphanumeric($0) || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "-") })
         else { return false }
-        if bucketPolicy { return PolicyRequest.lower(String(parts[0])) == "s3" }
+        if bucketPolicy, s3Only { return PolicyRequest.lower(String(parts[0])) == "s3" }
         return true
     }
 
@@ -302,7 +316,7 @@ struct StatementParser {
         if r == "*" { return true }
         let parts = r.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "arn", !parts[1].isEmpty, !parts[2].isEmpty, !parts[5].isEmpty else { return false }
-        guard bucketPolicy else { return true }
+        guard bucketPolicy, s3Only else { return true }
         // S3 ARNs: arn:aws:s3:::bucket[/key]; no region, no account.
         guard parts[1] == "*" || Self.partitions.contains(parts[1]), parts[2] == "s3", parts[3].isEmpty, parts[4].isEmpty else {
             return false
@@ -353,7 +367,7 @@ struct StatementParser {
             if !types.isEmpty { anyS3 = true }
             covered.formUnion(types)
         }
-        guard anyS3 || bucketPolicy else { return }
+        guard anyS3 || (bucketPolicy && s3Only) else { return }
         for (a, g) in zip(actions, globs) {
             let service = a == "*" ? "s3" : PolicyRequest.lower(String(a.prefix { $0 != ":" }))
             guard service == "s3" || Glob(service).matches("s3") else { continue }

@@ -1,0 +1,78 @@
+import CofferPolicy
+import Foundation
+import Synchronization
+
+/// Key policies, evaluated with the same IAM engine as bucket policies (CofferPolicy). Every
+/// operation on a key is authorised against that key's policy for the caller making it: the
+/// KMS API's caller, or for SSE-KMS the S3 caller (`kms:ViaService` = `s3.<region>.amazonaws.com`).
+/// Calls without a caller (the server's own housekeeping) are not policy-checked.
+///
+/// As on AWS, the default key policy allows `kms:*` to the account (`arn:aws:iam::<account>:root`),
+/// which covers every user of the account; a policy that names only some principals, or denies
+/// some, restricts the others (403 AccessDenied through S3, AccessDeniedException through KMS).
+extension BuiltInKeyService {
+    /// The caller of the operation in progress (set by ``KMSAPI`` and the `KeyService` methods).
+    @TaskLocal static var caller: KMSCaller?
+
+    /// The parsed policy of a key, cached by (key id, policy text).
+    func parsedPolicy(_ record: KMSKeyRecord) throws(KMSError) -> Policy {
+        if let cached = policies.withLock({ $0[record.keyId] }), cached.text == record.policy { return cached.policy }
+        let policy: Policy
+        do { policy = try Policy.parseKeyPolicy(record.policy) } catch {
+            throw KMSError(.internalFailure, "the stored policy of \(record.arn) does not parse")
+        }
+        policies.withLock { $0[record.keyId] = (record.policy, policy) }
+        return policy
+    }
+
+    /// The policy request for `caller` doing `action` on the key.
+    func policyRequest(_ record: KMSKeyRecord, action: String, caller: KMSCaller, context: EncryptionContext?) -> PolicyRequest {
+        var keys: [String: [String]] = ["kms:CallerAccount": [caller.accountId]]
+        if let context {
+            for (key, value) in context { keys["kms:EncryptionContext:\(key)"] = [value] }
+            keys["kms:EncryptionContextKeys"] = Array(context.keys)
+        }
+        if let service = caller.invokedBy, service == "s3.amazonaws.com" {
+            keys["kms:ViaService"] = ["s3.\(options.region).amazonaws.com"]
+        } else if let ip = caller.sourceIPAddress {
+            keys["aws:SourceIp"] = [ip]
+        }
+        if let agent = caller.userAgent { keys["aws:UserAgent"] = [agent] }
+        let principal: PolicyPrincipal = caller.principalArn == "anonymous"
+            ? .anonymous : .aws(AWSPrincipal(arn: caller.principalArn, accountId: caller.accountId))
+        return PolicyRequest(principal: principal, action: action, resource: record.arn, context: keys)
+    }
+
+    /// Throws AccessDeniedException unless the key's policy allows the current caller `action`.
+    func authorize(_ record: KMSKeyRecord, _ action: String, context: EncryptionContext? = nil) throws(KMSError) {
+        guard let caller = Self.caller else { return }
+        let decision = try parsedPolicy(record).decide(policyRequest(record, action: action, caller: caller, context: context))
+        switch decision {
+        case .allow:
+            return
+        case .explicitDeny:
+            throw KMSError(.accessDenied, "User: \(caller.principalArn) is not authorized to perform: \(action) on resource: \(record.arn) with an explicit deny in a resource-based policy")
+        case .implicitDeny:
+            throw KMSError(.accessDenied, "User: \(caller.principalArn) is not authorized to perform: \(action) on resource: \(record.arn) because no resource-based policy allows the \(action) action")
+        }
+    }
+
+    /// Resolves a key id and authorises `action` on it.
+    func authorized(_ identifier: String, _ action: String, context: EncryptionContext? = nil) throws(KMSError) -> KMSKeyRecord {
+        let record = try resolve(identifier)
+        try authorize(record, action, context: context)
+        return record
+    }
+
+    /// PutKeyPolicy's lockout safety check: the new policy must still let the caller change it.
+    func checkLockout(_ policyText: String, record: KMSKeyRecord) throws(KMSError) {
+        guard let caller = Self.caller else { return }
+        let policy: Policy
+        do { policy = try Policy.parseKeyPolicy(policyText) } catch {
+            throw KMSError(.malformedPolicyDocument, error.reason)
+        }
+        if !policy.decide(policyRequest(record, action: "kms:PutKeyPolicy", caller: caller, context: nil)).isAllowed {
+            throw KMSError(.malformedPolicyDocument, "The new key policy will not allow you to update the key policy in the future.")
+        }
+    }
+}
