@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "CofferS3",
             dependencies: [
-                "CofferCrypto", "CofferStorage", "CofferKMS", "CofferAudit",
+                "CofferCrypto", "CofferStorage", "CofferKMS", "CofferAudit", "CofferPolicy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -76,3 +76,11 @@ extension BuiltInKeyService {
         }
     }
 }
+
+extension BuiltInKeyService {
+    /// The ARN of the key an id, ARN or alias names, without a policy check or an audit
+    /// record (S3 puts it in the bucket-policy request context); nil when nothing matches.
+    public func keyArn(for identifier: String) -> String? {
+        try? resolve(identifier).arn
+    }
+}

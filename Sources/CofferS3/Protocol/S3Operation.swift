@@ -32,13 +32,17 @@ public enum S3Operation: String, Sendable, CaseIterable {
     case completeMultipartUpload = "CompleteMultipartUpload"
     case abortMultipartUpload = "AbortMultipartUpload"
     case listParts = "ListParts"
+    case putBucketPolicy = "PutBucketPolicy"
+    case getBucketPolicy = "GetBucketPolicy"
+    case deleteBucketPolicy = "DeleteBucketPolicy"
+    case getBucketPolicyStatus = "GetBucketPolicyStatus"
 
     /// Bucket sub-resources Coffer does not implement yet: answered with NotImplemented rather
     /// than misread as another operation.
     static let unsupportedBucketSubresources: Set<String> = [
         "cors", "lifecycle", "logging", "notification", "replication", "tagging", "website",
         "accelerate", "requestPayment", "object-lock", "analytics", "inventory", "metrics",
-        "intelligent-tiering", "publicAccessBlock", "policyStatus", "policy",
+        "intelligent-tiering", "publicAccessBlock",
         "metadataTable", "metadataConfiguration", "abac", "session", "versioning", "ownershipControls",
     ]
     /// Bucket sub-resources Coffer answers for GET.
@@ -66,6 +70,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
         case .getBucketOwnershipControls: "s3:GetBucketOwnershipControls"
         case .putBucketEncryption, .deleteBucketEncryption: "s3:PutEncryptionConfiguration"
         case .getBucketEncryption: "s3:GetEncryptionConfiguration"
+        case .getBucketPolicyStatus: "s3:GetBucketPolicyStatus"
         default: "s3:" + rawValue
         }
     }
@@ -88,16 +93,19 @@ public enum S3Operation: String, Sendable, CaseIterable {
             // Fail closed: a PUT or DELETE on a bucket with a sub-resource Coffer does not know
             // must never fall through to CreateBucket or DeleteBucket.
             if m == "PUT" || m == "DELETE",
-                let unknown = request.query.first(where: { !isNeutralParameter($0.name) && !(m == "PUT" && $0.name == "acl") && $0.name != "encryption" }) {
+                let unknown = request.query.first(where: { !isNeutralParameter($0.name) && !(m == "PUT" && $0.name == "acl") && $0.name != "encryption" && $0.name != "policy" }) {
                 throw S3Error(.notImplemented, "Coffer does not implement the bucket sub-resource '\(unknown.name)' yet.")
             }
             switch m {
             case "PUT":
                 if has("acl") { return .putBucketAcl }
                 if has("encryption") { return .putBucketEncryption }
+                if has("policy") { return .putBucketPolicy }
                 return .createBucket
             case "GET":
                 if has("location") { return .getBucketLocation }
+                if has("policyStatus") { return .getBucketPolicyStatus }
+                if has("policy") { return .getBucketPolicy }
                 if has("encryption") { return .getBucketEncryption }
                 if has("acl") { return .getBucketAcl }
                 if has("versioning") { return .getBucketVersioning }
@@ -107,7 +115,9 @@ public enum S3Operation: String, Sendable, CaseIterable {
                 if request.queryValue("list-type") == "2" { return .listObjectsV2 }
                 return .listObjects
             case "HEAD": return .headBucket
-            case "DELETE": return has("encryption") ? .deleteBucketEncryption : .deleteBucket
+            case "DELETE":
+                if has("policy") { return .deleteBucketPolicy }
+                return has("encryption") ? .deleteBucketEncryption : .deleteBucket
             case "POST":
                 if has("delete") { return .deleteObjects }
                 throw S3Error(.methodNotAllowed)

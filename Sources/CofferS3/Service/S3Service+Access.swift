@@ -1,3 +1,4 @@
+import CofferPolicy
 import CofferStorage
 
 extension S3Service {
@@ -7,16 +8,15 @@ extension S3Service {
         return user
     }
 
-    /// The bucket the call addresses, if the caller may use it. Ownership is the only grant
-    /// today: the creating user and the account's root user have access, everyone else gets
-    /// AccessDenied. A missing bucket answers NoSuchBucket.
-    func authorizedBucket(_ call: S3Call, expectedOwnerHeader: String = "x-amz-expected-bucket-owner") throws -> BucketRecord {
+    /// The bucket the call addresses, if the caller may do the operation (or `action`) to it:
+    /// identity permissions and the bucket policy (S3Service+Authorization.swift). A missing
+    /// bucket answers NoSuchBucket.
+    func authorizedBucket(_ call: S3Call, expectedOwnerHeader: String = "x-amz-expected-bucket-owner", action: String? = nil) throws -> BucketRecord {
         guard let name = call.request.bucket else { throw S3Error(.invalidRequest) }
         guard let bucket = try store.bucket(named: name) else {
             throw S3Error(.noSuchBucket, extra: [("BucketName", name)])
         }
-        let user = try requireUser(call)
-        guard user.isRoot || bucket.owner == user.name else { throw S3Error(.accessDenied) }
+        try authorize(call, bucket: bucket, action: action)
         if let expected = call.request.header(expectedOwnerHeader), expected != users.root.accountId {
             throw S3Error(.accessDenied)
         }
@@ -26,8 +26,7 @@ extension S3Service {
     /// Whether the caller may list the bucket: decides NoSuchKey (404) versus AccessDenied
     /// (403) for a missing key, as S3 does.
     func mayList(_ call: S3Call, _ bucket: BucketRecord) -> Bool {
-        guard let user = call.user else { return false }
-        return user.isRoot || bucket.owner == user.name
+        isAuthorized(call, bucket: bucket, action: "s3:ListBucket")
     }
 
     func ownerOf(_ bucket: BucketRecord) -> (id: String, displayName: String) {

@@ -38,7 +38,7 @@ extension S3Service {
         var sourceCall = call
         sourceCall.request.bucket = source.bucket
         sourceCall.request.key = source.key
-        let bucket = try authorizedBucket(sourceCall, expectedOwnerHeader: "x-amz-source-expected-bucket-owner")
+        let bucket = try authorizedBucket(sourceCall, expectedOwnerHeader: "x-amz-source-expected-bucket-owner", action: "s3:GetObject")
         guard let reader = try store.openObject(bucket: bucket.name, key: source.key) else {
             throw S3Error(.noSuchKey, extra: [("Key", source.key)])
         }

@@ -1,6 +1,7 @@
 import CofferAudit
 import CofferCrypto
 import CofferKMS
+import CofferPolicy
 import CofferStorage
 import Foundation
 import HTTPTypes
@@ -8,6 +9,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Everything one S3 request needs once parsed: the request, its body, who sent it.
 public struct S3Call: Sendable {
@@ -55,6 +57,8 @@ public final class S3Service: Sendable {
     let lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))?
     /// Where S3 data events go (nil: not recorded).
     let audit: AuditRecorder?
+    /// Parsed bucket policies by bucket name, with the text they were parsed from.
+    let policyCache = Mutex([String: (text: String, policy: Policy)]())
     let clock: @Sendable () -> Date
 
     /// The largest single PUT S3 accepts (5 GiB).
@@ -179,6 +183,10 @@ public final class S3Service: Sendable {
         case .completeMultipartUpload: try await completeMultipartUpload(call)
         case .abortMultipartUpload: try await abortMultipartUpload(call)
         case .listParts: try listParts(call)
+        case .putBucketPolicy: try await putBucketPolicy(call)
+        case .getBucketPolicy: try getBucketPolicy(call)
+        case .deleteBucketPolicy: try await deleteBucketPolicy(call)
+        case .getBucketPolicyStatus: try getBucketPolicyStatus(call)
         }
     }
 
