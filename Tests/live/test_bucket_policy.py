@@ -199,3 +199,55 @@ def test_require_a_specific_kms_key_by_arn(coffer, account, alice_bucket):
     assert refused(lambda: alice.put_object(Bucket=alice_bucket, Key="no", Body=b"x", ServerSideEncryption="aws:kms",
                                             SSEKMSKeyId=other["KeyId"])) == (403, "AccessDenied")
     assert refused(lambda: alice.put_object(Bucket=alice_bucket, Key="no", Body=b"x", ServerSideEncryption="aws:kms")) == (403, "AccessDenied")
+
+
+def test_identity_policies_from_the_users_file(server_factory):
+    """A user's identity policy (users file) grants and denies like IAM: an Allow reaches other
+    users' buckets, an explicit Deny beats even the ownership of one's own bucket, and a
+    malformed policy keeps the server from starting (or, on SIGHUP, keeps the old users)."""
+    import boto3
+    from botocore.config import Config
+    from conftest import ALICE, BOB
+
+    server = server_factory(users=[("alice", ALICE), ("bob", BOB)])
+    with open(server.users_file) as f:
+        doc = json.load(f)
+    for entry in doc["users"]:
+        if entry["name"] == "bob":
+            entry["policy"] = {"Version": "2012-10-17", "Statement": [
+                {"Sid": "ReadShared", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+                 "Resource": ["arn:aws:s3:::shared-data", "arn:aws:s3:::shared-data/*"]},
+                {"Sid": "NeverDelete", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
+                {"Sid": "NoBucketsNamedTmp", "Effect": "Deny", "Action": "s3:CreateBucket", "Resource": "arn:aws:s3:::tmp-*"}]}
+    with open(server.users_file, "w") as f:
+        json.dump(doc, f)
+    server.start()
+
+    def client(creds):
+        return boto3.client("s3", endpoint_url=server.http_url, aws_access_key_id=creds[0], aws_secret_access_key=creds[1],
+                            region_name="us-east-1", config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                                                   retries={"max_attempts": 1}))
+
+    alice, bob = client(ALICE), client(BOB)
+    alice.create_bucket(Bucket="shared-data")
+    alice.put_object(Bucket="shared-data", Key="report.csv", Body=b"numbers")
+    alice.create_bucket(Bucket="alice-private")
+    alice.put_object(Bucket="alice-private", Key="diary", Body=b"dear diary")
+    assert bob.get_object(Bucket="shared-data", Key="report.csv")["Body"].read() == b"numbers"
+    assert [o["Key"] for o in bob.list_objects_v2(Bucket="shared-data")["Contents"]] == ["report.csv"]
+    assert refused(lambda: bob.put_object(Bucket="shared-data", Key="x", Body=b"x")) == (403, "AccessDenied")
+    assert refused(lambda: bob.get_object(Bucket="alice-private", Key="diary")) == (403, "AccessDenied")
+    bob.create_bucket(Bucket="bob-own")
+    bob.put_object(Bucket="bob-own", Key="mine", Body=b"x")
+    assert refused(lambda: bob.delete_object(Bucket="bob-own", Key="mine")) == (403, "AccessDenied")  # deny beats ownership
+    assert refused(lambda: bob.create_bucket(Bucket="tmp-scratch")) == (403, "AccessDenied")
+    alice.create_bucket(Bucket="tmp-alice")  # alice has no identity policy
+    assert server.stop() == 0
+
+    doc["users"][1]["policy"] = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}
+    with open(server.users_file, "w") as f:
+        json.dump(doc, f)
+    server.extra_args = []
+    with pytest.raises(Exception):
+        server.start(timeout=15)
+    assert "Principal" in server.log_tail() or "policy" in server.log_tail()

@@ -1,13 +1,23 @@
 import CofferCrypto
+import CofferPolicy
 
 /// A principal Coffer knows: the root user or one from the users file.
 public struct User: Sendable, Equatable, CustomStringConvertible {
+    public static func == (lhs: User, rhs: User) -> Bool {
+        lhs.name == rhs.name && lhs.accessKeyId == rhs.accessKeyId && lhs.isRoot == rhs.isRoot && lhs.accountId == rhs.accountId
+            && lhs.policyText == rhs.policyText
+    }
+
     public var name: String
     public var accessKeyId: String
     /// The secret access key. Never printed: `description` redacts it.
     public var secretAccessKey: String
     public var isRoot: Bool
     public var accountId: String
+    /// The user's identity policy from the users file (same grammar and engine as bucket
+    /// policies, without Principal), and its text.
+    public var policy: Policy?
+    public var policyText: String?
 
     public init(name: String, accessKeyId: String, secretAccessKey: String, isRoot: Bool, accountId: String) {
         self.name = name

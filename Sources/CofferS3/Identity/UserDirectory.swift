@@ -1,10 +1,12 @@
 import CofferCrypto
+import CofferPolicy
 import Foundation
 import Synchronization
 
 /// The set of users the server authenticates: the root user plus those of the users file
-/// (`{"users": [{"name", "accessKeyId", "secretAccessKey"}]}`), which `reload()` re-reads
-/// (on SIGHUP). Lookups are by access key id.
+/// (`{"users": [{"name", "accessKeyId", "secretAccessKey", "policy"?}]}`, where `policy` is an
+/// optional IAM identity policy document), which `reload()` re-reads (on SIGHUP). Lookups are
+/// by access key id.
 public final class UserDirectory: Sendable {
     public struct FileFormat: Codable {
         public struct Entry: Codable {
@@ -37,8 +39,10 @@ public final class UserDirectory: Sendable {
             } catch {
                 throw ConfigurationError("users file \(usersFile) is not valid: expected {\"users\": [{\"name\", \"accessKeyId\", \"secretAccessKey\"}]}")
             }
+            // Identity policies are free-form JSON: read them with JSONSerialization.
+            let rawUsers = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["users"] as? [[String: Any]] ?? []
             var names: Set<String> = [root.name]
-            for entry in file.users {
+            for (index, entry) in file.users.enumerated() {
                 guard Self.isValidName(entry.name) else {
                     throw ConfigurationError("users file: invalid user name '\(entry.name)' (1-64 of A-Z a-z 0-9 +=,.@_-)")
                 }
@@ -48,9 +52,26 @@ public final class UserDirectory: Sendable {
                 guard names.insert(entry.name).inserted, users[entry.accessKeyId] == nil else {
                     throw ConfigurationError("users file: duplicate user name or access key id for '\(entry.name)'")
                 }
-                users[entry.accessKeyId] = User(
+                var user = User(
                     name: entry.name, accessKeyId: entry.accessKeyId, secretAccessKey: entry.secretAccessKey,
                     isRoot: false, accountId: root.accountId)
+                if index < rawUsers.count, let policy = rawUsers[index]["policy"] {
+                    let text: String
+                    if let string = policy as? String {
+                        text = string
+                    } else if JSONSerialization.isValidJSONObject(policy), let bytes = try? JSONSerialization.data(withJSONObject: policy, options: [.sortedKeys]) {
+                        text = String(decoding: bytes, as: UTF8.self)
+                    } else {
+                        throw ConfigurationError("users file: the policy of '\(entry.name)' is not a JSON object")
+                    }
+                    do {
+                        user.policy = try Policy.parse(text, requirePrincipal: false)
+                        user.policyText = text
+                    } catch {
+                        throw ConfigurationError("users file: the policy of '\(entry.name)' is not valid: \(error.reason)")
+                    }
+                }
+                users[entry.accessKeyId] = user
             }
         }
         byAccessKey.withLock { $0 = users }

@@ -7,11 +7,12 @@ import Synchronization
 /// (docs/bucket-policies.md):
 ///
 /// - identity permissions: the account's root user may do everything, a user may do
-///   everything to the buckets they created (Coffer's ownership grant, as an identity policy
-///   would say), and nothing else; anonymous callers have none;
+///   everything to the buckets they created (Coffer's ownership grant), plus what their
+///   identity policy in the users file allows; anonymous callers have none;
 /// - the bucket policy, evaluated for every request to the bucket with the request context
 ///   S3 builds (`S3PolicyRequest`);
-/// - an explicit Deny in either wins; otherwise an Allow in either allows; otherwise 403.
+/// - an explicit Deny in the identity policy or the bucket policy wins (over the ownership grant
+///   too); otherwise an Allow anywhere allows; otherwise 403.
 ///
 /// As on S3, the root user can always read, replace and delete a bucket policy, so a policy
 /// cannot lock the account out of its own bucket.
@@ -45,19 +46,28 @@ extension S3Service {
 
     /// Whether the caller may do `action` (default: the operation's) to `bucket`.
     func isAuthorized(_ call: S3Call, bucket: BucketRecord, action: String? = nil) -> Bool {
-        let identityAllows: Bool
-        if let user = call.user {
-            identityAllows = user.isRoot || bucket.owner == user.name
-        } else {
-            identityAllows = false
-        }
         if call.user?.isRoot == true, action == nil, Self.policyManagement.contains(call.operation) { return true }
-        guard let policy = bucketPolicy(bucket) else { return identityAllows }
-        switch policy.decide(policyRequest(call, action: action)) {
-        case .explicitDeny: return false
-        case .allow: return true
-        case .implicitDeny: return identityAllows
-        }
+        let policy = bucketPolicy(bucket)
+        let identityPolicy = call.user?.policy
+        let ownerGrant = call.user.map { $0.isRoot || bucket.owner == $0.name } ?? false
+        // The common case needs no request context at all.
+        if policy == nil, identityPolicy == nil { return ownerGrant }
+        let request = policyRequest(call, action: action)
+        let identity = identityPolicy?.decide(request)
+        let resource = policy?.decide(request)
+        if identity == .explicitDeny || resource == .explicitDeny { return false }
+        return ownerGrant || identity == .allow || resource == .allow
+    }
+
+    /// Whether an identity policy lets the caller do something outside any bucket (CreateBucket,
+    /// ListBuckets): with no policy, every user may; a policy's explicit Deny refuses.
+    func identityAllows(_ call: S3Call, action: String, resource: String) -> Bool {
+        guard let user = call.user else { return false }
+        guard let policy = user.policy else { return true }
+        let request = PolicyRequest(principal: PolicyCaller.user(user).principal, action: action, resource: resource,
+                                    context: ["aws:SecureTransport": [call.request.secure ? "true" : "false"]]
+                                        .merging(call.request.sourceIP.map { ["aws:SourceIp": [$0]] } ?? [:]) { a, _ in a })
+        return policy.decide(request) != .explicitDeny
     }
 
     /// AccessDenied unless the caller may do `action` to `bucket`.

@@ -25,6 +25,7 @@ extension S3Service {
     func createBucket(_ call: S3Call) async throws -> Response {
         let user = try requireUser(call)
         let name = call.request.bucket!
+        guard identityAllows(call, action: "s3:CreateBucket", resource: "arn:aws:s3:::\(name)") else { throw S3Error(.accessDenied) }
         guard BucketName.isValid(name) else { throw S3Error(.invalidBucketName, extra: [("BucketName", name)]) }
         try checkCannedACL(call, forBucket: true)
         if call.request.header("x-amz-bucket-object-lock-enabled")?.lowercased() == "true" {
