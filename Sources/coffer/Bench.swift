@@ -53,8 +53,8 @@ struct Bench: AsyncParsableCommand {
     var rssRuns: Int?
     @Option(help: "The RSS bound checked: peak minus idle must stay under this, MiB.")
     var rssBoundMib: Int = 128
-    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads), stage (64 MiB over HTTP: a sealing server vs a plain-copy one), kms (4 KiB PUTs: SSE-S3 vs SSE-KMS with and without bucket keys, key-service calls, audit trail cost).")
-    var phases: String = "large,small,rss,pipeline,stage,kms"
+    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads), stage (64 MiB over HTTP: a sealing server vs a plain-copy one), kms (4 KiB PUTs: SSE-S3 vs SSE-KMS with and without bucket keys, key-service calls, audit trail cost), policy (20-statement policy evaluation; 4 KiB PUTs with and without it).")
+    var phases: String = "large,small,rss,pipeline,stage,kms,policy"
 
     @Option(help: "Output format: text (a table) or json.")
     var format: Format = .text
@@ -78,7 +78,7 @@ struct Bench: AsyncParsableCommand {
         guard rssMib >= 1, rssMib <= 65536 else { throw ValidationError("--rss-mib must be 1...65536") }
         guard (rssRuns ?? 1) >= 1, (rssRuns ?? 1) <= 100 else { throw ValidationError("--rss-runs must be 1...100") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        let known: Set<String> = ["large", "small", "rss", "pipeline", "stage", "kms"]
+        let known: Set<String> = ["large", "small", "rss", "pipeline", "stage", "kms", "policy"]
         for phase in phaseSet where !known.contains(phase) { throw ValidationError("unknown phase '\(phase)' (\(known.sorted().joined(separator: ", ")))") }
         if endpoint != nil {
             guard (accessKey ?? ProcessInfo.processInfo.environment["AWS_ACCESS_KEY_ID"]) != nil,
@@ -157,6 +157,10 @@ struct Bench: AsyncParsableCommand {
         if failure == nil, phaseSet.contains("kms"), endpoint == nil {
             progress("kms: \(smallCount) x 4 KiB PUTs at concurrency \(concurrency) per variant, \(runs) runs (in-process servers)")
             do { report.kms = try await measureKMS() } catch { failure = error }
+        }
+        if failure == nil, phaseSet.contains("policy"), endpoint == nil {
+            progress("policy: evaluation of a 20-statement policy, then \(smallCount) x 4 KiB PUTs with and without it, \(runs) runs")
+            do { report.policy = try await measurePolicy() } catch { failure = error }
         }
         if let failure { throw failure }
         report.durationSeconds = Date().timeIntervalSince(started)

@@ -88,6 +88,14 @@ struct BenchS3Client: Sendable {
         _ = try await response.body.collect(upTo: 1 << 16)
     }
 
+    /// PutBucketPolicy.
+    func putBucketPolicy(_ bucket: String, policy: String) async throws {
+        let bytes = Array(policy.utf8)
+        let response = try await send(.PUT, path: "/\(bucket)", query: "policy=", payloadHash: Hex.encode(CofferCrypto.SHA256.hash(bytes)),
+                                      body: .bytes(ByteBuffer(bytes: bytes)), timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 1 << 16)
+    }
+
     /// PUT of a small in-memory body whose SHA-256 the caller computed once.
     func putSmall(_ bucket: String, _ key: String, body: ByteBuffer, sha256: String, headers: [(String, String)] = []) async throws {
         let response = try await send(

@@ -124,6 +124,8 @@ struct BenchReport: Codable, Sendable {
     var stage: StageResult?
     /// The SSE-KMS phase (4 KiB PUTs per encryption mode, key-service calls, audit cost).
     var kms: KMSBenchResult?
+    /// The bucket-policy phase.
+    var policy: PolicyBenchResult?
     var durationSeconds: Double
 
     func json() -> String {
@@ -207,6 +209,12 @@ struct BenchReport: Codable, Sendable {
             out.append("  SSE-KMS with bucket key     \(f(k.kmsBucketKeyOpsPerSecond)) ops/s = \(f(k.bucketKeyRatio * 100))% of SSE-S3; key-service calls per 10,000 objects (mean over the runs, first bucket key included): \(f(k.bucketKeyCallsPer10k))")
             out.append("  SSE-KMS without bucket key  \(f(k.kmsPerObjectOpsPerSecond)) ops/s = \(f(k.perObjectRatio * 100))% of SSE-S3; key-service calls per 10,000 objects: \(f(k.perObjectCallsPer10k))")
             out.append("  audit trail on vs off (SSE-KMS with bucket key): \(f(k.auditOnOpsPerSecond)) vs \(f(k.auditOffOpsPerSecond)) ops/s: cost \(f(k.auditCost * 100))%")
+        }
+        if let p = policy {
+            out.append("")
+            out.append("Bucket policy (\(p.evaluation.statements) statements with conditions; evaluation in process, medians of \(p.evaluation.iterations) iterations):")
+            out.append("  evaluate (explained decision) \(f(p.evaluation.medianMicroseconds)) us, p90 \(f(p.evaluation.p90Microseconds)) us; decide (verdict only) \(f(p.evaluation.decideMedianMicroseconds)) us; building the request \(f(p.evaluation.requestMedianMicroseconds)) us")
+            out.append("  4 KiB PUT at concurrency \(p.concurrency), \(p.runs) runs: without a policy \(f(p.withoutPolicyOpsPerSecond)) ops/s, with it \(f(p.withPolicyOpsPerSecond)) ops/s = \(f(p.ratio * 100))%")
         }
         if let p = pipeline {
             out.append("")
