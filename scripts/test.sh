@@ -15,5 +15,7 @@ swift test --skip-build --parallel
 echo "== compose.yaml (docker-compose config, offline)"
 docker-compose -f compose.yaml config -q && echo "compose.yaml is valid"
 
+echo "== bucket-policies/ (coffer policy test)"; "$(swift build --show-bin-path)/coffer" policy test bucket-policies/
+
 echo "== live tests (pytest: real server, aws CLI, boto3)"
 COFFER_BIN="$(swift build --show-bin-path)/coffer" python3 -m pytest -q Tests/live "$@"

@@ -1,0 +1,193 @@
+import Foundation
+
+/// The JSON of `--request FILE` and of case tables, read strictly: unknown fields are errors
+/// (a misspelt `"expect"` must not silently pass), and every message names where it is.
+enum PolicyJSON: Decodable, Encodable, Sendable {
+    case string(String)
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+    case null
+    case array([PolicyJSON])
+    case object([String: PolicyJSON])
+
+    init(from decoder: any Decoder) throws {
+        if var a = try? decoder.unkeyedContainer() {
+            var items: [PolicyJSON] = []
+            while !a.isAtEnd { items.append(try a.decode(PolicyJSON.self)) }
+            self = .array(items)
+            return
+        }
+        if let o = try? decoder.container(keyedBy: AnyKey.self) {
+            var fields: [String: PolicyJSON] = [:]
+            for k in o.allKeys { fields[k.stringValue] = try o.decode(PolicyJSON.self, forKey: k) }
+            self = .object(fields)
+            return
+        }
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? c.decode(Int.self) {
+            self = .int(i)
+        } else if let d = try? c.decode(Double.self) {
+            self = .double(d)
+        } else {
+            self = .string(try c.decode(String.self))
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case let .string(s): try c.encode(s)
+        case let .int(i): try c.encode(i)
+        case let .double(d): try c.encode(d)
+        case let .bool(b): try c.encode(b)
+        case .null: try c.encodeNil()
+        case let .array(a): try c.encode(a)
+        case let .object(o): try c.encode(o)
+        }
+    }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    static func parse(_ data: Data, source: String) throws -> PolicyJSON {
+        do { return try JSONDecoder().decode(PolicyJSON.self, from: data) } catch {
+            throw PolicyCommandError("\(source): not valid JSON")
+        }
+    }
+
+    /// A scalar as context values and header values take it: strings as they are, numbers and
+    /// booleans as JSON writes them.
+    var scalarText: String? {
+        switch self {
+        case let .string(s): s
+        case let .int(i): String(i)
+        case let .double(d): String(d)
+        case let .bool(b): b ? "true" : "false"
+        default: nil
+        }
+    }
+}
+
+/// Reads the fields of one JSON object; fields outside the known set are refused.
+struct PolicyJSONObject {
+    let fields: [String: PolicyJSON]
+    /// Where the object is, for messages: `table.json: cases[3].request`.
+    let path: String
+
+    /// Refuses fields outside `known` at once, so a typo is reported as such.
+    init(_ value: PolicyJSON, path: String, known: Set<String>) throws {
+        guard case let .object(o) = value else { throw PolicyCommandError("\(path) must be a JSON object") }
+        let unknown = o.keys.filter { !known.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw PolicyCommandError("\(path) has unknown field\(unknown.count > 1 ? "s" : "") \(unknown.map { "\"\($0)\"" }.joined(separator: ", "))"
+                + " (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        fields = o
+        self.path = path
+    }
+
+    func value(_ name: String) -> PolicyJSON? {
+        if case .null = fields[name] { return nil }
+        return fields[name]
+    }
+
+    func has(_ name: String) -> Bool { fields[name] != nil }
+
+    func string(_ name: String) throws -> String? {
+        guard let v = value(name) else { return nil }
+        guard case let .string(s) = v else { throw PolicyCommandError("\(path): \"\(name)\" must be a string") }
+        return s
+    }
+
+    func requiredString(_ name: String) throws -> String {
+        guard let s = try string(name) else { throw PolicyCommandError("\(path) has no \"\(name)\"") }
+        return s
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let v = value(name) else { return nil }
+        guard case let .bool(b) = v else { throw PolicyCommandError("\(path): \"\(name)\" must be true or false") }
+        return b
+    }
+
+    func strings(_ name: String) throws -> [String]? {
+        guard let v = value(name) else { return nil }
+        guard case let .array(a) = v else { throw PolicyCommandError("\(path): \"\(name)\" must be an array of strings") }
+        return try a.map {
+            guard case let .string(s) = $0 else { throw PolicyCommandError("\(path): \"\(name)\" must be an array of strings") }
+            return s
+        }
+    }
+
+}
+
+extension PolicyRequestSpec {
+    /// `{"principal", "action", "resource", "context"}` or
+    /// `{"http", "headers", "secure", "sourceIp", "principal", "context", "account", "region"}`;
+    /// `"now"` in either.
+    static let jsonFields: Set<String> = ["principal", "action", "resource", "context", "now", "http", "headers", "secure", "sourceIp", "account", "region"]
+
+    init(json: PolicyJSON, path: String) throws {
+        let o = try PolicyJSONObject(json, path: path, known: Self.jsonFields)
+        let principal = try o.string("principal")
+        var context = ContextEntries()
+        if let c = o.value("context") {
+            guard case let .object(entries) = c else { throw PolicyCommandError("\(path): \"context\" must be an object of key: value or [values]") }
+            for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
+                let items: [PolicyJSON] = if case let .array(a) = value { a } else { [value] }
+                let values = items.compactMap(\.scalarText)
+                guard values.count == items.count else {
+                    throw PolicyCommandError("\(path): context key \"\(key)\" must be a string, number, boolean or an array of them")
+                }
+                context.add(key, values)
+            }
+        }
+        let now = try Self.time(o.string("now"), path: path)
+        let form: Form
+        var account: String?, region: String?
+        if o.has("http") {
+            if let plain = ["action", "resource"].first(where: o.has) {
+                throw PolicyCommandError("\(path) has both \"http\" and \"\(plain)\": an http request derives its action and resource")
+            }
+            let line = try o.requiredString("http")
+            var headers: [(name: String, value: String)] = []
+            if let h = o.value("headers") {
+                guard case let .object(entries) = h else { throw PolicyCommandError("\(path): \"headers\" must be an object of name: value") }
+                for (name, value) in entries.sorted(by: { $0.key < $1.key }) {
+                    guard let text = value.scalarText else { throw PolicyCommandError("\(path): header \"\(name)\" must be a string") }
+                    headers.append((name, text))
+                }
+            }
+            form = .http(line: line, headers: headers, secure: try o.bool("secure") ?? false, sourceIP: try o.string("sourceIp"))
+            account = try o.string("account")
+            region = try o.string("region")
+        } else {
+            guard o.has("action") || o.has("resource") else {
+                throw PolicyCommandError("\(path) needs \"action\" and \"resource\", or \"http\"")
+            }
+            if let httpOnly = ["headers", "secure", "sourceIp", "account", "region"].first(where: o.has) {
+                throw PolicyCommandError("\(path) has \"\(httpOnly)\", which only an \"http\" request takes")
+            }
+            form = .plain(action: try o.requiredString("action"), resource: try o.requiredString("resource"))
+        }
+        self.init(principal: principal, form: form, context: context, account: account, region: region, now: now)
+    }
+
+    /// An optional `"now"` field.
+    static func time(_ text: String?, path: String) throws -> Date? {
+        guard let text else { return nil }
+        guard let d = parseTime(text) else {
+            throw PolicyCommandError("\(path): \"now\" '\(text)' is not an ISO 8601 time such as 2026-01-01T00:00:00Z")
+        }
+        return d
+    }
+}

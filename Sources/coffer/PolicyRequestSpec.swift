@@ -1,0 +1,179 @@
+import CofferPolicy
+import CofferS3
+import Foundation
+
+/// A request to simulate, as the command line or a case table describes it: either plainly
+/// (principal, action, resource, context) or as an S3 HTTP request whose action, resource and
+/// context are derived by `S3PolicyRequest.simulate`, the server's own mapping.
+struct PolicyRequestSpec: Sendable {
+    enum Form: Sendable {
+        case plain(action: String, resource: String)
+        /// `"PUT /bucket/key?query"`, headers in order.
+        case http(line: String, headers: [(name: String, value: String)], secure: Bool, sourceIP: String?)
+    }
+
+    /// `anonymous` (the default), an account id (its root), an IAM/STS ARN, or a service
+    /// principal (`cloudtrail.amazonaws.com`).
+    var principal: String?
+    var form: Form
+    /// Context keys as given (`KEY=VALUE` flags or a JSON object): the whole context of a plain
+    /// request (with the time and principal keys added when absent); for an HTTP request, keys
+    /// that replace or add to the derived ones.
+    var context: ContextEntries = ContextEntries()
+    /// The account of bare KMS key ids (`--http` only) when the principal names none.
+    var account: String?
+    var region: String?
+    var now: Date?
+
+    static let defaultAccount = "123456789012"
+    static let defaultRegion = "us-east-1"
+}
+
+/// Context keys in the order given, merged case-insensitively (IAM key names are not
+/// case-sensitive); giving a key again adds a value.
+struct ContextEntries: Sendable {
+    private(set) var entries: [(key: String, values: [String])] = []
+
+    mutating func add(_ key: String, _ values: [String]) {
+        if let i = entries.firstIndex(where: { $0.key.lowercased() == key.lowercased() }) {
+            entries[i].values += values
+        } else {
+            entries.append((key, values))
+        }
+    }
+
+    func contains(_ key: String) -> Bool { entries.contains { $0.key.lowercased() == key.lowercased() } }
+
+    var dictionary: [String: [String]] {
+        var d: [String: [String]] = [:]
+        for (k, v) in entries { d[k.lowercased()] = v }
+        return d
+    }
+
+    /// `KEY=VALUE` as `--context` takes it.
+    static func parseFlag(_ text: String) throws -> (key: String, value: String) {
+        guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+            throw PolicyCommandError("--context takes KEY=VALUE (e.g. aws:SecureTransport=true), not '\(text)'", exitCode: 64)
+        }
+        return (String(text[..<eq]), String(text[text.index(after: eq)...]))
+    }
+}
+
+/// The request the engine evaluates, with what was derived on the way.
+struct SimulatedRequest {
+    var request: PolicyRequest
+    /// The S3 operation, for HTTP requests.
+    var operation: S3Operation?
+
+    /// The bucket the resource ARN names (`arn:aws:s3:::bucket[/key]`), if any.
+    var bucket: String? { Self.bucket(ofResource: request.resource) }
+
+    static func bucket(ofResource resource: String) -> String? {
+        let prefix = "arn:aws:s3:::"
+        guard resource.hasPrefix(prefix) else { return nil }
+        let rest = resource.dropFirst(prefix.count)
+        let name = rest.prefix { $0 != "/" }
+        guard !name.isEmpty, !name.contains("*"), !name.contains("?"), !name.contains("$") else { return nil }
+        return String(name)
+    }
+}
+
+extension PolicyRequestSpec {
+    func build(defaultNow: Date) throws -> SimulatedRequest {
+        let caller = try Self.caller(principal ?? "anonymous")
+        let now = self.now ?? defaultNow
+        switch form {
+        case let .plain(action, resource):
+            guard !action.isEmpty else { throw PolicyCommandError("the request has no action (e.g. s3:GetObject)", exitCode: 64) }
+            guard !resource.isEmpty else { throw PolicyCommandError("the request has no resource (e.g. arn:aws:s3:::example-bucket/key)", exitCode: 64) }
+            var context = context.dictionary
+            if context["aws:currenttime"] == nil { context["aws:currenttime"] = [Self.iso8601(now)] }
+            if context["aws:epochtime"] == nil { context["aws:epochtime"] = [String(Int64(now.timeIntervalSince1970.rounded(.down)))] }
+            return SimulatedRequest(request: PolicyRequest(principal: caller.principal, action: action, resource: resource, context: context))
+        case let .http(line, headers, secure, sourceIP):
+            let accountId: String = switch caller.principal {
+            case let .aws(p): p.accountId
+            default: account ?? Self.defaultAccount
+            }
+            let derived: (request: PolicyRequest, operation: S3Operation)
+            do {
+                derived = try S3PolicyRequest.simulate(
+                    httpLine: line, headers: headers, secure: secure, sourceIP: sourceIP, caller: caller, now: now,
+                    region: region ?? Self.defaultRegion, accountId: accountId)
+            } catch let error as S3Error {
+                throw PolicyCommandError("the request \"\(line)\" is not one the server would authorise: \(error.code.rawValue): \(error.message)")
+            }
+            guard !context.entries.isEmpty else { return SimulatedRequest(request: derived.request, operation: derived.operation) }
+            var merged = derived.request.context
+            for (k, v) in context.dictionary { merged[k] = v }
+            let r = derived.request
+            return SimulatedRequest(request: PolicyRequest(principal: r.principal, action: r.action, resource: r.resource, context: merged),
+                                    operation: derived.operation)
+        }
+    }
+
+    /// The caller as the server would see it: the account root, a users-file user (with the
+    /// canonical id and `aws:username` the server gives it), another IAM identity, a service, or
+    /// nobody.
+    static func caller(_ text: String) throws -> PolicyCaller {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.lowercased() == "anonymous" { return .anonymous }
+        if isAccountId(t) { return PolicyCaller(principal: .root(account: t), userId: t) }
+        let parts = t.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        if parts.count == 6, parts[0] == "arn", isAccountId(String(parts[4])) {
+            let account = String(parts[4]), resource = String(parts[5])
+            if parts[2] == "iam", resource == "root" { return PolicyCaller(principal: .root(account: account), userId: account) }
+            if parts[2] == "iam", resource.hasPrefix("user/"), let name = resource.split(separator: "/").last.map(String.init), resource.count > 5 {
+                let principal = PolicyPrincipal.aws(AWSPrincipal(arn: t, accountId: account,
+                                                                 canonicalUserId: User.canonicalId(forName: name, accountId: account)))
+                return PolicyCaller(principal: principal, userName: name)
+            }
+            return PolicyCaller(principal: .aws(AWSPrincipal(arn: t, accountId: account)))
+        }
+        if t.hasSuffix(".amazonaws.com"), !t.contains(":"), !t.contains("/") { return PolicyCaller(principal: .service(t)) }
+        throw PolicyCommandError(
+            "principal '\(text)' is not anonymous, an account id (123456789012), an IAM ARN "
+                + "(arn:aws:iam::123456789012:user/alice) or a service principal (cloudtrail.amazonaws.com)", exitCode: 64)
+    }
+
+    static func isAccountId(_ s: String) -> Bool { s.utf8.count == 12 && s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+
+    /// `2026-01-02T03:04:05Z`, as the server puts `aws:CurrentTime`.
+    static func iso8601(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: date)
+    }
+
+    /// An ISO 8601 time with a zone (`2026-01-02T03:04:05Z`, fractional seconds allowed).
+    static func parseTime(_ text: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        if let d = f.date(from: text) { return d }
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.date(from: text)
+    }
+}
+
+extension SimulatedRequest {
+    /// The request for people: principal, operation, action, resource and every context key,
+    /// keys in their documented spelling, sorted.
+    func text() -> String {
+        var lines = ["request:", "  principal: \(request.principal)"]
+        if let operation { lines.append("  operation: \(operation.rawValue)") }
+        lines.append("  action:    \(request.action)")
+        lines.append("  resource:  \(request.resource)")
+        let keys = request.context.keys.map { (ConditionKeyTable.canonicalSpelling($0) ?? $0, $0) }.sorted { $0.0.lowercased() < $1.0.lowercased() }
+        if keys.isEmpty {
+            lines.append("  context:   (none)")
+        } else {
+            lines.append("  context:")
+            for (shown, key) in keys {
+                let v = request.context[key] ?? []
+                lines.append("    \(shown) = " + (v.count == 1 ? v[0] : "[" + v.joined(separator: ", ") + "]"))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
