@@ -77,10 +77,11 @@ import Testing
             #expect(throws: S3Error.self) { try S3Operation.parse(parse(.put, target)) }
         }
         // A DELETE with any sub-resource must never become DeleteBucket.
-        for target in ["/b?ownershipControls", "/b?metadataTable", "/b?whatever=1", "/b?policy"] {
+        for target in ["/b?ownershipControls", "/b?metadataTable", "/b?whatever=1", "/b?replication", "/b?lifecycle"] {
             #expect(throws: S3Error.self) { try S3Operation.parse(parse(.delete, target)) }
         }
         #expect(try S3Operation.parse(parse(.get, "/b?versioning")) == .getBucketVersioning)
+        #expect(try S3Operation.parse(parse(.delete, "/b?policy")) == .deleteBucketPolicy)
         #expect(try S3Operation.parse(parse(.delete, "/b?x-id=DeleteBucket")) == .deleteBucket)
     }
 }
