@@ -1,7 +1,8 @@
 /// A strict JSON reader (RFC 8259) for policy documents. Foundation's reader silently keeps the
 /// last of two equal keys, which hides a policy bug (`"Effect": "Allow", ..., "Effect": "Deny"`);
-/// this one keeps keys in document order and reports duplicates, as IAM does.
-enum JSONValue: Sendable, Equatable {
+/// this one keeps keys in document order and reports duplicates, as IAM does. `coffer policy`
+/// reads its case tables and request files with it for the same reason.
+public enum JSONValue: Sendable, Equatable {
     case string(String)
     /// The number's text as written (`10`, `1.5e3`): policy values are compared as strings or
     /// parsed by the operator that needs them.
@@ -12,7 +13,7 @@ enum JSONValue: Sendable, Equatable {
     /// Members in document order; keys are unique (the parser rejects duplicates).
     case object([(key: String, value: JSONValue)])
 
-    static func == (a: JSONValue, b: JSONValue) -> Bool {
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case let (.string(x), .string(y)), let (.number(x), .number(y)): x == y
         case let (.bool(x), .bool(y)): x == y
@@ -25,7 +26,7 @@ enum JSONValue: Sendable, Equatable {
 
     /// The scalar's text as IAM reads condition values: strings as they are, numbers as written,
     /// booleans as `true`/`false`. Nil for null, arrays and objects.
-    var scalarText: String? {
+    public var scalarText: String? {
         switch self {
         case let .string(s), let .number(s): s
         case let .bool(b): b ? "true" : "false"
@@ -34,10 +35,75 @@ enum JSONValue: Sendable, Equatable {
     }
 }
 
-enum JSONError: Error, Equatable {
+public enum JSONError: Error, Equatable, CustomStringConvertible {
     case syntax(offset: Int)
     case duplicateKey(String)
     case tooDeep
+
+    public var description: String {
+        switch self {
+        case let .syntax(offset): "not valid JSON (at byte \(offset))"
+        case let .duplicateKey(key): "duplicate key \"\(key)\""
+        case .tooDeep: "JSON nested more than \(JSONParser.maxDepth) levels deep"
+        }
+    }
+}
+
+extension JSONValue {
+    /// Parses one JSON text strictly (RFC 8259; duplicate keys are errors).
+    public init(parsing bytes: [UInt8]) throws(JSONError) {
+        self = try JSONParser.parse(bytes)
+    }
+
+    /// Compact JSON text, object members in document order, numbers as written.
+    public var jsonText: String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    private func write(to out: inout String) {
+        switch self {
+        case let .string(s): Self.writeString(s, to: &out)
+        case let .number(n): out += n
+        case let .bool(b): out += b ? "true" : "false"
+        case .null: out += "null"
+        case let .array(items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                item.write(to: &out)
+            }
+            out += "]"
+        case let .object(members):
+            out += "{"
+            for (i, member) in members.enumerated() {
+                if i > 0 { out += "," }
+                Self.writeString(member.key, to: &out)
+                out += ":"
+                member.value.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    private static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
 }
 
 struct JSONParser {

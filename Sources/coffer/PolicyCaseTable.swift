@@ -30,7 +30,7 @@ struct PolicyCaseTable {
 
     static func load(_ path: String) throws -> PolicyCaseTable {
         guard let data = FileManager.default.contents(atPath: path) else { throw PolicyCommandError("cannot read case table \(path)") }
-        let o = try PolicyJSONObject(PolicyJSON.parse(data, source: path), path: path,
+        let o = try PolicyJSONObject(JSONValue.parse(data, source: path), path: path,
                                      known: ["description", "policy", "bucket", "now", "cases"])
         let description = try o.string("description")
         let bucket = try o.string("bucket")
@@ -43,10 +43,8 @@ struct PolicyCaseTable {
                 throw PolicyCommandError("\(path): cannot read policy file \(resolved)")
             }
             policy = PolicyDocument(source: resolved, bytes: Array(bytes))
-        case let .object(fields)?:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            policy = PolicyDocument(source: path + " (inline policy)", bytes: Array(try encoder.encode(PolicyJSON.object(fields))))
+        case let .object(members)?:
+            policy = PolicyDocument(source: path + " (inline policy)", bytes: Array(JSONValue.object(members).jsonText.utf8))
         default:
             throw PolicyCommandError("\(path): \"policy\" must be a file name (relative to the table) or an inline policy object")
         }

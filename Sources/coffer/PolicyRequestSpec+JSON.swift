@@ -1,91 +1,26 @@
+import CofferPolicy
 import Foundation
 
-/// The JSON of `--request FILE` and of case tables, read strictly: unknown fields are errors
-/// (a misspelt `"expect"` must not silently pass), and every message names where it is.
-enum PolicyJSON: Decodable, Encodable, Sendable {
-    case string(String)
-    case int(Int)
-    case double(Double)
-    case bool(Bool)
-    case null
-    case array([PolicyJSON])
-    case object([String: PolicyJSON])
-
-    init(from decoder: any Decoder) throws {
-        if var a = try? decoder.unkeyedContainer() {
-            var items: [PolicyJSON] = []
-            while !a.isAtEnd { items.append(try a.decode(PolicyJSON.self)) }
-            self = .array(items)
-            return
-        }
-        if let o = try? decoder.container(keyedBy: AnyKey.self) {
-            var fields: [String: PolicyJSON] = [:]
-            for k in o.allKeys { fields[k.stringValue] = try o.decode(PolicyJSON.self, forKey: k) }
-            self = .object(fields)
-            return
-        }
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() {
-            self = .null
-        } else if let b = try? c.decode(Bool.self) {
-            self = .bool(b)
-        } else if let i = try? c.decode(Int.self) {
-            self = .int(i)
-        } else if let d = try? c.decode(Double.self) {
-            self = .double(d)
-        } else {
-            self = .string(try c.decode(String.self))
-        }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case let .string(s): try c.encode(s)
-        case let .int(i): try c.encode(i)
-        case let .double(d): try c.encode(d)
-        case let .bool(b): try c.encode(b)
-        case .null: try c.encodeNil()
-        case let .array(a): try c.encode(a)
-        case let .object(o): try c.encode(o)
-        }
-    }
-
-    struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    static func parse(_ data: Data, source: String) throws -> PolicyJSON {
-        do { return try JSONDecoder().decode(PolicyJSON.self, from: data) } catch {
-            throw PolicyCommandError("\(source): not valid JSON")
-        }
-    }
-
-    /// A scalar as context values and header values take it: strings as they are, numbers and
-    /// booleans as JSON writes them.
-    var scalarText: String? {
-        switch self {
-        case let .string(s): s
-        case let .int(i): String(i)
-        case let .double(d): String(d)
-        case let .bool(b): b ? "true" : "false"
-        default: nil
+extension JSONValue {
+    /// Reads a request file or case table with the policy engine's strict reader: a duplicate
+    /// key (two `"expect"`s, say) is an error, not a silent last-one-wins.
+    static func parse(_ data: Data, source: String) throws -> JSONValue {
+        do { return try JSONValue(parsing: Array(data)) } catch {
+            throw PolicyCommandError("\(source): \(error)")
         }
     }
 }
 
 /// Reads the fields of one JSON object; fields outside the known set are refused.
 struct PolicyJSONObject {
-    let fields: [String: PolicyJSON]
+    let fields: [String: JSONValue]
     /// Where the object is, for messages: `table.json: cases[3].request`.
     let path: String
 
     /// Refuses fields outside `known` at once, so a typo is reported as such.
-    init(_ value: PolicyJSON, path: String, known: Set<String>) throws {
-        guard case let .object(o) = value else { throw PolicyCommandError("\(path) must be a JSON object") }
+    init(_ value: JSONValue, path: String, known: Set<String>) throws {
+        guard case let .object(members) = value else { throw PolicyCommandError("\(path) must be a JSON object") }
+        let o = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })  // the parser refuses duplicates
         let unknown = o.keys.filter { !known.contains($0) }.sorted()
         guard unknown.isEmpty else {
             throw PolicyCommandError("\(path) has unknown field\(unknown.count > 1 ? "s" : "") \(unknown.map { "\"\($0)\"" }.joined(separator: ", "))"
@@ -95,7 +30,7 @@ struct PolicyJSONObject {
         self.path = path
     }
 
-    func value(_ name: String) -> PolicyJSON? {
+    func value(_ name: String) -> JSONValue? {
         if case .null = fields[name] { return nil }
         return fields[name]
     }
@@ -136,14 +71,14 @@ extension PolicyRequestSpec {
     /// `"now"` in either.
     static let jsonFields: Set<String> = ["principal", "action", "resource", "context", "now", "http", "headers", "secure", "sourceIp", "account", "region"]
 
-    init(json: PolicyJSON, path: String) throws {
+    init(json: JSONValue, path: String) throws {
         let o = try PolicyJSONObject(json, path: path, known: Self.jsonFields)
         let principal = try o.string("principal")
         var context = ContextEntries()
         if let c = o.value("context") {
             guard case let .object(entries) = c else { throw PolicyCommandError("\(path): \"context\" must be an object of key: value or [values]") }
-            for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
-                let items: [PolicyJSON] = if case let .array(a) = value { a } else { [value] }
+            for (key, value) in entries {
+                let items: [JSONValue] = if case let .array(a) = value { a } else { [value] }
                 let values = items.compactMap(\.scalarText)
                 guard values.count == items.count else {
                     throw PolicyCommandError("\(path): context key \"\(key)\" must be a string, number, boolean or an array of them")
@@ -162,7 +97,7 @@ extension PolicyRequestSpec {
             var headers: [(name: String, value: String)] = []
             if let h = o.value("headers") {
                 guard case let .object(entries) = h else { throw PolicyCommandError("\(path): \"headers\" must be an object of name: value") }
-                for (name, value) in entries.sorted(by: { $0.key < $1.key }) {
+                for (name, value) in entries {
                     guard let text = value.scalarText else { throw PolicyCommandError("\(path): header \"\(name)\" must be a string") }
                     headers.append((name, text))
                 }

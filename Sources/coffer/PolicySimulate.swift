@@ -77,7 +77,7 @@ extension PolicyCommand {
             if let request {
                 let data = request == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: request)
                 guard let data else { throw PolicyCommandError("cannot read request file \(request)") }
-                return try PolicyRequestSpec(json: PolicyJSON.parse(data, source: request), path: request)
+                return try PolicyRequestSpec(json: JSONValue.parse(data, source: request), path: request)
             }
             var entries = ContextEntries()
             for c in context {

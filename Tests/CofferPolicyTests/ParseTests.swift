@@ -192,6 +192,14 @@ final class ParseTests: XCTestCase {
         guard case let .object(members) = try JSONParser.parse(Array(#"{"z": 1, "a": 2, "m": 3}"#.utf8)) else { return XCTFail() }
         XCTAssertEqual(members.map(\.key), ["z", "a", "m"])
     }
+
+    func testJSONTextRoundTrips() throws {
+        let text = #"{"z":[1,-2.5e3,true,false,null],"a":"q\"b\\s/\u0001\n\t\u00e9😀","m":{}}"#
+        let value = try JSONValue(parsing: Array(text.utf8))
+        XCTAssertEqual(value.jsonText, #"{"z":[1,-2.5e3,true,false,null],"a":"q\"b\\s/\u0001\n\té😀","m":{}}"#)
+        XCTAssertEqual(try JSONValue(parsing: Array(value.jsonText.utf8)), value)
+        XCTAssertEqual(JSONError.duplicateKey("expect").description, #"duplicate key "expect""#)
+    }
 }
 
 private extension String {

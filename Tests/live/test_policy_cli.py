@@ -384,12 +384,18 @@ def test_table_errors_fail(coffer_binary, tmp_path):
     (tmp_path / "malformed.cases.json").write_text(json.dumps({
         "policy": {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]},
         "cases": [{"name": "m", "request": {"action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"}, "expect": "deny"}]}))
+    # Two "expect"s: the first would pass, the second would fail; neither is silently chosen.
+    duplicate = tmp_path / "duplicate.cases.json"
+    duplicate.write_text('{"policy": "%s", "cases": [{"request": {"action": "s3:DeleteObject", '
+                         '"resource": "arn:aws:s3:::example-bucket/a"}, "expect": "deny", "expect": "allow"}]}'
+                         % os.path.join(REPO, LIBRARY, "deny-deletes.json"))
     (tmp_path / "notes.json").write_text("not a table, not read")
     r = run(coffer_binary, "test", str(tmp_path))
     assert r.returncode == 1
     assert f'{table}: cases[0] has unknown field "expected" (known: expect, matchedSids, name, request)' in r.stdout
+    assert f'{duplicate}\n  FAIL (table): {duplicate}: duplicate key "expect"' in r.stdout
     assert "  FAIL m: MalformedPolicy: Missing required field Principal" in r.stdout
-    assert r.stdout.splitlines()[-1] == "0 passed, 2 failed"
+    assert r.stdout.splitlines()[-1] == "0 passed, 3 failed"
 
 
 def test_test_missing_path(coffer_binary):
