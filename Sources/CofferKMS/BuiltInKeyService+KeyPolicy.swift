@@ -7,9 +7,11 @@ import Synchronization
 /// KMS API's caller, or for SSE-KMS the S3 caller (`kms:ViaService` = `s3.<region>.amazonaws.com`).
 /// Calls without a caller (the server's own housekeeping) are not policy-checked.
 ///
-/// As on AWS, the default key policy allows `kms:*` to the account (`arn:aws:iam::<account>:root`),
-/// which covers every user of the account; a policy that names only some principals, or denies
-/// some, restricts the others (403 AccessDenied through S3, AccessDeniedException through KMS).
+/// The default key policy allows `kms:*` to the account (`arn:aws:iam::<account>:root`), which
+/// Coffer reads as covering every user of the account (on AWS it delegates to IAM policies); a
+/// policy that names only some principals, or denies some, restricts the others (403
+/// AccessDenied through S3, AccessDeniedException through KMS). A Deny in the caller's identity
+/// policy refuses the use too: deny wins across policy types.
 extension BuiltInKeyService {
     /// The caller of the operation in progress (set by ``KMSAPI`` and the `KeyService` methods).
     @TaskLocal static var caller: KMSCaller?
@@ -43,10 +45,15 @@ extension BuiltInKeyService {
         return PolicyRequest(principal: principal, action: action, resource: record.arn, context: keys)
     }
 
-    /// Throws AccessDeniedException unless the key's policy allows the current caller `action`.
+    /// Throws AccessDeniedException unless the key's policy allows the current caller `action`
+    /// and the caller's identity policy, if any, does not deny it.
     func authorize(_ record: KMSKeyRecord, _ action: String, context: EncryptionContext? = nil) throws(KMSError) {
         guard let caller = Self.caller else { return }
-        let decision = try parsedPolicy(record).decide(policyRequest(record, action: action, caller: caller, context: context))
+        let request = policyRequest(record, action: action, caller: caller, context: context)
+        if let identity = caller.identityPolicy, identity.decide(request) == .explicitDeny {
+            throw KMSError(.accessDenied, "User: \(caller.principalArn) is not authorized to perform: \(action) on resource: \(record.arn) with an explicit deny in an identity-based policy")
+        }
+        let decision = try parsedPolicy(record).decide(request)
         switch decision {
         case .allow:
             return

@@ -1,10 +1,11 @@
 import CofferCrypto
+import CofferPolicy
 import Foundation
 
 /// Who asks the key service for something, and on behalf of which request: what the audit
 /// trail records (userIdentity, sourceIPAddress, userAgent, requestID) and what a key policy
 /// is evaluated against. Never carries a secret.
-public struct KMSCaller: Sendable, Equatable {
+public struct KMSCaller: Sendable {
     /// `arn:aws:iam::<account>:user/<name>` or `arn:aws:iam::<account>:root`.
     public var principalArn: String
     public var accountId: String
@@ -17,9 +18,13 @@ public struct KMSCaller: Sendable, Equatable {
     public var requestID: String
     /// `s3.amazonaws.com` when S3 calls on the caller's behalf (CloudTrail's `invokedBy`).
     public var invokedBy: String?
+    /// The caller's identity policy (users file), if any: its explicit Deny refuses a key use
+    /// whatever the key policy allows.
+    public var identityPolicy: Policy?
 
     public init(principalArn: String, accountId: String, userName: String? = nil, accessKeyId: String? = nil,
-                sourceIPAddress: String? = nil, userAgent: String? = nil, requestID: String, invokedBy: String? = nil) {
+                sourceIPAddress: String? = nil, userAgent: String? = nil, requestID: String, invokedBy: String? = nil,
+                identityPolicy: Policy? = nil) {
         self.principalArn = principalArn
         self.accountId = accountId
         self.userName = userName
@@ -28,6 +33,7 @@ public struct KMSCaller: Sendable, Equatable {
         self.userAgent = userAgent
         self.requestID = requestID
         self.invokedBy = invokedBy
+        self.identityPolicy = identityPolicy
     }
 }
 

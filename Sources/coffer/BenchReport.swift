@@ -149,8 +149,9 @@ struct BenchReport: Codable, Sendable {
         out.append("  command:  \(command)")
         out.append("  date:     \(date)")
         out.append("  machine:  nproc \(machine.nproc), \(machine.cpuModel), \(f(machine.memTotalMiB.map { $0 / 1024 })) GiB RAM, Linux \(machine.kernel)")
-        var serverLine = server.spawned ? "started by the benchmark: \(server.binary ?? "?") (pid \(server.pid.map(String.init) ?? "?")) at \(server.endpoint)"
-                                        : "existing server at \(server.endpoint)"
+        var serverLine = !server.spawned ? "existing server at \(server.endpoint)"
+            : server.pid == nil ? "none started: the phases run ran their servers in the benchmark's own process"
+            : "started by the benchmark: \(server.binary ?? "?") (pid \(server.pid.map(String.init) ?? "?")) at \(server.endpoint)"
         if let start = server.startRSSMiB { serverLine += ", RSS at start \(f(start)) MiB" }
         out.append("  server:   \(serverLine)")
         out.append("  runs:     \(settings.runs) per figure; median [min .. max]; MB = 10^6 bytes, MiB = 2^20 bytes")

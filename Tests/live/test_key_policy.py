@@ -5,6 +5,7 @@ is on the audit trail like every other call."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -99,3 +100,50 @@ def test_put_key_policy_validation_and_lockout_check(coffer, keyed):
     kms.put_key_policy(KeyId=key, PolicyName="default", Policy=lockout, BypassPolicyLockoutSafetyCheck=True)
     assert code_of(lambda: kms.encrypt(KeyId=key, Plaintext=b"x")) == (400, "AccessDeniedException")
     assert code_of(lambda: kms.get_key_policy(KeyId=key, PolicyName="default")) == (400, "AccessDeniedException")
+
+
+def test_an_identity_policy_deny_refuses_kms_use(server_factory):
+    """Deny wins across policy types: a user's identity policy (users file) that denies a KMS
+    action refuses it through `aws kms` and through SSE-KMS, whatever the key policy allows."""
+    import boto3
+    from botocore.config import Config
+    from conftest import ALICE, ROOT
+
+    server = server_factory(users=[("alice", ALICE)])
+    with open(server.users_file) as f:
+        doc = json.load(f)
+    doc["users"][0]["policy"] = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "NoDecrypt", "Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"},
+        {"Sid": "NoNewDataKeysUnderTheVault", "Effect": "Deny", "Action": "kms:GenerateDataKey*",
+         "Resource": "*", "Condition": {"StringEquals": {"kms:EncryptionContext:tier": "vault"}}}]}
+    with open(server.users_file, "w") as f:
+        json.dump(doc, f)
+    server.start()
+
+    def clients(creds):
+        kms = boto3.client("kms", endpoint_url=server.http_url, region_name="us-east-1", aws_access_key_id=creds[0],
+                           aws_secret_access_key=creds[1], config=Config(retries={"max_attempts": 1}))
+        s3 = boto3.client("s3", endpoint_url=server.http_url, region_name="us-east-1", aws_access_key_id=creds[0],
+                          aws_secret_access_key=creds[1], config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                                                       retries={"max_attempts": 1}))
+        return kms, s3
+
+    root_kms, root_s3 = clients(ROOT)
+    alice_kms, alice_s3 = clients(ALICE)
+    key = root_kms.create_key(Description="shared")["KeyMetadata"]["KeyId"]
+    # Encrypt is not denied; Decrypt is, even of her own ciphertext.
+    blob = alice_kms.encrypt(KeyId=key, Plaintext=b"hers")["CiphertextBlob"]
+    assert code_of(lambda: alice_kms.decrypt(CiphertextBlob=blob)) == (400, "AccessDeniedException")
+    assert root_kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"hers"
+    # Through S3: her bucket, an SSE-KMS object root wrote; reading it needs kms:Decrypt.
+    alice_s3.create_bucket(Bucket="alice-kms")
+    root_s3.put_object(Bucket="alice-kms", Key="report", Body=b"numbers", ServerSideEncryption="aws:kms", SSEKMSKeyId=key)
+    assert code_of(lambda: alice_s3.get_object(Bucket="alice-kms", Key="report")) == (403, "AccessDenied")
+    assert root_s3.get_object(Bucket="alice-kms", Key="report")["Body"].read() == b"numbers"
+    # GenerateDataKey is refused only under the vault context; nothing is written when refused.
+    vault = base64.b64encode(json.dumps({"tier": "vault"}).encode()).decode()
+    assert code_of(lambda: alice_s3.put_object(Bucket="alice-kms", Key="v", Body=b"x", ServerSideEncryption="aws:kms",
+                                               SSEKMSKeyId=key, SSEKMSEncryptionContext=vault)) == (403, "AccessDenied")
+    assert code_of(lambda: alice_s3.head_object(Bucket="alice-kms", Key="v"))[0] == 404
+    alice_s3.put_object(Bucket="alice-kms", Key="plain-context", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key)
+    assert server.stop() == 0

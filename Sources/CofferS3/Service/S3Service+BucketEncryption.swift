@@ -92,6 +92,7 @@ extension S3Service {
     func kmsCaller(_ call: S3Call) -> KMSCaller {
         KMSCaller(principalArn: call.user?.arn ?? "anonymous", accountId: call.user?.accountId ?? users.root.accountId,
                   userName: call.user?.name, accessKeyId: call.auth?.accessKeyId,
-                  sourceIPAddress: "s3.amazonaws.com", userAgent: "s3.amazonaws.com", requestID: call.requestId, invokedBy: "s3.amazonaws.com")
+                  sourceIPAddress: "s3.amazonaws.com", userAgent: "s3.amazonaws.com", requestID: call.requestId, invokedBy: "s3.amazonaws.com",
+                  identityPolicy: call.user?.policy)
     }
 }

@@ -63,7 +63,8 @@ extension S3Service {
             }
         }
         let caller = KMSCaller(principalArn: user.arn, accountId: user.accountId, userName: user.isRoot ? nil : user.name, accessKeyId: accessKeyId,
-                               sourceIPAddress: request.sourceIP, userAgent: request.header("user-agent"), requestID: requestId)
+                               sourceIPAddress: request.sourceIP, userAgent: request.header("user-agent"), requestID: requestId,
+                               identityPolicy: user.policy)
         if service == "cloudtrail" {
             guard let lookupEvents else {
                 return jsonError("UnsupportedOperationException", "The audit trail is not enabled", status: .badRequest, requestId: requestId)
