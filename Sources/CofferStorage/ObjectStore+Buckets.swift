@@ -15,7 +15,14 @@ extension ObjectStore {
 
     /// The bucket's record, or nil.
     public func bucket(named name: String) throws(StorageError) -> BucketRecord? {
-        try read(BucketRecord.self, at: KeyLayout.bucket(name))
+        guard let bytes = try db.get(KeyLayout.bucket(name)) else { return nil }
+        if let cached = decodedBuckets.withLock({ $0[name] }), cached.bytes == bytes { return cached.record }
+        let record = try BucketRecord(encoded: bytes)
+        decodedBuckets.withLock { cache in
+            if cache.count >= Self.decodedBucketsCapacity, cache[name] == nil { cache.removeAll(keepingCapacity: true) }
+            cache[name] = (bytes, record)
+        }
+        return record
     }
 
     /// Every bucket, sorted by name.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Coffer's object storage: buckets, objects, multipart uploads and their blobs, all in one
 /// LevelDB database laid out as described in `docs/storage-layout.md`.
@@ -39,6 +40,12 @@ public final class ObjectStore: Sendable {
     let bucketLocks = LockStripes(count: 64) { ReadWriteLock() }
     let uploadLocks = LockStripes(count: 64) { ReadWriteLock() }
     let entryLocks = LockStripes(count: 256) { MutexLock() }
+    /// Decoded bucket records by name, with the stored bytes they were decoded from: every
+    /// request reads its bucket's record, and a record carrying a bucket policy or an
+    /// encryption configuration is kilobytes of JSON. A hit costs a byte comparison instead of
+    /// a decode; the stored bytes stay the single source of truth.
+    let decodedBuckets = Mutex<[String: (bytes: [UInt8], record: BucketRecord)]>([:])
+    static let decodedBucketsCapacity = 1024
 
     /// How many crash-leftover blobs start-up reclaimed.
     public let recoveredBlobCount: Int
