@@ -63,6 +63,7 @@ extension ObjectStore {
             }
             try db.delete(KeyLayout.bucket(name), sync: true)
         }
+        decodedBuckets.withLock { $0[name] = nil }
     }
 
     func hasKey(withPrefix prefix: [UInt8]) throws(StorageError) -> Bool {

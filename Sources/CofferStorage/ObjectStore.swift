@@ -45,7 +45,9 @@ public final class ObjectStore: Sendable {
     /// encryption configuration is kilobytes of JSON. A hit costs a byte comparison instead of
     /// a decode; the stored bytes stay the single source of truth.
     let decodedBuckets = Mutex<[String: (bytes: [UInt8], record: BucketRecord)]>([:])
-    static let decodedBucketsCapacity = 1024
+    /// Bounds the cache (a record with a 20 KB policy costs about 40 KB here); past it the
+    /// cache starts over.
+    static let decodedBucketsCapacity = 256
 
     /// How many crash-leftover blobs start-up reclaimed.
     public let recoveredBlobCount: Int

@@ -96,6 +96,10 @@ struct PolicyDocument {
 
     /// `MalformedPolicy: <S3's reason> (statement N)`.
     static func describe(_ error: PolicyError) -> String {
-        "MalformedPolicy: \(error.reason)" + (error.statementIndex.map { " (statement \($0))" } ?? "")
+        describe(reason: error.reason, statementIndex: error.statementIndex)
+    }
+
+    static func describe(reason: String, statementIndex: Int?) -> String {
+        "MalformedPolicy: \(reason)" + (statementIndex.map { " (statement \($0))" } ?? "")
     }
 }

@@ -89,8 +89,7 @@ extension PolicyCommand {
         private func text(_ r: Report, source: String) -> String {
             let name = source == "-" ? "(stdin)" : source
             guard r.valid, let isPublic = r.isPublic else {
-                let e = r.error
-                return "\(name): MalformedPolicy: \(e?.reason ?? "")" + (e?.statementIndex.map { " (statement \($0))" } ?? "") + "\n"
+                return "\(name): " + PolicyDocument.describe(reason: r.error?.reason ?? "", statementIndex: r.error?.statementIndex) + "\n"
             }
             var lines = ["\(name): PutBucketPolicy accepts it" + (r.bucket.map { " for bucket \($0)" } ?? " (no --bucket: resources not checked against a bucket)")]
             if isPublic { lines.append("public: the policy grants access to everyone (GetBucketPolicyStatus IsPublic: true)") }

@@ -26,12 +26,10 @@ import re
 import subprocess
 import urllib.parse
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from coffer_live import CofferProcess, REGION
-from conftest import ALICE, AWS_CONFIG, BOB, ROOT, unique_bucket_name, write_users
+from coffer_live import CofferProcess
+from conftest import ALICE, BOB, ROOT, Coffer, kms_client, unique_bucket_name, write_users
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LIBRARY = os.path.join(REPO, "bucket-policies")
@@ -43,39 +41,26 @@ SSE_C_KEY = bytes(range(32))
 NOT_FORWARDED = {"authorization", "content-length", "expect", "user-agent", "accept-encoding"}
 
 
-class Rig:
-    """A server with alice (who owns the buckets) and bob, its account id, and two KMS keys."""
+class Rig(Coffer):
+    """conftest's `Coffer` for a server with alice (who owns the buckets) and bob, plus the
+    account id, two KMS keys, and a record of the requests its boto3 clients put on the wire."""
 
-    def __init__(self, server: CofferProcess, binary: str, workdir: str):
-        self.server, self.binary, self.workdir = server, binary, workdir
+    def __init__(self, server: CofferProcess, binary: str, workdir: str, users_file: str):
+        super().__init__(server, binary, workdir, users_file)
         self.sent: list = []
-        self._clients: dict = {}
-        kms = boto3.client("kms", endpoint_url=server.http_url, region_name=REGION,
-                           aws_access_key_id=ROOT[0], aws_secret_access_key=ROOT[1])
+        kms = kms_client(self)
         required = kms.create_key(Description="the key the policy requires")["KeyMetadata"]
         other = kms.create_key(Description="another key")["KeyMetadata"]
         self.account = required["AWSAccountId"]
         self.required_key_id, self.required_key_arn = required["KeyId"], required["Arn"]
         self.other_key_arn = other["Arn"]
-        self.aws_config = os.path.join(workdir, "aws-config")
-        with open(self.aws_config, "w") as f:
-            f.write(AWS_CONFIG)
 
-    def url(self, transport: str) -> str:
-        return self.server.http_url if transport == "http" else self.server.https_url
-
-    def client(self, user: str, transport: str):
-        key = (user, transport)
-        if key not in self._clients:
-            creds = {"root": ROOT, "alice": ALICE, "bob": BOB}[user]
-            c = boto3.session.Session().client(
-                "s3", endpoint_url=self.url(transport), region_name=REGION, aws_access_key_id=creds[0],
-                aws_secret_access_key=creds[1], verify=self.server.ca if transport == "https" else None,
-                config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                              retries={"max_attempts": 1, "mode": "standard"}))
+    def client(self, transport: str = "http", user: str = "root", **kw):
+        c = super().client(transport, user, **kw)
+        if not getattr(c, "_agreement_recorded", False):
             c.meta.events.register("before-send.s3", self._record)
-            self._clients[key] = c
-        return self._clients[key]
+            c._agreement_recorded = True
+        return c
 
     def _record(self, request, **_):
         self.sent.append(request)
@@ -113,7 +98,7 @@ def rig(workdir, coffer_binary):
     server = CofferProcess(coffer_binary, os.path.join(directory, "data"), os.path.join(directory, "server.log"),
                            ROOT, users_file=users)
     server.start()
-    yield Rig(server, coffer_binary, directory)
+    yield Rig(server, coffer_binary, directory, users)
     assert server.stop() == 0
 
 
@@ -133,7 +118,7 @@ def sse_variants(rig: Rig, transport: str) -> list[tuple[str, dict]]:
 
 def boto3_requests(rig: Rig, bucket: str, user: str, transport: str):
     """(description, call) pairs for a signed caller."""
-    s3 = rig.client(user, transport)
+    s3 = rig.client(transport, user=user)
     calls = [(f"GET {k}", lambda k=k: s3.get_object(Bucket=bucket, Key=k)["Body"].read())
              for k in ("public/readme.txt", "home/alice/notes.txt", "home/bob/notes.txt", "docs/report.txt")]
     calls += [(f"LIST prefix={p!r}", lambda p=p: s3.list_objects_v2(Bucket=bucket, Prefix=p, Delimiter="/"))
@@ -167,7 +152,7 @@ def anonymous_requests(rig: Rig, bucket: str, transport: str) -> list[tuple[str,
 def curl(rig: Rig, transport: str, method: str, target: str, headers: list[tuple[str, str]]) -> tuple[int, str]:
     args = ["curl", "-sS", "-o", "-", "-w", "\n%{http_code}", "-X", method, rig.url(transport) + target]
     if transport == "https":
-        args += ["--cacert", rig.server.ca]
+        args += ["--cacert", rig.ca]
     for name, value in headers:
         args += ["-H", f"{name}: {value}"]
     if method == "PUT":
@@ -203,8 +188,8 @@ def sent_request(prepared) -> tuple[str, list[tuple[str, str]]]:
 @pytest.mark.parametrize("policy", POLICIES + ["ip-allow-list+loopback"])
 def test_simulate_and_server_agree(rig, policy):
     bucket = unique_bucket_name("agree-" + policy)
-    rig.client("alice", "https").create_bucket(Bucket=bucket)
-    root = rig.client("root", "https")
+    rig.client("https", user="alice").create_bucket(Bucket=bucket)
+    root = rig.client("https", user="root")
     for key in ("public/readme.txt", "home/alice/notes.txt", "home/bob/notes.txt", "docs/report.txt"):
         root.put_object(Bucket=bucket, Key=key, Body=b"content of " + key.encode())
     text = rig.policy_text(policy, bucket)
@@ -270,7 +255,7 @@ CLI_SSE = [
 @pytest.mark.parametrize("policy", ["require-sse-kms", "require-kms-key", "deny-unencrypted-uploads-null", "deny-sse-c"])
 def test_aws_cli_put_object_for_each_sse_header(rig, policy, tmp_path):
     bucket = unique_bucket_name("cli-" + policy)
-    rig.client("alice", "https").create_bucket(Bucket=bucket)
+    rig.client("https", user="alice").create_bucket(Bucket=bucket)
     # bob may write only where a policy grants it: give him PutObject, keep the policy's denies.
     doc = json.loads(rig.policy_text(policy, bucket))
     doc["Statement"].append({"Sid": "BobWrites", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{rig.account}:user/bob"},
@@ -279,13 +264,10 @@ def test_aws_cli_put_object_for_each_sse_header(rig, policy, tmp_path):
     policy_file = str(tmp_path / "policy.json")
     with open(policy_file, "w") as f:
         f.write(text)
-    rig.client("root", "https").put_bucket_policy(Bucket=bucket, Policy=text)
+    rig.client("https", user="root").put_bucket_policy(Bucket=bucket, Policy=text)
     body = tmp_path / "body.txt"
     body.write_bytes(b"from the aws CLI")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"AWS_ACCESS_KEY_ID": BOB[0], "AWS_SECRET_ACCESS_KEY": BOB[1], "AWS_DEFAULT_REGION": REGION,
-                "AWS_CONFIG_FILE": rig.aws_config, "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-                "AWS_EC2_METADATA_DISABLED": "true", "HOME": str(tmp_path)})
+    env = rig.aws_env("bob")
     ssec = base64.b64encode(SSE_C_KEY).decode()
     seen = set()
     for transport in ("http", "https"):
@@ -296,7 +278,7 @@ def test_aws_cli_put_object_for_each_sse_header(rig, policy, tmp_path):
             cmd = ["aws", "s3api", "put-object", "--bucket", bucket, "--key", f"{label}.txt", "--body", str(body),
                    *[fill(f) for f in flags], "--endpoint-url", rig.url(transport)]
             if transport == "https":
-                cmd += ["--ca-bundle", rig.server.ca]
+                cmd += ["--ca-bundle", rig.ca]
             r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
             outcome = "done" if r.returncode == 0 else "denied" if "(AccessDenied)" in r.stderr else f"failed: {r.stderr}"
             decision = rig.simulate(policy_file, f"arn:aws:iam::{rig.account}:user/bob", f"PUT /{bucket}/{label}.txt",
