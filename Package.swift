@@ -34,6 +34,12 @@ let package = Package(
 
         .target(name: "CofferCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "CofferStorage", dependencies: ["CLevelDB"], swiftSettings: strict),
+        // AWS Signature Version 4 in every form, aws-chunked framing, percent encoding, AMZ dates.
+        .target(
+            name: "CofferSigV4",
+            dependencies: ["CofferCrypto", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         // The audit trail: CloudTrail-shaped records, hash-chained files, signed digests.
         .target(
             name: "CofferAudit",
@@ -47,14 +53,26 @@ let package = Package(
         .target(
             name: "CofferS3",
             dependencies: [
-                "CofferCrypto", "CofferStorage", "CofferKMS", "CofferAudit", "CofferPolicy",
+                "CofferCrypto", "CofferSigV4", "CofferStorage", "CofferKMS", "CofferAudit", "CofferPolicy",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        // The server: the Hummingbird application and its listeners, TLS, root credentials,
+        // the audit recorder, and the front door routing to S3, KMS and CloudTrail.
+        .target(
+            name: "CofferServer",
+            dependencies: [
+                "CofferS3", "CofferSigV4", "CofferCrypto", "CofferStorage", "CofferKMS", "CofferAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -65,12 +83,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // A client of the AWS KMS protocol (AWS KMS or any compatible service), signed with the
-        // SigV4 signer of CofferS3.
+        // A client of the AWS KMS protocol (AWS KMS or any compatible service), signed with
+        // CofferSigV4's signer.
         .target(
             name: "CofferKMSRemote",
             dependencies: [
-                "CofferKMS", "CofferS3", "CofferCrypto",
+                "CofferKMS", "CofferSigV4", "CofferCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -81,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferS3", "CofferStorage", "CofferCrypto", "CofferKMS", "CofferKMSRemote", "CofferAudit",
+                "CofferServer", "CofferS3", "CofferSigV4", "CofferStorage", "CofferCrypto", "CofferKMS", "CofferKMSRemote", "CofferAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -98,9 +116,18 @@ let package = Package(
         .testTarget(name: "CofferAuditTests", dependencies: ["CofferAudit", "CofferCrypto"]),
         .testTarget(
             name: "CofferKMSTests",
-            dependencies: ["CofferKMS", "CofferKMSRemote", "CofferS3", "CofferAudit", "CofferCrypto", "CofferStorage"]
+            dependencies: ["CofferKMS", "CofferKMSRemote", "CofferServer", "CofferS3", "CofferSigV4", "CofferAudit", "CofferCrypto", "CofferStorage"]
         ),
-        .testTarget(name: "CofferS3Tests", dependencies: ["CofferS3", "CofferCrypto", .product(name: "X509", package: "swift-certificates")], resources: [.copy("Vectors")]),
+        .testTarget(name: "CofferSigV4Tests", dependencies: ["CofferSigV4", "CofferCrypto", .product(name: "NIOCore", package: "swift-nio")], resources: [.copy("Vectors")]),
+        .testTarget(name: "CofferS3Tests", dependencies: ["CofferS3", "CofferSigV4", "CofferCrypto"]),
+        .testTarget(
+            name: "CofferServerTests",
+            dependencies: [
+                "CofferServer", "CofferS3", "CofferSigV4", "CofferCrypto", "CofferStorage",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

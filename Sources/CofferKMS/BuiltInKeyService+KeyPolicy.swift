@@ -5,7 +5,9 @@ import Synchronization
 /// Key policies, evaluated with the same IAM engine as bucket policies (CofferPolicy). Every
 /// operation on a key is authorised against that key's policy for the caller making it: the
 /// KMS API's caller, or for SSE-KMS the S3 caller (`kms:ViaService` = `s3.<region>.amazonaws.com`).
-/// Calls without a caller (the server's own housekeeping) are not policy-checked.
+/// The caller is passed explicitly to every operation that touches a key; the server's own
+/// housekeeping (maintenance, re-sealing, the AWS managed key) never goes through these checks,
+/// and there is no way to ask for a key operation without naming a caller.
 ///
 /// The default key policy allows `kms:*` to the account (`arn:aws:iam::<account>:root`), which
 /// Coffer reads as covering every user of the account (on AWS it delegates to IAM policies); a
@@ -13,9 +15,6 @@ import Synchronization
 /// AccessDenied through S3, AccessDeniedException through KMS). A Deny in the caller's identity
 /// policy refuses the use too: deny wins across policy types.
 extension BuiltInKeyService {
-    /// The caller of the operation in progress (set by ``KMSAPI`` and the `KeyService` methods).
-    @TaskLocal static var caller: KMSCaller?
-
     /// The parsed policy of a key, cached by (key id, policy text).
     func parsedPolicy(_ record: KMSKeyRecord) throws(KMSError) -> Policy {
         if let cached = policies.withLock({ $0[record.keyId] }), cached.text == record.policy { return cached.policy }
@@ -47,8 +46,11 @@ extension BuiltInKeyService {
 
     /// Throws AccessDeniedException unless the key's policy allows the current caller `action`
     /// and the caller's identity policy, if any, does not deny it.
-    func authorize(_ record: KMSKeyRecord, _ action: String, context: EncryptionContext? = nil) throws(KMSError) {
-        guard let caller = Self.caller else { return }
+    func authorize(_ record: KMSKeyRecord, _ action: String, caller: KMSCaller, context: EncryptionContext? = nil) throws(KMSError) {
+        // A caller that names nobody is no caller: refuse rather than evaluate it (fail closed).
+        guard caller.isIdentified else {
+            throw KMSError(.accessDenied, "The request names no caller; \(action) on \(record.arn) is refused")
+        }
         let request = policyRequest(record, action: action, caller: caller, context: context)
         if let identity = caller.identityPolicy, identity.decide(request) == .explicitDeny {
             throw KMSError(.accessDenied, "User: \(caller.principalArn) is not authorized to perform: \(action) on resource: \(record.arn) with an explicit deny in an identity-based policy")
@@ -65,15 +67,17 @@ extension BuiltInKeyService {
     }
 
     /// Resolves a key id and authorises `action` on it.
-    func authorized(_ identifier: String, _ action: String, context: EncryptionContext? = nil) throws(KMSError) -> KMSKeyRecord {
+    func authorized(_ identifier: String, _ action: String, caller: KMSCaller, context: EncryptionContext? = nil) throws(KMSError) -> KMSKeyRecord {
         let record = try resolve(identifier)
-        try authorize(record, action, context: context)
+        try authorize(record, action, caller: caller, context: context)
         return record
     }
 
     /// PutKeyPolicy's lockout safety check: the new policy must still let the caller change it.
-    func checkLockout(_ policyText: String, record: KMSKeyRecord) throws(KMSError) {
-        guard let caller = Self.caller else { return }
+    func checkLockout(_ policyText: String, record: KMSKeyRecord, caller: KMSCaller) throws(KMSError) {
+        guard caller.isIdentified else {
+            throw KMSError(.accessDenied, "The request names no caller; kms:PutKeyPolicy on \(record.arn) is refused")
+        }
         let policy: Policy
         do { policy = try Policy.parseKeyPolicy(policyText) } catch {
             throw KMSError(.malformedPolicyDocument, error.reason)

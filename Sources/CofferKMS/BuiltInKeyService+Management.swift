@@ -45,14 +45,14 @@ extension BuiltInKeyService {
         return try withWriteLock { () throws(KMSError) -> KeyMetadata in
             if let alias = try loadAlias(Self.s3ManagedAlias), let record = try loadKey(id: alias.targetKeyId) { return metadata(record) }
             let meta = try createKey(description: "Default key that protects my S3 objects when no other key is defined", keyManager: "AWS")
-            try putAlias(Self.s3ManagedAlias, target: meta.KeyId, creating: true, allowReserved: true)
+            try putAlias(Self.s3ManagedAlias, target: meta.KeyId, creating: true, caller: nil)
             return meta
         }
     }
 
     /// Applies `change` to a customer managed key under the write lock.
-    func mutate(_ identifier: String, action: String, allowAWSManaged: Bool = false, _ change: (inout KMSKeyRecord) throws(KMSError) -> Void) throws(KMSError) -> KMSKeyRecord {
-        let id = try authorized(identifier, action).keyId
+    func mutate(_ identifier: String, action: String, caller: KMSCaller, allowAWSManaged: Bool = false, _ change: (inout KMSKeyRecord) throws(KMSError) -> Void) throws(KMSError) -> KMSKeyRecord {
+        let id = try authorized(identifier, action, caller: caller).keyId
         return try withWriteLock { () throws(KMSError) -> KMSKeyRecord in
             guard var record = try loadKey(id: id) else { throw notFound(identifier) }
             if record.keyManager == "AWS", !allowAWSManaged {
@@ -64,27 +64,27 @@ extension BuiltInKeyService {
         }
     }
 
-    public func enableKey(_ keyId: String) throws(KMSError) {
-        _ = try mutate(keyId, action: "kms:EnableKey") { (record: inout KMSKeyRecord) throws(KMSError) in
+    public func enableKey(_ keyId: String, caller: KMSCaller) throws(KMSError) {
+        _ = try mutate(keyId, action: "kms:EnableKey", caller: caller) { (record: inout KMSKeyRecord) throws(KMSError) in
             if record.state == .pendingDeletion { throw KMSError(.invalidState, "\(record.arn) is pending deletion.") }
             record.state = .enabled
         }
     }
 
-    public func disableKey(_ keyId: String) throws(KMSError) {
-        _ = try mutate(keyId, action: "kms:DisableKey") { (record: inout KMSKeyRecord) throws(KMSError) in
+    public func disableKey(_ keyId: String, caller: KMSCaller) throws(KMSError) {
+        _ = try mutate(keyId, action: "kms:DisableKey", caller: caller) { (record: inout KMSKeyRecord) throws(KMSError) in
             if record.state == .pendingDeletion { throw KMSError(.invalidState, "\(record.arn) is pending deletion.") }
             record.state = .disabled
         }
     }
 
-    public func scheduleKeyDeletion(_ keyId: String, pendingWindowInDays: Int?) throws(KMSError) -> (metadata: KeyMetadata, days: Int) {
+    public func scheduleKeyDeletion(_ keyId: String, pendingWindowInDays: Int?, caller: KMSCaller) throws(KMSError) -> (metadata: KeyMetadata, days: Int) {
         let days = pendingWindowInDays ?? 30
         guard (7...30).contains(days) else {
             throw KMSError(.validation, "1 validation error detected: Value '\(days)' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value between 7 and 30")
         }
         let now = clock()
-        let record = try mutate(keyId, action: "kms:ScheduleKeyDeletion") { (record: inout KMSKeyRecord) throws(KMSError) in
+        let record = try mutate(keyId, action: "kms:ScheduleKeyDeletion", caller: caller) { (record: inout KMSKeyRecord) throws(KMSError) in
             if record.state == .pendingDeletion { throw KMSError(.invalidState, "\(record.arn) is pending deletion.") }
             record.state = .pendingDeletion
             record.pendingWindowDays = days
@@ -94,8 +94,8 @@ extension BuiltInKeyService {
     }
 
     /// Cancelling a deletion leaves the key Disabled, as KMS does.
-    public func cancelKeyDeletion(_ keyId: String) throws(KMSError) -> String {
-        try mutate(keyId, action: "kms:CancelKeyDeletion") { (record: inout KMSKeyRecord) throws(KMSError) in
+    public func cancelKeyDeletion(_ keyId: String, caller: KMSCaller) throws(KMSError) -> String {
+        try mutate(keyId, action: "kms:CancelKeyDeletion", caller: caller) { (record: inout KMSKeyRecord) throws(KMSError) in
             guard record.state == .pendingDeletion else { throw KMSError(.invalidState, "\(record.arn) is not pending deletion.") }
             record.state = .disabled
             record.deletionDate = nil
@@ -103,9 +103,9 @@ extension BuiltInKeyService {
         }.arn
     }
 
-    public func updateKeyDescription(_ keyId: String, description: String) throws(KMSError) {
+    public func updateKeyDescription(_ keyId: String, description: String, caller: KMSCaller) throws(KMSError) {
         guard description.utf8.count <= 8192 else { throw KMSError(.validation, "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192") }
-        _ = try mutate(keyId, action: "kms:UpdateKeyDescription") { (record: inout KMSKeyRecord) throws(KMSError) in
+        _ = try mutate(keyId, action: "kms:UpdateKeyDescription", caller: caller) { (record: inout KMSKeyRecord) throws(KMSError) in
             try requireNotPending(record)
             record.description = description
         }
@@ -117,13 +117,13 @@ extension BuiltInKeyService {
 
     // MARK: Rotation
 
-    public func enableKeyRotation(_ keyId: String, rotationPeriodInDays: Int?) throws(KMSError) {
+    public func enableKeyRotation(_ keyId: String, rotationPeriodInDays: Int?, caller: KMSCaller) throws(KMSError) {
         let period = rotationPeriodInDays ?? options.defaultRotationPeriodDays
         guard (90...2560).contains(period) else {
             throw KMSError(.validation, "1 validation error detected: Value '\(period)' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value between 90 and 2560")
         }
         let now = clock()
-        _ = try mutate(keyId, action: "kms:EnableKeyRotation") { (record: inout KMSKeyRecord) throws(KMSError) in
+        _ = try mutate(keyId, action: "kms:EnableKeyRotation", caller: caller) { (record: inout KMSKeyRecord) throws(KMSError) in
             try requireUsable(record)
             record.rotationEnabled = true
             record.rotationPeriodDays = period
@@ -132,16 +132,16 @@ extension BuiltInKeyService {
         }
     }
 
-    public func disableKeyRotation(_ keyId: String) throws(KMSError) {
-        _ = try mutate(keyId, action: "kms:DisableKeyRotation") { (record: inout KMSKeyRecord) throws(KMSError) in
+    public func disableKeyRotation(_ keyId: String, caller: KMSCaller) throws(KMSError) {
+        _ = try mutate(keyId, action: "kms:DisableKeyRotation", caller: caller) { (record: inout KMSKeyRecord) throws(KMSError) in
             try requireUsable(record)
             record.rotationEnabled = false
             record.nextRotationDate = nil
         }
     }
 
-    public func keyRotationStatus(_ keyId: String) throws(KMSError) -> KMSWire.GetKeyRotationStatusResponse {
-        let record = try authorized(keyId, "kms:GetKeyRotationStatus")
+    public func keyRotationStatus(_ keyId: String, caller: KMSCaller) throws(KMSError) -> KMSWire.GetKeyRotationStatusResponse {
+        let record = try authorized(keyId, "kms:GetKeyRotationStatus", caller: caller)
         // While a key is pending deletion KMS reports rotation as off; cancelling restores it.
         let enabled = record.rotationEnabled && record.state != .pendingDeletion
         return .init(KeyRotationEnabled: enabled, KeyId: record.arn,
@@ -151,8 +151,8 @@ extension BuiltInKeyService {
     }
 
     /// A new key version now; older versions keep decrypting.
-    public func rotateKeyOnDemand(_ keyId: String) throws(KMSError) -> String {
-        try mutate(keyId, action: "kms:RotateKeyOnDemand") { (record: inout KMSKeyRecord) throws(KMSError) in
+    public func rotateKeyOnDemand(_ keyId: String, caller: KMSCaller) throws(KMSError) -> String {
+        try mutate(keyId, action: "kms:RotateKeyOnDemand", caller: caller) { (record: inout KMSKeyRecord) throws(KMSError) in
             try requireUsable(record)
             let onDemand = record.versions.filter { $0.rotationType == "ON_DEMAND" }.count
             guard onDemand < options.maxOnDemandRotations else {
@@ -162,8 +162,8 @@ extension BuiltInKeyService {
         }.arn
     }
 
-    public func keyRotations(_ keyId: String, limit: Int?, marker: String?) throws(KMSError) -> KMSWire.ListKeyRotationsResponse {
-        let record = try authorized(keyId, "kms:ListKeyRotations")
+    public func keyRotations(_ keyId: String, limit: Int?, marker: String?, caller: KMSCaller) throws(KMSError) -> KMSWire.ListKeyRotationsResponse {
+        let record = try authorized(keyId, "kms:ListKeyRotations", caller: caller)
         let rotations = record.versions.filter { $0.rotationType != nil }.map {
             KMSWire.RotationListEntry(KeyId: record.arn, RotationDate: $0.createdAt.timeIntervalSince1970, RotationType: $0.rotationType!)
         }
@@ -173,23 +173,23 @@ extension BuiltInKeyService {
 
     // MARK: Policies
 
-    public func putKeyPolicy(_ keyId: String, policyName: String?, policy: String, bypassLockoutSafetyCheck: Bool = false) throws(KMSError) {
+    public func putKeyPolicy(_ keyId: String, policyName: String?, policy: String, bypassLockoutSafetyCheck: Bool = false, caller: KMSCaller) throws(KMSError) {
         guard (policyName ?? Self.defaultPolicyName) == Self.defaultPolicyName else {
             throw KMSError(.notFound, "Policy name \(policyName ?? "") is not supported. The only valid policy name is 'default'.")
         }
         try Self.validatePolicy(policy)
-        _ = try mutate(keyId, action: "kms:PutKeyPolicy") { (record: inout KMSKeyRecord) throws(KMSError) in
+        _ = try mutate(keyId, action: "kms:PutKeyPolicy", caller: caller) { (record: inout KMSKeyRecord) throws(KMSError) in
             try requireNotPending(record)
-            if !bypassLockoutSafetyCheck { try checkLockout(policy, record: record) }
+            if !bypassLockoutSafetyCheck { try checkLockout(policy, record: record, caller: caller) }
             record.policy = policy
         }
     }
 
-    public func keyPolicy(_ keyId: String, policyName: String?) throws(KMSError) -> String {
+    public func keyPolicy(_ keyId: String, policyName: String?, caller: KMSCaller) throws(KMSError) -> String {
         guard (policyName ?? Self.defaultPolicyName) == Self.defaultPolicyName else {
             throw KMSError(.notFound, "Policy name \(policyName ?? "") is not supported. The only valid policy name is 'default'.")
         }
-        return try authorized(keyId, "kms:GetKeyPolicy").policy
+        return try authorized(keyId, "kms:GetKeyPolicy", caller: caller).policy
     }
 
     /// Structural checks KMS makes before storing a policy (JSON object with a Statement,
@@ -239,20 +239,32 @@ extension BuiltInKeyService {
         }
     }
 
-    public func createAlias(_ name: String, targetKeyId: String) throws(KMSError) {
-        try putAlias(name, target: targetKeyId, creating: true, allowReserved: false)
+    public func createAlias(_ name: String, targetKeyId: String, caller: KMSCaller) throws(KMSError) {
+        try putAlias(name, target: targetKeyId, creating: true, caller: caller)
     }
 
-    public func updateAlias(_ name: String, targetKeyId: String) throws(KMSError) {
-        try putAlias(name, target: targetKeyId, creating: false, allowReserved: false)
+    public func updateAlias(_ name: String, targetKeyId: String, caller: KMSCaller) throws(KMSError) {
+        try putAlias(name, target: targetKeyId, creating: false, caller: caller)
     }
 
-    func putAlias(_ name: String, target: String, creating: Bool, allowReserved: Bool) throws(KMSError) {
+    /// Points alias `name` at `target`. With a caller, the alias name must not be reserved and the
+    /// target's policy must allow the change; without one (Coffer creating `alias/aws/s3`), only
+    /// reserved names are accepted.
+    func putAlias(_ name: String, target: String, creating: Bool, caller: KMSCaller?) throws(KMSError) {
+        let allowReserved = caller == nil
+        guard caller != nil || name.hasPrefix("alias/aws/") else {
+            throw KMSError(.accessDenied, "An alias operation needs a caller.")
+        }
         try Self.validateAliasName(name, allowReserved: allowReserved)
         guard !target.hasPrefix("alias/"), !target.contains(":alias/") else {
             throw KMSError(.validation, "Aliases must refer to keys. Not aliases")
         }
-        let targetRecord = allowReserved ? try resolve(target) : try authorized(target, creating ? "kms:CreateAlias" : "kms:UpdateAlias")
+        let targetRecord: KMSKeyRecord
+        if let caller {
+            targetRecord = try authorized(target, creating ? "kms:CreateAlias" : "kms:UpdateAlias", caller: caller)
+        } else {
+            targetRecord = try resolve(target)
+        }
         if !allowReserved, targetRecord.keyManager == "AWS" {
             throw KMSError(.accessDenied, "You cannot associate an alias with the AWS managed key \(targetRecord.arn).")
         }
@@ -270,11 +282,11 @@ extension BuiltInKeyService {
         if allowReserved { try body() } else { try withWriteLock(body) }
     }
 
-    public func deleteAlias(_ name: String) throws(KMSError) {
+    public func deleteAlias(_ name: String, caller: KMSCaller) throws(KMSError) {
         try Self.validateAliasName(name, allowReserved: false)
         try withWriteLock { () throws(KMSError) in
             guard let alias = try loadAlias(name) else { throw KMSError(.notFound, "Alias \(aliasArn(name)) is not found.") }
-            if let record = try loadKey(id: alias.targetKeyId) { try authorize(record, "kms:DeleteAlias") }
+            if let record = try loadKey(id: alias.targetKeyId) { try authorize(record, "kms:DeleteAlias", caller: caller) }
             do { try db.delete(KMSKeyLayout.alias(name), sync: true) } catch { throw KMSError(.internalFailure, "cannot delete alias") }
         }
     }

@@ -225,29 +225,27 @@ public final class BuiltInKeyService: KeyService, Sendable {
     // MARK: KeyService
 
     public func generateDataKey(_ request: GenerateDataKeyRequest) async throws -> GenerateDataKeyResult {
-        try Self.$caller.withValue(request.caller) {
-            try generateDataKeySync(keyId: request.keyId, context: request.encryptionContext, numberOfBytes: request.numberOfBytes)
-        }
+        try generateDataKeySync(keyId: request.keyId, context: request.encryptionContext, numberOfBytes: request.numberOfBytes, caller: request.caller)
     }
 
-    func generateDataKeySync(keyId: String, context: EncryptionContext, numberOfBytes: Int, action: String = "kms:GenerateDataKey") throws(KMSError) -> GenerateDataKeyResult {
+    func generateDataKeySync(keyId: String, context: EncryptionContext, numberOfBytes: Int, caller: KMSCaller, action: String = "kms:GenerateDataKey") throws(KMSError) -> GenerateDataKeyResult {
         guard (1...1024).contains(numberOfBytes) else {
             throw KMSError(.validation, "1 validation error detected: Value '\(numberOfBytes)' at 'numberOfBytes' failed to satisfy constraint: Member must have value between 1 and 1024")
         }
         let plaintext = SecretBytes.random(count: numberOfBytes)
-        let (blob, arn) = try encryptSync(keyId: keyId, plaintext: plaintext, context: context, action: action)
+        let (blob, arn) = try encryptSync(keyId: keyId, plaintext: plaintext, context: context, caller: caller, action: action)
         return GenerateDataKeyResult(keyArn: arn, plaintext: plaintext, ciphertextBlob: blob)
     }
 
     /// Encrypt: at most 4096 bytes of plaintext under the key's current version.
-    func encryptSync(keyId: String, plaintext: SecretBytes, context: EncryptionContext, action: String = "kms:Encrypt") throws(KMSError) -> (blob: [UInt8], keyArn: String) {
+    func encryptSync(keyId: String, plaintext: SecretBytes, context: EncryptionContext, caller: KMSCaller, action: String = "kms:Encrypt") throws(KMSError) -> (blob: [UInt8], keyArn: String) {
         guard (1...Self.maxPlaintextBytes).contains(plaintext.count) else {
             throw KMSError(.validation, "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length between 1 and 4096")
         }
         try EncryptionContextEncoding.validate(context)
         let record = try resolve(keyId)
         try requireUsable(record)
-        try authorize(record, action, context: context)
+        try authorize(record, action, caller: caller, context: context)
         let version = record.currentVersion.version
         let material = try material(of: record, version: version)
         guard let uuid = UUID(uuidString: record.keyId) else { throw KMSError(.internalFailure, "stored key id is not a UUID") }
@@ -260,12 +258,10 @@ public final class BuiltInKeyService: KeyService, Sendable {
     }
 
     public func decrypt(_ request: DecryptRequest) async throws -> DecryptResult {
-        try Self.$caller.withValue(request.caller) {
-            try decryptSync(blob: request.ciphertextBlob, context: request.encryptionContext, keyId: request.keyId)
-        }
+        try decryptSync(blob: request.ciphertextBlob, context: request.encryptionContext, keyId: request.keyId, caller: request.caller)
     }
 
-    func decryptSync(blob bytes: [UInt8], context: EncryptionContext, keyId: String?, action: String = "kms:Decrypt") throws(KMSError) -> DecryptResult {
+    func decryptSync(blob bytes: [UInt8], context: EncryptionContext, keyId: String?, caller: KMSCaller, action: String = "kms:Decrypt") throws(KMSError) -> DecryptResult {
         guard !bytes.isEmpty, bytes.count <= 6144 else {
             throw KMSError(.validation, "1 validation error detected: Value at 'ciphertextBlob' failed to satisfy constraint: Member must have length between 1 and 6144")
         }
@@ -284,7 +280,7 @@ public final class BuiltInKeyService: KeyService, Sendable {
             throw error
         }
         try requireUsable(record)
-        try authorize(record, action, context: context)
+        try authorize(record, action, caller: caller, context: context)
         guard record.versions.contains(where: { $0.version == blob.keyVersion }) else { throw KMSError(.invalidCiphertext, "") }
         let material = try material(of: record, version: blob.keyVersion)
         do {
@@ -295,20 +291,20 @@ public final class BuiltInKeyService: KeyService, Sendable {
     }
 
     public func reEncrypt(_ request: ReEncryptRequest) async throws -> ReEncryptResult {
-        try Self.$caller.withValue(request.caller) { try reEncryptSync(request) }
+        try reEncryptSync(request)
     }
 
     func reEncryptSync(_ request: ReEncryptRequest) throws(KMSError) -> ReEncryptResult {
-        let opened = try decryptSync(blob: request.ciphertextBlob, context: request.sourceEncryptionContext, keyId: request.sourceKeyId, action: "kms:ReEncryptFrom")
-        let (blob, arn) = try encryptSync(keyId: request.destinationKeyId, plaintext: opened.plaintext, context: request.destinationEncryptionContext, action: "kms:ReEncryptTo")
+        let opened = try decryptSync(blob: request.ciphertextBlob, context: request.sourceEncryptionContext, keyId: request.sourceKeyId, caller: request.caller, action: "kms:ReEncryptFrom")
+        let (blob, arn) = try encryptSync(keyId: request.destinationKeyId, plaintext: opened.plaintext, context: request.destinationEncryptionContext, caller: request.caller, action: "kms:ReEncryptTo")
         return ReEncryptResult(ciphertextBlob: blob, sourceKeyArn: opened.keyArn, keyArn: arn)
     }
 
     public func describeKey(_ request: DescribeKeyRequest) async throws -> KeyMetadata {
-        try Self.$caller.withValue(request.caller) { try describeKeySync(request.keyId) }
+        try describeKeySync(request.keyId, caller: request.caller)
     }
 
-    func describeKeySync(_ keyId: String) throws(KMSError) -> KeyMetadata {
-        metadata(try authorized(keyId, "kms:DescribeKey"))
+    func describeKeySync(_ keyId: String, caller: KMSCaller) throws(KMSError) -> KeyMetadata {
+        metadata(try authorized(keyId, "kms:DescribeKey", caller: caller))
     }
 }

@@ -42,13 +42,12 @@ public struct KMSAPI: Sendable {
         var parameters: [String: KMSParam] = [:]
         var keyArns: [String] = []
         let time = clock()
-        let outcome: Result<Outcome, KMSError> = BuiltInKeyService.$caller.withValue(caller) {
-            do throws(KMSError) {
-                guard let handler = Self.handlers[operation] else { throw KMSError(.unknownOperation, "") }
-                return .success(try handler(self, body.isEmpty ? Array("{}".utf8) : body, &parameters, &keyArns))
-            } catch {
-                return .failure(error)
-            }
+        let outcome: Result<Outcome, KMSError>
+        do throws(KMSError) {
+            guard let handler = Self.handlers[operation] else { throw KMSError(.unknownOperation, "") }
+            outcome = .success(try handler(Call(api: self, caller: caller), body.isEmpty ? Array("{}".utf8) : body, &parameters, &keyArns))
+        } catch {
+            outcome = .failure(error)
         }
         var record = KMSCallRecord(eventName: operation, eventTime: time, caller: caller, keyArns: keyArns, requestParameters: parameters,
                                    readOnly: Self.readOnly.contains(operation))
@@ -107,7 +106,14 @@ public struct KMSAPI: Sendable {
         return bytes
     }
 
-    typealias Handler = @Sendable (KMSAPI, [UInt8], inout [String: KMSParam], inout [String]) throws(KMSError) -> Outcome
+    /// What a handler is given besides the request body: the API and who is calling.
+    struct Call {
+        var api: KMSAPI
+        var caller: KMSCaller
+        var service: BuiltInKeyService { api.service }
+    }
+
+    typealias Handler = @Sendable (Call, [UInt8], inout [String: KMSParam], inout [String]) throws(KMSError) -> Outcome
 
     static let handlers: [String: Handler] = [
         "CreateKey": { api, body, params, _ throws(KMSError) in
@@ -131,7 +137,7 @@ public struct KMSAPI: Sendable {
         "DescribeKey": { api, body, params, _ throws(KMSError) in
             let request = try decode(KMSWire.KeyIdOnly.self, body)
             params["keyId"] = .string(request.KeyId)
-            let meta = try api.service.describeKeySync(request.KeyId)
+            let meta = try api.service.describeKeySync(request.KeyId, caller: api.caller)
             return Outcome(response: KMSWire.KeyMetadataResponse(KeyMetadata: meta), keyArns: [meta.Arn])
         },
         "Encrypt": { api, body, params, _ throws(KMSError) in
@@ -141,7 +147,7 @@ public struct KMSAPI: Sendable {
             params["encryptionAlgorithm"] = .string(request.EncryptionAlgorithm ?? "SYMMETRIC_DEFAULT")
             try checkAlgorithm(request.EncryptionAlgorithm)
             let plaintext = SecretBytes(try blob(request.Plaintext, field: "Plaintext"))
-            let (ciphertext, arn) = try api.service.encryptSync(keyId: request.KeyId, plaintext: plaintext, context: request.EncryptionContext ?? [:])
+            let (ciphertext, arn) = try api.service.encryptSync(keyId: request.KeyId, plaintext: plaintext, context: request.EncryptionContext ?? [:], caller: api.caller)
             return Outcome(response: KMSWire.EncryptResponse(CiphertextBlob: Base64.encode(ciphertext), KeyId: arn, EncryptionAlgorithm: "SYMMETRIC_DEFAULT"), keyArns: [arn])
         },
         "Decrypt": { api, body, params, _ throws(KMSError) in
@@ -150,7 +156,7 @@ public struct KMSAPI: Sendable {
             params["encryptionContext"] = .map(request.EncryptionContext ?? [:])
             params["encryptionAlgorithm"] = .string(request.EncryptionAlgorithm ?? "SYMMETRIC_DEFAULT")
             try checkAlgorithm(request.EncryptionAlgorithm)
-            let result = try api.service.decryptSync(blob: try blob(request.CiphertextBlob, field: "CiphertextBlob"), context: request.EncryptionContext ?? [:], keyId: request.KeyId)
+            let result = try api.service.decryptSync(blob: try blob(request.CiphertextBlob, field: "CiphertextBlob"), context: request.EncryptionContext ?? [:], keyId: request.KeyId, caller: api.caller)
             return Outcome(response: KMSWire.DecryptResponse(KeyId: result.keyArn, Plaintext: Base64.encode(result.plaintext.copyBytes()), EncryptionAlgorithm: "SYMMETRIC_DEFAULT"),
                            keyArns: [result.keyArn])
         },
@@ -162,11 +168,10 @@ public struct KMSAPI: Sendable {
             params["destinationEncryptionContext"] = .map(request.DestinationEncryptionContext ?? [:])
             try checkAlgorithm(request.SourceEncryptionAlgorithm)
             try checkAlgorithm(request.DestinationEncryptionAlgorithm)
-            let caller = KMSCaller(principalArn: "", accountId: "", requestID: "")
             let result = try api.service.reEncryptSync(ReEncryptRequest(
                 ciphertextBlob: try blob(request.CiphertextBlob, field: "CiphertextBlob"), sourceEncryptionContext: request.SourceEncryptionContext ?? [:],
                 sourceKeyId: request.SourceKeyId, destinationKeyId: request.DestinationKeyId,
-                destinationEncryptionContext: request.DestinationEncryptionContext ?? [:], caller: caller))
+                destinationEncryptionContext: request.DestinationEncryptionContext ?? [:], caller: api.caller))
             return Outcome(response: KMSWire.ReEncryptResponse(CiphertextBlob: Base64.encode(result.ciphertextBlob), SourceKeyId: result.sourceKeyArn, KeyId: result.keyArn,
                                                                SourceEncryptionAlgorithm: "SYMMETRIC_DEFAULT", DestinationEncryptionAlgorithm: "SYMMETRIC_DEFAULT"),
                            keyArns: [result.sourceKeyArn, result.keyArn])
@@ -193,7 +198,7 @@ public struct KMSAPI: Sendable {
             params["aliasName"] = .string(request.AliasName)
             guard let target = request.TargetKeyId else { throw KMSError(.validation, "1 validation error detected: Value null at 'targetKeyId' failed to satisfy constraint: Member must not be null") }
             params["targetKeyId"] = .string(target)
-            try api.service.createAlias(request.AliasName, targetKeyId: target)
+            try api.service.createAlias(request.AliasName, targetKeyId: target, caller: api.caller)
             return Outcome(response: Empty(), keyArns: [try api.service.resolve(target).arn, api.service.aliasArn(request.AliasName)])
         },
         "UpdateAlias": { api, body, params, _ throws(KMSError) in
@@ -201,83 +206,83 @@ public struct KMSAPI: Sendable {
             params["aliasName"] = .string(request.AliasName)
             guard let target = request.TargetKeyId else { throw KMSError(.validation, "1 validation error detected: Value null at 'targetKeyId' failed to satisfy constraint: Member must not be null") }
             params["targetKeyId"] = .string(target)
-            try api.service.updateAlias(request.AliasName, targetKeyId: target)
+            try api.service.updateAlias(request.AliasName, targetKeyId: target, caller: api.caller)
             return Outcome(response: Empty(), keyArns: [try api.service.resolve(target).arn, api.service.aliasArn(request.AliasName)])
         },
         "DeleteAlias": { api, body, params, _ throws(KMSError) in
             let request = try decode(KMSWire.AliasRequest.self, body)
             params["aliasName"] = .string(request.AliasName)
-            try api.service.deleteAlias(request.AliasName)
+            try api.service.deleteAlias(request.AliasName, caller: api.caller)
             return Outcome(response: Empty(), keyArns: [api.service.aliasArn(request.AliasName)])
         },
         "EnableKey": { api, body, params, _ throws(KMSError) in
-            try keyOperation(api, body, &params) { (id: String) throws(KMSError) in try api.service.enableKey(id) }
+            try keyOperation(api, body, &params) { (id: String) throws(KMSError) in try api.service.enableKey(id, caller: api.caller) }
         },
         "DisableKey": { api, body, params, _ throws(KMSError) in
-            try keyOperation(api, body, &params) { (id: String) throws(KMSError) in try api.service.disableKey(id) }
+            try keyOperation(api, body, &params) { (id: String) throws(KMSError) in try api.service.disableKey(id, caller: api.caller) }
         },
         "ScheduleKeyDeletion": { api, body, params, _ throws(KMSError) in
             let request = try decode(KMSWire.ScheduleKeyDeletionRequest.self, body)
             params["keyId"] = .string(request.KeyId)
             if let days = request.PendingWindowInDays { params["pendingWindowInDays"] = .int(days) }
-            let (meta, days) = try api.service.scheduleKeyDeletion(request.KeyId, pendingWindowInDays: request.PendingWindowInDays)
+            let (meta, days) = try api.service.scheduleKeyDeletion(request.KeyId, pendingWindowInDays: request.PendingWindowInDays, caller: api.caller)
             return Outcome(response: KMSWire.ScheduleKeyDeletionResponse(KeyId: meta.Arn, DeletionDate: meta.DeletionDate ?? 0, KeyState: meta.KeyState, PendingWindowInDays: days),
                            keyArns: [meta.Arn], responseElements: ["keyId": .string(meta.Arn), "keyState": .string(meta.KeyState)])
         },
         "CancelKeyDeletion": { api, body, params, _ throws(KMSError) in
             let request = try decode(KMSWire.KeyIdOnly.self, body)
             params["keyId"] = .string(request.KeyId)
-            let arn = try api.service.cancelKeyDeletion(request.KeyId)
+            let arn = try api.service.cancelKeyDeletion(request.KeyId, caller: api.caller)
             return Outcome(response: KMSWire.KeyIdOnly(KeyId: arn), keyArns: [arn], responseElements: ["keyId": .string(arn)])
         },
         "EnableKeyRotation": { api, body, params, _ throws(KMSError) in
             let request = try decode(KMSWire.EnableKeyRotationRequest.self, body)
             params["keyId"] = .string(request.KeyId)
             if let days = request.RotationPeriodInDays { params["rotationPeriodInDays"] = .int(days) }
-            try api.service.enableKeyRotation(request.KeyId, rotationPeriodInDays: request.RotationPeriodInDays)
+            try api.service.enableKeyRotation(request.KeyId, rotationPeriodInDays: request.RotationPeriodInDays, caller: api.caller)
             return Outcome(response: Empty(), keyArns: [try api.service.resolve(request.KeyId).arn])
         },
         "DisableKeyRotation": { api, body, params, _ throws(KMSError) in
-            try keyOperation(api, body, &params) { (id: String) throws(KMSError) in try api.service.disableKeyRotation(id) }
+            try keyOperation(api, body, &params) { (id: String) throws(KMSError) in try api.service.disableKeyRotation(id, caller: api.caller) }
         },
         "GetKeyRotationStatus": { api, body, params, _ throws(KMSError) in
             let request = try decode(KMSWire.KeyIdOnly.self, body)
             params["keyId"] = .string(request.KeyId)
-            let status = try api.service.keyRotationStatus(request.KeyId)
+            let status = try api.service.keyRotationStatus(request.KeyId, caller: api.caller)
             return Outcome(response: status, keyArns: [status.KeyId])
         },
         "RotateKeyOnDemand": { api, body, params, _ throws(KMSError) in
             let request = try decode(KMSWire.KeyIdOnly.self, body)
             params["keyId"] = .string(request.KeyId)
-            let arn = try api.service.rotateKeyOnDemand(request.KeyId)
+            let arn = try api.service.rotateKeyOnDemand(request.KeyId, caller: api.caller)
             return Outcome(response: KMSWire.KeyIdOnly(KeyId: arn.split(separator: "/").last.map(String.init) ?? arn), keyArns: [arn])
         },
         "ListKeyRotations": { api, body, params, _ throws(KMSError) in
             let request = try decode(KMSWire.ListRequest.self, body)
             guard let keyId = request.KeyId else { throw KMSError(.validation, "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null") }
             params["keyId"] = .string(keyId)
-            return Outcome(response: try api.service.keyRotations(keyId, limit: request.Limit, marker: request.Marker), keyArns: [try api.service.resolve(keyId).arn])
+            return Outcome(response: try api.service.keyRotations(keyId, limit: request.Limit, marker: request.Marker, caller: api.caller), keyArns: [try api.service.resolve(keyId).arn])
         },
         "PutKeyPolicy": { api, body, params, _ throws(KMSError) in
             let request = try decode(KMSWire.PutKeyPolicyRequest.self, body)
             params["keyId"] = .string(request.KeyId)
             params["policyName"] = .string(request.PolicyName ?? "default")
             try api.service.putKeyPolicy(request.KeyId, policyName: request.PolicyName, policy: request.Policy,
-                                         bypassLockoutSafetyCheck: request.BypassPolicyLockoutSafetyCheck ?? false)
+                                         bypassLockoutSafetyCheck: request.BypassPolicyLockoutSafetyCheck ?? false, caller: api.caller)
             return Outcome(response: Empty(), keyArns: [try api.service.resolve(request.KeyId).arn])
         },
         "GetKeyPolicy": { api, body, params, _ throws(KMSError) in
             let request = try decode(KMSWire.GetKeyPolicyRequest.self, body)
             params["keyId"] = .string(request.KeyId)
             params["policyName"] = .string(request.PolicyName ?? "default")
-            let policy = try api.service.keyPolicy(request.KeyId, policyName: request.PolicyName)
+            let policy = try api.service.keyPolicy(request.KeyId, policyName: request.PolicyName, caller: api.caller)
             return Outcome(response: KMSWire.GetKeyPolicyResponse(Policy: policy, PolicyName: request.PolicyName ?? "default"), keyArns: [try api.service.resolve(request.KeyId).arn])
         },
         "UpdateKeyDescription": { api, body, params, _ throws(KMSError) in
             let request = try decode(KMSWire.UpdateKeyDescriptionRequest.self, body)
             params["keyId"] = .string(request.KeyId)
             params["description"] = .string(request.Description)
-            try api.service.updateKeyDescription(request.KeyId, description: request.Description)
+            try api.service.updateKeyDescription(request.KeyId, description: request.Description, caller: api.caller)
             return Outcome(response: Empty(), keyArns: [try api.service.resolve(request.KeyId).arn])
         },
     ]
@@ -290,14 +295,14 @@ public struct KMSAPI: Sendable {
         }
     }
 
-    static func keyOperation(_ api: KMSAPI, _ body: [UInt8], _ params: inout [String: KMSParam], _ operation: (String) throws(KMSError) -> Void) throws(KMSError) -> Outcome {
+    static func keyOperation(_ api: Call, _ body: [UInt8], _ params: inout [String: KMSParam], _ operation: (String) throws(KMSError) -> Void) throws(KMSError) -> Outcome {
         let request = try decode(KMSWire.KeyIdOnly.self, body)
         params["keyId"] = .string(request.KeyId)
         try operation(request.KeyId)
         return Outcome(response: Empty(), keyArns: [try api.service.resolve(request.KeyId).arn])
     }
 
-    static func generateDataKey(_ api: KMSAPI, _ body: [UInt8], _ params: inout [String: KMSParam], withPlaintext: Bool) throws(KMSError) -> Outcome {
+    static func generateDataKey(_ api: Call, _ body: [UInt8], _ params: inout [String: KMSParam], withPlaintext: Bool) throws(KMSError) -> Outcome {
         let request = try decode(KMSWire.GenerateDataKeyRequest.self, body)
         params["keyId"] = .string(request.KeyId)
         params["encryptionContext"] = .map(request.EncryptionContext ?? [:])
@@ -314,7 +319,7 @@ public struct KMSAPI: Sendable {
             throw KMSError(.validation, "1 validation error detected: Value '\(other)' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]")
         }
         let result = try api.service.generateDataKeySync(keyId: request.KeyId, context: request.EncryptionContext ?? [:], numberOfBytes: count,
-                                                          action: withPlaintext ? "kms:GenerateDataKey" : "kms:GenerateDataKeyWithoutPlaintext")
+                                                          caller: api.caller, action: withPlaintext ? "kms:GenerateDataKey" : "kms:GenerateDataKeyWithoutPlaintext")
         let response = KMSWire.GenerateDataKeyResponse(CiphertextBlob: Base64.encode(result.ciphertextBlob),
                                                        Plaintext: withPlaintext ? Base64.encode(result.plaintext.copyBytes()) : nil, KeyId: result.keyArn)
         return Outcome(response: response, keyArns: [result.keyArn])

@@ -37,6 +37,12 @@ public struct KMSCaller: Sendable {
     }
 }
 
+extension KMSCaller {
+    /// Whether the caller names a principal and an account (`anonymous` names the anonymous
+    /// principal). A key service refuses key operations for a caller that does not.
+    public var isIdentified: Bool { !principalArn.isEmpty && !accountId.isEmpty }
+}
+
 public struct GenerateDataKeyRequest: Sendable {
     /// Key id, key ARN, alias name (`alias/...`) or alias ARN.
     public var keyId: String

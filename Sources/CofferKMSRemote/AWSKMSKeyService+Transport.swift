@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import CofferCrypto
 import CofferKMS
-import CofferS3
+import CofferSigV4
 import Foundation
 import Logging
 import NIOCore

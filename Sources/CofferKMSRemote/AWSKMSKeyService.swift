@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import CofferKMS
-import CofferS3
+import CofferSigV4
 import Foundation
 import Logging
 import NIOCore

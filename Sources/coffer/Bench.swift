@@ -1,3 +1,4 @@
+import CofferSigV4
 import ArgumentParser
 import AsyncHTTPClient
 import CofferCrypto

@@ -1,3 +1,4 @@
+import CofferSigV4
 import AsyncHTTPClient
 import CofferCrypto
 import CofferS3

@@ -1,3 +1,5 @@
+@_spi(Benchmark) import CofferServer
+import CofferSigV4
 import CofferCrypto
 @_spi(Benchmark) import CofferS3
 import Foundation

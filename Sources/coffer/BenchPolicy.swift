@@ -1,3 +1,4 @@
+import CofferSigV4
 import CofferCrypto
 import CofferPolicy
 @_spi(Benchmark) import CofferS3

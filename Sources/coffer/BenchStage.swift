@@ -1,3 +1,4 @@
+import CofferSigV4
 import CofferCrypto
 @_spi(Benchmark) import CofferS3
 import Foundation

@@ -1,3 +1,4 @@
+import CofferServer
 import ArgumentParser
 import CofferKMSRemote
 import CofferS3

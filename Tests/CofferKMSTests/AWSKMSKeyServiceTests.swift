@@ -1,3 +1,4 @@
+import CofferSigV4
 import CofferCrypto
 import CofferKMS
 @testable import CofferKMSRemote

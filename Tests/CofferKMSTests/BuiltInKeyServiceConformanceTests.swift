@@ -22,15 +22,15 @@ struct BuiltInHarness: KeyServiceHarness {
     }
 
     func createKey(description: String) async throws -> String { try builtIn.createKey(description: description).KeyId }
-    func createAlias(_ name: String, keyId: String) async throws { try builtIn.createAlias(name, targetKeyId: keyId) }
-    func disableKey(_ keyId: String) async throws { try builtIn.disableKey(keyId) }
-    func enableKey(_ keyId: String) async throws { try builtIn.enableKey(keyId) }
+    func createAlias(_ name: String, keyId: String) async throws { try builtIn.createAlias(name, targetKeyId: keyId, caller: caller) }
+    func disableKey(_ keyId: String) async throws { try builtIn.disableKey(keyId, caller: caller) }
+    func enableKey(_ keyId: String) async throws { try builtIn.enableKey(keyId, caller: caller) }
     func rotateKeyOnDemand(_ keyId: String) async throws -> Bool {
-        _ = try builtIn.rotateKeyOnDemand(keyId)
+        _ = try builtIn.rotateKeyOnDemand(keyId, caller: caller)
         return true
     }
-    func scheduleKeyDeletion(_ keyId: String, days: Int) async throws { _ = try builtIn.scheduleKeyDeletion(keyId, pendingWindowInDays: days) }
-    func cancelKeyDeletion(_ keyId: String) async throws { _ = try builtIn.cancelKeyDeletion(keyId) }
+    func scheduleKeyDeletion(_ keyId: String, days: Int) async throws { _ = try builtIn.scheduleKeyDeletion(keyId, pendingWindowInDays: days, caller: caller) }
+    func cancelKeyDeletion(_ keyId: String) async throws { _ = try builtIn.cancelKeyDeletion(keyId, caller: caller) }
     func tearDown() async { try? FileManager.default.removeItem(atPath: directory) }
 }
 

@@ -44,47 +44,75 @@ final class BuiltInKeyServiceTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// Key-policy checks fail closed: a request that names no caller is refused, whatever the
+    /// key's policy (the default one allows the whole account) and whatever the operation.
+    func testARequestWithoutACallerIsRefused() async throws {
+        let key = try service.createKey().KeyId
+        let nobody = KMSCaller(principalArn: "", accountId: "", requestID: "req-none")
+        let blob = try service.generateDataKeySync(keyId: key, context: [:], numberOfBytes: 32, caller: caller).ciphertextBlob
+        func assertRefused(_ what: String, _ body: () async throws -> Void) async {
+            do {
+                try await body()
+                XCTFail("\(what) was allowed without a caller")
+            } catch {
+                XCTAssertEqual((error as? KMSError)?.code, .accessDenied, what)
+            }
+        }
+        await assertRefused("GenerateDataKey") { _ = try await service.generateDataKey(GenerateDataKeyRequest(keyId: key, caller: nobody)) }
+        await assertRefused("Decrypt") { _ = try await service.decrypt(DecryptRequest(ciphertextBlob: blob, caller: nobody)) }
+        await assertRefused("ReEncrypt") { _ = try await service.reEncrypt(ReEncryptRequest(ciphertextBlob: blob, destinationKeyId: key, caller: nobody)) }
+        await assertRefused("DescribeKey") { _ = try await service.describeKey(DescribeKeyRequest(keyId: key, caller: nobody)) }
+        await assertRefused("DisableKey") { try service.disableKey(key, caller: nobody) }
+        await assertRefused("GetKeyPolicy") { _ = try service.keyPolicy(key, policyName: nil, caller: nobody) }
+        await assertRefused("PutKeyPolicy") {
+            try service.putKeyPolicy(key, policyName: nil, policy: try service.keyPolicy(key, policyName: nil, caller: caller), caller: nobody)
+        }
+        await assertRefused("CreateAlias") { try service.createAlias("alias/nobody", targetKeyId: key, caller: nobody) }
+        XCTAssertEqual(try service.describeKeySync(key, caller: caller).KeyState, "Enabled", "nothing changed")
+        XCTAssertEqual(try service.listAliases(keyId: key, limit: nil, marker: nil).Aliases.count, 0)
+    }
+
     func testDeletionHappensOnlyAfterTheWindow() async throws {
         let key = try service.createKey(description: "doomed").KeyId
-        try service.createAlias("alias/doomed", targetKeyId: key)
-        _ = try service.scheduleKeyDeletion(key, pendingWindowInDays: 7)
+        try service.createAlias("alias/doomed", targetKeyId: key, caller: caller)
+        _ = try service.scheduleKeyDeletion(key, pendingWindowInDays: 7, caller: caller)
         clock.advance(days: 6.9)
-        XCTAssertEqual(try service.describeKeySync(key).KeyState, "PendingDeletion")
+        XCTAssertEqual(try service.describeKeySync(key, caller: caller).KeyState, "PendingDeletion")
         clock.advance(days: 0.2)
         XCTAssertEqual(try service.runMaintenance().deleted, 1)
-        XCTAssertThrowsError(try service.describeKeySync(key)) { XCTAssertEqual(($0 as? KMSError)?.code, .notFound) }
+        XCTAssertThrowsError(try service.describeKeySync(key, caller: caller)) { XCTAssertEqual(($0 as? KMSError)?.code, .notFound) }
         XCTAssertEqual(try service.listAliases(keyId: nil, limit: nil, marker: nil).Aliases.count, 0, "its aliases go with it")
     }
 
     func testAutomaticRotationKeepsOldVersionsDecrypting() async throws {
         let key = try service.createKey().KeyId
-        let before = try service.generateDataKeySync(keyId: key, context: ["c": "1"], numberOfBytes: 32)
-        try service.enableKeyRotation(key, rotationPeriodInDays: 90)
+        let before = try service.generateDataKeySync(keyId: key, context: ["c": "1"], numberOfBytes: 32, caller: caller)
+        try service.enableKeyRotation(key, rotationPeriodInDays: 90, caller: caller)
         clock.advance(days: 91)
-        let after = try service.generateDataKeySync(keyId: key, context: ["c": "1"], numberOfBytes: 32)
+        let after = try service.generateDataKeySync(keyId: key, context: ["c": "1"], numberOfBytes: 32, caller: caller)
         XCTAssertNotEqual(CiphertextBlob(parsing: before.ciphertextBlob)?.keyVersion, CiphertextBlob(parsing: after.ciphertextBlob)?.keyVersion)
-        XCTAssertEqual(try service.decryptSync(blob: before.ciphertextBlob, context: ["c": "1"], keyId: nil).plaintext.copyBytes(), before.plaintext.copyBytes())
-        XCTAssertEqual(try service.keyRotations(key, limit: nil, marker: nil).Rotations.map(\.RotationType), ["AUTOMATIC"])
+        XCTAssertEqual(try service.decryptSync(blob: before.ciphertextBlob, context: ["c": "1"], keyId: nil, caller: caller).plaintext.copyBytes(), before.plaintext.copyBytes())
+        XCTAssertEqual(try service.keyRotations(key, limit: nil, marker: nil, caller: caller).Rotations.map(\.RotationType), ["AUTOMATIC"])
     }
 
     func testValidationRanges() {
-        XCTAssertThrowsError(try service.scheduleKeyDeletion("alias/none", pendingWindowInDays: 7))
+        XCTAssertThrowsError(try service.scheduleKeyDeletion("alias/none", pendingWindowInDays: 7, caller: caller))
         let key = try! service.createKey().KeyId
         for days in [6, 31] {
-            XCTAssertThrowsError(try service.scheduleKeyDeletion(key, pendingWindowInDays: days)) { XCTAssertEqual(($0 as? KMSError)?.code, .validation) }
+            XCTAssertThrowsError(try service.scheduleKeyDeletion(key, pendingWindowInDays: days, caller: caller)) { XCTAssertEqual(($0 as? KMSError)?.code, .validation) }
         }
         for days in [89, 2561] {
-            XCTAssertThrowsError(try service.enableKeyRotation(key, rotationPeriodInDays: days)) { XCTAssertEqual(($0 as? KMSError)?.code, .validation) }
+            XCTAssertThrowsError(try service.enableKeyRotation(key, rotationPeriodInDays: days, caller: caller)) { XCTAssertEqual(($0 as? KMSError)?.code, .validation) }
         }
-        XCTAssertThrowsError(try service.encryptSync(keyId: key, plaintext: SecretBytes(Array(repeating: 1, count: 4097)), context: [:])) {
+        XCTAssertThrowsError(try service.encryptSync(keyId: key, plaintext: SecretBytes(Array(repeating: 1, count: 4097)), context: [:], caller: caller)) {
             XCTAssertEqual(($0 as? KMSError)?.code, .validation)
         }
-        XCTAssertThrowsError(try service.createAlias("alias/aws/mine", targetKeyId: key)) { XCTAssertEqual(($0 as? KMSError)?.code, .invalidAliasName) }
-        XCTAssertThrowsError(try service.createAlias("notalias", targetKeyId: key)) { XCTAssertEqual(($0 as? KMSError)?.code, .validation) }
-        try! service.createAlias("alias/x", targetKeyId: key)
-        XCTAssertThrowsError(try service.createAlias("alias/x", targetKeyId: key)) { XCTAssertEqual(($0 as? KMSError)?.code, .alreadyExists) }
-        for _ in 0..<10 { _ = try! service.rotateKeyOnDemand(key) }
-        XCTAssertThrowsError(try service.rotateKeyOnDemand(key)) { XCTAssertEqual(($0 as? KMSError)?.code, .limitExceeded) }
+        XCTAssertThrowsError(try service.createAlias("alias/aws/mine", targetKeyId: key, caller: caller)) { XCTAssertEqual(($0 as? KMSError)?.code, .invalidAliasName) }
+        XCTAssertThrowsError(try service.createAlias("notalias", targetKeyId: key, caller: caller)) { XCTAssertEqual(($0 as? KMSError)?.code, .validation) }
+        try! service.createAlias("alias/x", targetKeyId: key, caller: caller)
+        XCTAssertThrowsError(try service.createAlias("alias/x", targetKeyId: key, caller: caller)) { XCTAssertEqual(($0 as? KMSError)?.code, .alreadyExists) }
+        for _ in 0..<10 { _ = try! service.rotateKeyOnDemand(key, caller: caller) }
+        XCTAssertThrowsError(try service.rotateKeyOnDemand(key, caller: caller)) { XCTAssertEqual(($0 as? KMSError)?.code, .limitExceeded) }
     }
 
     func testPagingWalksEveryKeyOnce() throws {

@@ -1,3 +1,5 @@
+import CofferServer
+import CofferSigV4
 import CofferCrypto
 import CofferKMS
 import CofferKMSRemote

@@ -54,8 +54,10 @@ def test_other_user_is_denied(coffer, s3, rooted):
     assert _denied(alice.get_bucket_acl, Bucket=rooted) == (403, "AccessDenied")
     assert _denied(alice.create_multipart_upload, Bucket=rooted, Key="mp") == (403, "AccessDenied")
     assert _denied(alice.list_multipart_uploads, Bucket=rooted) == (403, "AccessDenied")
-    assert _denied(alice.delete_objects, Bucket=rooted,
-                   Delete={"Objects": [{"Key": "secret.txt"}]}) == (403, "AccessDenied")
+    # DeleteObjects is authorised key by key, as on S3: 200, each refused key reported.
+    answer = alice.delete_objects(Bucket=rooted, Delete={"Objects": [{"Key": "secret.txt"}, {"Key": "missing"}]})
+    assert answer.get("Deleted", []) == []
+    assert sorted((e["Key"], e["Code"]) for e in answer["Errors"]) == [("missing", "AccessDenied"), ("secret.txt", "AccessDenied")]
     assert _denied(alice.copy_object, Bucket=rooted, Key="copy",
                    CopySource={"Bucket": rooted, "Key": "secret.txt"}) == (403, "AccessDenied")
     # nothing changed
@@ -95,3 +97,25 @@ def test_anonymous_is_denied(coffer, s3, rooted):
     assert err["Code"] == "AccessDenied"
     assert err.get("Message") and err.get("RequestId") == r.headers["x-amz-request-id"]
     assert b"root's data" not in r.body
+
+
+def test_delete_objects_is_authorised_per_key(coffer, s3, bucket):
+    """A bucket policy that protects some keys from deletion holds against DeleteObjects too:
+    S3 checks s3:DeleteObject for every key, so a batch cannot delete what a single DELETE may
+    not (the protected key is reported AccessDenied, the others are deleted)."""
+    import json
+    for key in ("protected/a.txt", "scratch/b.txt"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject",
+                       "Resource": f"arn:aws:s3:::{bucket}/protected/*"}],
+    }))
+    try:
+        assert _denied(s3.delete_object, Bucket=bucket, Key="protected/a.txt") == (403, "AccessDenied")
+        answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "protected/a.txt"}, {"Key": "scratch/b.txt"}]})
+        assert [d["Key"] for d in answer["Deleted"]] == ["scratch/b.txt"]
+        assert [(e["Key"], e["Code"]) for e in answer["Errors"]] == [("protected/a.txt", "AccessDenied")]
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["protected/a.txt"]
+    finally:
+        s3.delete_bucket_policy(Bucket=bucket)

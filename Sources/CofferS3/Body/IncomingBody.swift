@@ -1,5 +1,5 @@
+import CofferSigV4
 import CofferCrypto
-import Hummingbird
 import NIOCore
 
 /// The decoded request body of one S3 call: it undoes `aws-chunked` framing (verifying
@@ -7,7 +7,7 @@ import NIOCore
 /// the declared number of bytes arrived. Bytes are handed on as they arrive; the final
 /// checks happen when the stream ends, before any caller commits what it wrote.
 struct IncomingBody {
-    private var source: RequestBody.AsyncIterator
+    private var source: RequestBodyStream.Iterator
     private var decoder: AWSChunkedDecoder?
     private var pending: [ByteBuffer] = []
     private var payloadHash: PayloadHashVerifier?
@@ -21,7 +21,7 @@ struct IncomingBody {
     /// Trailers the client announced in `x-amz-trailer`.
     let declaredTrailers: [String]
 
-    init(call: S3Call, requireLength: Bool) throws(S3Error) {
+    init(call: AuthorizedCall, requireLength: Bool) throws(S3Error) {
         let request = call.request
         let contentLength = try Self.parseLength(request.header("content-length"), code: .missingContentLength)
         let encodings = (request.header("content-encoding") ?? "").lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -67,7 +67,7 @@ struct IncomingBody {
                 return nil
             }
             if decoder != nil {
-                try decoder!.decode(&raw, into: &pending)
+                do throws(SigV4Error) { try decoder!.decode(&raw, into: &pending) } catch { throw S3Error(error) }
                 for buffer in pending { try account(buffer) }
             } else {
                 try account(raw)
@@ -88,13 +88,17 @@ struct IncomingBody {
 
     private mutating func finish() throws(S3Error) {
         finished = true
-        if decoder != nil {
-            trailers = try decoder!.finish()
+        do throws(SigV4Error) {
+            if decoder != nil {
+                trailers = try decoder!.finish()
+            }
+        } catch {
+            throw S3Error(error)
         }
         if let declaredLength, receivedLength != declaredLength {
             throw S3Error(.incompleteBody)
         }
-        try payloadHash?.finish()
+        do throws(SigV4Error) { try payloadHash?.finish() } catch { throw S3Error(error) }
     }
 
     /// Reads a whole small body (XML documents), refusing more than `limit` bytes.

@@ -1,6 +1,5 @@
 import CofferCrypto
 import CofferStorage
-import Hummingbird
 import NIOCore
 
 /// Streams the bytes `range` of a stored object: it finds the segment and package holding
@@ -13,11 +12,10 @@ struct ObjectBodyStream: Sendable {
     let range: ClosedRange<Int64>?
     let chunkSize = SealedFormat.packageSize
 
-    func responseBody() -> ResponseBody {
+    func responseBody() -> S3Response.Body {
         let length = range.map { Int($0.upperBound - $0.lowerBound + 1) } ?? Int(reader.record.size)
-        return ResponseBody(contentLength: length) { writer in
+        return .stream(length: length) { writer in
             try await self.write(to: &writer)
-            try await writer.finish(nil)
         }
     }
 
@@ -52,7 +50,7 @@ struct ObjectBodyStream: Sendable {
         }
     }
 
-    private func write(to writer: inout any ResponseBodyWriter) async throws {
+    private func write(to writer: inout any ResponseBodySink) async throws {
         var w = writer
         try await forEachPiece { try await w.write(ByteBuffer(bytes: $0)) }
         writer = w

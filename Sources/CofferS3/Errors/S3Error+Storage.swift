@@ -4,7 +4,7 @@ import CofferStorage
 extension S3Error {
     /// The S3 answer to a storage failure that no handler mapped more precisely. Internal
     /// failures become InternalError; their detail goes to the log, never to the client.
-    init(storage error: StorageError, key: String? = nil, bucket: String? = nil, precondition: WritePrecondition = .none) {
+    public init(storage error: StorageError, key: String? = nil, bucket: String? = nil, precondition: WritePrecondition = .none) {
         switch error.code {
         case .noSuchBucket: self.init(.noSuchBucket, extra: bucket.map { [("BucketName", $0)] } ?? [])
         case .noSuchUpload: self.init(.noSuchUpload)
@@ -19,7 +19,7 @@ extension S3Error {
         }
     }
 
-    var isInternal: Bool { code == .internalError }
+    public var isInternal: Bool { code == .internalError }
 }
 
 /// S3's conditional writes on PutObject and CompleteMultipartUpload: `If-None-Match: *`

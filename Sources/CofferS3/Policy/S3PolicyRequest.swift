@@ -1,4 +1,5 @@
 import CofferPolicy
+import CofferSigV4
 import Foundation
 import HTTPTypes
 
@@ -41,19 +42,14 @@ public struct PolicyAuthentication: Sendable, Equatable {
 /// the condition keys S3 documents for the operation. One function for the server and for
 /// `coffer policy simulate --http`, so the dry run answers exactly as the server would.
 public enum S3PolicyRequest {
-    /// The ARN of the bucket or object the operation acts on (`*` for ListBuckets).
+    /// The ARN the operation acts on, from the operation table. An operation authorised per
+    /// key (DeleteObjects) names no key in its request line: it stands for every key of the
+    /// bucket (`arn:aws:s3:::bucket/*`) unless `key` is given.
     public static func resource(bucket: String?, key: String?, operation: S3Operation) -> String {
-        guard let bucket, operation != .listBuckets else { return "*" }
-        if let key, !bucketLevel.contains(operation) { return "arn:aws:s3:::\(bucket)/\(key)" }
-        return "arn:aws:s3:::\(bucket)"
+        let spec = operation.spec
+        let key = key ?? (spec.authorization == .perKey ? "*" : nil)
+        return OperationSpec.arn(spec.resource, bucket: bucket, key: key)
     }
-
-    static let bucketLevel: Set<S3Operation> = [
-        .createBucket, .headBucket, .deleteBucket, .getBucketLocation, .getBucketAcl, .putBucketAcl, .getBucketVersioning,
-        .getBucketOwnershipControls, .putBucketEncryption, .getBucketEncryption, .deleteBucketEncryption, .listObjects,
-        .listObjectsV2, .listObjectVersions, .listMultipartUploads, .deleteObjects, .putBucketPolicy, .getBucketPolicy,
-        .deleteBucketPolicy, .getBucketPolicyStatus,
-    ]
 
     /// `x-amz-server-side-encryption-aws-kms-key-id` as S3 puts it in the request context: the
     /// key's ARN. Bare key ids become key ARNs here; aliases are resolved by `resolveAlias`
@@ -64,11 +60,14 @@ public enum S3PolicyRequest {
         return "arn:aws:kms:\(region):\(accountId):key/\(header)"
     }
 
-    /// Builds the request. `action` overrides the operation's own (a copy's source is read with
-    /// `s3:GetObject`); `kmsKeyArn` is the normalised key id header, if any.
+    /// Builds the request for the operation's own action and resource (the operation table),
+    /// or for a secondary check the table declares: `action` on `scope` (a copy's source is
+    /// read with `s3:GetObject` on the source object; a missing key is revealed by
+    /// `s3:ListBucket` on the bucket). `bucket` and `key` override the request's (a copy
+    /// source, one key of DeleteObjects); `kmsKeyArn` is the normalised key id header, if any.
     public static func make(
         _ request: S3Request, operation: S3Operation, caller: PolicyCaller, authentication: PolicyAuthentication?, now: Date,
-        kmsKeyArn: String?, action: String? = nil, bucket: String? = nil, key: String? = nil
+        kmsKeyArn: String?, action: String? = nil, scope: OperationSpec.Resource? = nil, bucket: String? = nil, key: String? = nil
     ) -> PolicyRequest {
         var context: [String: [String]] = [:]
         context["aws:SecureTransport"] = [request.secure ? "true" : "false"]
@@ -105,9 +104,9 @@ public enum S3PolicyRequest {
         }
         let resourceBucket = bucket ?? request.bucket
         let resourceKey = key ?? request.key
-        return PolicyRequest(principal: caller.principal, action: action ?? operation.iamAction,
-                             resource: resource(bucket: resourceBucket, key: resourceKey, operation: action == nil ? operation : .getObject),
-                             context: context)
+        let arn = scope.map { OperationSpec.arn($0, bucket: resourceBucket, key: resourceKey) }
+            ?? resource(bucket: resourceBucket, key: resourceKey, operation: operation)
+        return PolicyRequest(principal: caller.principal, action: action ?? operation.spec.action, resource: arn, context: context)
     }
 
     /// `coffer policy simulate --http "PUT /bucket/key"`: parses the request line and headers with
@@ -135,26 +134,7 @@ public enum S3PolicyRequest {
         return (make(request, operation: operation, caller: caller, authentication: authentication, now: now, kmsKeyArn: kms), operation)
     }
 
-    /// `2026-11-25T12:00:00Z`, by arithmetic (a formatter per request would cost more than the
-    /// policy evaluation).
-    static func iso8601(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secondOfDay = seconds - days * 86400
-        // Civil from days (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))Z"
-    }
+    /// `2026-11-25T12:00:00Z` (AmzDate's arithmetic: a formatter per request would cost more
+    /// than the policy evaluation).
+    static func iso8601(_ date: Date) -> String { AmzDate(date).iso8601Extended }
 }

@@ -55,26 +55,6 @@ public enum S3Operation: String, Sendable, CaseIterable {
         "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes",
     ]
 
-    /// The IAM action a policy matches for this operation (`s3:PutObject`, ...).
-    public var iamAction: String {
-        switch self {
-        case .listBuckets: "s3:ListAllMyBuckets"
-        case .headBucket, .listObjects, .listObjectsV2: "s3:ListBucket"
-        case .listObjectVersions: "s3:ListBucketVersions"
-        case .listMultipartUploads: "s3:ListBucketMultipartUploads"
-        case .deleteObjects, .deleteObject: "s3:DeleteObject"
-        case .headObject, .getObject: "s3:GetObject"
-        case .copyObject, .createMultipartUpload, .uploadPart, .uploadPartCopy, .completeMultipartUpload: "s3:PutObject"
-        case .abortMultipartUpload: "s3:AbortMultipartUpload"
-        case .listParts: "s3:ListMultipartUploadParts"
-        case .getBucketOwnershipControls: "s3:GetBucketOwnershipControls"
-        case .putBucketEncryption, .deleteBucketEncryption: "s3:PutEncryptionConfiguration"
-        case .getBucketEncryption: "s3:GetEncryptionConfiguration"
-        case .getBucketPolicyStatus: "s3:GetBucketPolicyStatus"
-        default: "s3:" + rawValue
-        }
-    }
-
     /// Maps a request to its operation, or the S3 error for a request no operation matches.
     public static func parse(_ request: S3Request) throws(S3Error) -> S3Operation {
         let m = request.method.rawValue

@@ -1,3 +1,4 @@
+import CofferKMS
 import CofferPolicy
 import CofferStorage
 import Foundation
@@ -14,10 +15,18 @@ import Synchronization
 /// - an explicit Deny in the identity policy or the bucket policy wins (over the ownership grant
 ///   too); otherwise an Allow anywhere allows; otherwise 403.
 ///
-/// As on S3, the root user can always read, replace and delete a bucket policy, so a policy
-/// cannot lock the account out of its own bucket.
+/// These are the pipeline's primitives (`S3Service+Pipeline.swift`): no handler calls them.
 extension S3Service {
-    static let policyManagement: Set<S3Operation> = [.putBucketPolicy, .getBucketPolicy, .deleteBucketPolicy]
+    /// One authorisation question: may the caller do `action` to `scope` of `bucket` (the
+    /// operation's own action and resource when nil), for `key` when it is not the request's?
+    struct AccessQuestion: Sendable {
+        var action: String?
+        var scope: OperationSpec.Resource?
+        var key: String?
+        var isOperationItself: Bool { action == nil && scope == nil && key == nil }
+
+        static let operation = AccessQuestion()
+    }
 
     /// The parsed policy of `bucket`, cached by its text.
     func bucketPolicy(_ bucket: BucketRecord) -> Policy? {
@@ -27,52 +36,66 @@ extension S3Service {
             logger.error("stored bucket policy does not parse; denying", metadata: ["bucket": .string(bucket.name)])
             return Policy.denyAll
         }
-        policyCache.withLock { $0[bucket.name] = (text, policy) }
+        policyCache.withLock { cache in
+            // Bounded: past the bound the cache starts over (a policy is re-parsed once).
+            if cache.count >= Self.policyCacheCapacity { cache.removeAll(keepingCapacity: true) }
+            cache[bucket.name] = (text, policy)
+        }
         return policy
     }
 
-    /// The IAM request for `call` (built only when a policy has to be evaluated).
-    func policyRequest(_ call: S3Call, action: String?) -> PolicyRequest {
+    static let policyCacheCapacity = 256
+
+    /// The IAM request for `question` (built only when a policy has to be evaluated).
+    func policyRequest(_ call: S3Call, _ question: AccessQuestion, bucket: String?) async -> PolicyRequest {
         let caller = call.user.map(PolicyCaller.user) ?? .anonymous
         let authentication = call.auth.map { PolicyAuthentication(authType: $0.isPresigned ? "REST-QUERY-STRING" : "REST-HEADER", signedAt: $0.signingTime.date) }
-        let kms = call.request.header(SSEKMSChoice.keyIdHeader).map { header in
-            S3PolicyRequest.kmsKeyArn(header, region: options.region, accountId: users.root.accountId) { alias in
-                kmsAPI?.service.keyArn(for: alias)
-            }
+        var kms: String?
+        if let header = call.request.header(SSEKMSChoice.keyIdHeader) {
+            let alias = header.hasPrefix("alias/") ? await resolveAlias(header, call: call) : nil
+            kms = S3PolicyRequest.kmsKeyArn(header, region: options.region, accountId: users.root.accountId) { _ in alias }
         }
         return S3PolicyRequest.make(call.request, operation: call.operation, caller: caller, authentication: authentication,
-                                    now: call.now, kmsKeyArn: kms, action: action)
+                                    now: call.now, kmsKeyArn: kms, action: question.action, scope: question.scope,
+                                    bucket: bucket, key: question.key)
     }
 
-    /// Whether the caller may do `action` (default: the operation's) to `bucket`.
-    func isAuthorized(_ call: S3Call, bucket: BucketRecord, action: String? = nil) -> Bool {
-        if call.user?.isRoot == true, action == nil, Self.policyManagement.contains(call.operation) { return true }
+    /// The key ARN an alias names, asked of the key service SSE-KMS actually uses (the built-in
+    /// KMS, or the remote one of `--kms-endpoint`), on the caller's behalf and audited like
+    /// every key-service call. Nil when the service does not know the alias or cannot be
+    /// reached: the context then carries the alias ARN, which no key-ARN condition matches.
+    func resolveAlias(_ alias: String, call: S3Call) async -> String? {
+        guard let service = keys.kms?.service else { return nil }
+        return try? await service.describeKey(DescribeKeyRequest(keyId: alias, caller: kmsCaller(call))).Arn
+    }
+
+    /// Whether the caller may do what `question` asks to `bucket`.
+    func isAuthorized(_ call: S3Call, bucket: BucketRecord, _ question: AccessQuestion = .operation) async -> Bool {
+        if call.user?.isRoot == true, question.isOperationItself, call.operation.spec.authorization == .bucketPolicyManagement { return true }
         let policy = bucketPolicy(bucket)
         let identityPolicy = call.user?.policy
         let ownerGrant = call.user.map { $0.isRoot || bucket.owner == $0.name } ?? false
         // The common case needs no request context at all.
         if policy == nil, identityPolicy == nil { return ownerGrant }
-        let request = policyRequest(call, action: action)
+        let request = await policyRequest(call, question, bucket: bucket.name)
         let identity = identityPolicy?.decide(request)
         let resource = policy?.decide(request)
         if identity == .explicitDeny || resource == .explicitDeny { return false }
         return ownerGrant || identity == .allow || resource == .allow
     }
 
-    /// Whether an identity policy lets the caller do something outside any bucket (CreateBucket,
-    /// ListBuckets): with no policy, every user may; a policy's explicit Deny refuses.
-    func identityAllows(_ call: S3Call, action: String, resource: String) -> Bool {
+    /// Whether an identity policy lets the caller do the operation outside any bucket record
+    /// (CreateBucket, ListBuckets): with no policy, every user may; a policy's explicit Deny
+    /// refuses.
+    func identityAllows(_ call: S3Call) -> Bool {
         guard let user = call.user else { return false }
         guard let policy = user.policy else { return true }
-        let request = PolicyRequest(principal: PolicyCaller.user(user).principal, action: action, resource: resource,
-                                    context: ["aws:SecureTransport": [call.request.secure ? "true" : "false"]]
-                                        .merging(call.request.sourceIP.map { ["aws:SourceIp": [$0]] } ?? [:]) { a, _ in a })
+        let spec = call.operation.spec
+        var context: [String: [String]] = ["aws:SecureTransport": [call.request.secure ? "true" : "false"]]
+        if let ip = call.request.sourceIP { context["aws:SourceIp"] = [ip] }
+        let request = PolicyRequest(principal: PolicyCaller.user(user).principal, action: spec.action,
+                                    resource: OperationSpec.arn(spec.resource, bucket: call.request.bucket, key: nil), context: context)
         return policy.decide(request) != .explicitDeny
-    }
-
-    /// AccessDenied unless the caller may do `action` to `bucket`.
-    func authorize(_ call: S3Call, bucket: BucketRecord, action: String? = nil) throws(S3Error) {
-        guard isAuthorized(call, bucket: bucket, action: action) else { throw S3Error(.accessDenied) }
     }
 }
 

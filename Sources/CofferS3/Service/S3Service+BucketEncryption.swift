@@ -2,11 +2,10 @@ import CofferKMS
 import CofferCrypto
 import CofferStorage
 import Foundation
-import Hummingbird
 
 extension S3Service {
-    func putBucketEncryption(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func putBucketEncryption(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         let expectedMD5 = try ContentMD5.expected(call.request)
         var body = try IncomingBody(call: call, requireLength: false)
         let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
@@ -22,8 +21,8 @@ extension S3Service {
         return emptyResponse()
     }
 
-    func getBucketEncryption(_ call: S3Call) throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func getBucketEncryption(_ call: AuthorizedCall) throws -> S3Response {
+        let bucket = try call.targetBucket()
         guard let configuration = BucketEncryption.stored(in: bucket.settings) else {
             throw S3Error(.serverSideEncryptionConfigurationNotFoundError, extra: [("BucketName", bucket.name)])
         }
@@ -32,18 +31,18 @@ extension S3Service {
         return xmlResponse(xml)
     }
 
-    func deleteBucketEncryption(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func deleteBucketEncryption(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         var record = bucket
         record.settings[BucketEncryption.settingsKey] = nil
         let store = self.store
         let updated = record
         try await blocking { try store.updateBucket(updated) }
-        return Response(status: .noContent)
+        return S3Response(status: .noContent)
     }
 
     /// The SSE-C key a request carries (under the copy-source headers when `copySource`).
-    func customerKey(_ call: S3Call, copySource: Bool = false) throws(S3Error) -> CustomerKey? {
+    func customerKey(_ call: AuthorizedCall, copySource: Bool = false) throws(S3Error) -> CustomerKey? {
         try CustomerKey.parse(call.request, prefix: copySource ? CustomerKey.copySourcePrefix : CustomerKey.prefix, allowPlainHTTP: options.allowSSECOverHTTP)
     }
 
@@ -51,7 +50,7 @@ extension S3Service {
     /// encryption and decides it: SSE-C when the request carries a customer key (refused with
     /// 403 where the bucket blocks SSE-C, as on S3), SSE-KMS when the request or the bucket
     /// default says `aws:kms`, SSE-S3 otherwise.
-    func checkWriteEncryption(_ call: S3Call, bucket: BucketRecord) throws(S3Error) -> WriteEncryption {
+    func checkWriteEncryption(_ call: AuthorizedCall, bucket: BucketRecord) throws(S3Error) -> WriteEncryption {
         let configuration = BucketEncryption.stored(in: bucket.settings)
         let usesSSEC = call.request.headers.contains { $0.name.canonicalName.lowercased().hasPrefix(CustomerKey.prefix) }
         if usesSSEC, configuration?.blocksSSEC == true {
@@ -87,6 +86,8 @@ extension S3Service {
             throw S3Error(.notImplemented, "The bucket's default encryption is \(configuration.algorithm) (DSSE-KMS), which Coffer does not offer; name AES256 or aws:kms explicitly or change the bucket's default.")
         }
     }
+
+    func kmsCaller(_ call: AuthorizedCall) -> KMSCaller { kmsCaller(call.call) }
 
     /// Who the key service is asked for on behalf of an S3 request (recorded in the audit trail).
     func kmsCaller(_ call: S3Call) -> KMSCaller {

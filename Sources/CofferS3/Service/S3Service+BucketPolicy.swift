@@ -2,7 +2,6 @@ import CofferPolicy
 import CofferStorage
 import Foundation
 import HTTPTypes
-import Hummingbird
 import NIOCore
 
 /// PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy and GetBucketPolicyStatus. The policy
@@ -13,8 +12,8 @@ extension S3Service {
 
     static func storedPolicy(_ bucket: BucketRecord) -> String? { bucket.settings[policySettingsKey] }
 
-    func putBucketPolicy(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func putBucketPolicy(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         var body = try IncomingBody(call: call, requireLength: false)
         let bytes: [UInt8]
         do { bytes = try await body.collect(limit: Policy.maximumSize) } catch let error as S3Error where error.code == .malformedXML {
@@ -30,11 +29,11 @@ extension S3Service {
         updated.settings[Self.policySettingsKey] = String(decoding: bytes, as: UTF8.self)
         let store = self.store, record = updated
         try await blocking { try store.updateBucket(record) }
-        return Response(status: .noContent)
+        return S3Response(status: .noContent)
     }
 
-    func getBucketPolicy(_ call: S3Call) throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func getBucketPolicy(_ call: AuthorizedCall) throws -> S3Response {
+        let bucket = try call.targetBucket()
         guard let policy = Self.storedPolicy(bucket) else {
             throw S3Error(.noSuchBucketPolicy, extra: [("BucketName", bucket.name)])
         }
@@ -42,22 +41,22 @@ extension S3Service {
         headers[.contentType] = "application/json"
         let buffer = ByteBuffer(string: policy)
         headers[.contentLength] = String(buffer.readableBytes)
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+        return S3Response(status: .ok, headers: headers, body: .buffer(buffer))
     }
 
-    func deleteBucketPolicy(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func deleteBucketPolicy(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         var updated = bucket
         updated.settings[Self.policySettingsKey] = nil
         let store = self.store, record = updated
         try await blocking { try store.updateBucket(record) }
-        return Response(status: .noContent)
+        return S3Response(status: .noContent)
     }
 
     /// `IsPublic` as S3 defines it: the policy grants something to `*` (or anonymous) without
     /// a condition that pins it to fixed values (source IPs, accounts, ...).
-    func getBucketPolicyStatus(_ call: S3Call) throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func getBucketPolicyStatus(_ call: AuthorizedCall) throws -> S3Response {
+        let bucket = try call.targetBucket()
         guard let text = Self.storedPolicy(bucket), let policy = try? Policy.parse(text, bucket: bucket.name) else {
             throw S3Error(.noSuchBucketPolicy, extra: [("BucketName", bucket.name)])
         }

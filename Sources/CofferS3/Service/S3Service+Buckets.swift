@@ -1,10 +1,9 @@
 import CofferStorage
 import Foundation
-import Hummingbird
 
 extension S3Service {
-    func listBuckets(_ call: S3Call) throws -> Response {
-        let user = try requireUser(call)
+    func listBuckets(_ call: AuthorizedCall) throws -> S3Response {
+        let user = try call.requireUser()
         let buckets = try store.listBuckets().filter { $0.owner == user.name }
         var xml = XMLWriter()
         xml.element("ListAllMyBucketsResult", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -22,10 +21,9 @@ extension S3Service {
         return xmlResponse(xml)
     }
 
-    func createBucket(_ call: S3Call) async throws -> Response {
-        let user = try requireUser(call)
+    func createBucket(_ call: AuthorizedCall) async throws -> S3Response {
+        let user = try call.requireUser()
         let name = call.request.bucket!
-        guard identityAllows(call, action: "s3:CreateBucket", resource: "arn:aws:s3:::\(name)") else { throw S3Error(.accessDenied) }
         guard BucketName.isValid(name) else { throw S3Error(.invalidBucketName, extra: [("BucketName", name)]) }
         try checkCannedACL(call, forBucket: true)
         if call.request.header("x-amz-bucket-object-lock-enabled")?.lowercased() == "true" {
@@ -75,16 +73,16 @@ extension S3Service {
         if record.region != "us-east-1" { throw S3Error(.bucketAlreadyOwnedByYou, extra: [("BucketName", record.name)]) }
     }
 
-    func headBucket(_ call: S3Call) throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func headBucket(_ call: AuthorizedCall) throws -> S3Response {
+        let bucket = try call.targetBucket()
         return emptyResponse(.ok, headers: [
             .init("x-amz-bucket-region")!: bucket.region,
             .init("x-amz-access-point-alias")!: "false",
         ])
     }
 
-    func deleteBucket(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func deleteBucket(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         let store = self.store
         do {
             try await blocking { try store.deleteBucket(named: bucket.name) }
@@ -95,11 +93,11 @@ extension S3Service {
             default: throw error
             }
         }
-        return Response(status: .noContent)
+        return S3Response(status: .noContent)
     }
 
-    func getBucketLocation(_ call: S3Call) throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func getBucketLocation(_ call: AuthorizedCall) throws -> S3Response {
+        let bucket = try call.targetBucket()
         var xml = XMLWriter()
         // us-east-1 is reported as an empty LocationConstraint, as S3 does.
         let value = bucket.region == "us-east-1" ? "" : bucket.region
@@ -109,15 +107,15 @@ extension S3Service {
         return xmlResponse(xml)
     }
 
-    func getBucketVersioning(_ call: S3Call) throws -> Response {
-        _ = try authorizedBucket(call)
+    func getBucketVersioning(_ call: AuthorizedCall) throws -> S3Response {
+        _ = try call.targetBucket()
         var xml = XMLWriter()
         xml.element("VersioningConfiguration", attributes: [("xmlns", S3XML.namespace)]) { _ in }
         return xmlResponse(xml)
     }
 
-    func getBucketOwnershipControls(_ call: S3Call) throws -> Response {
-        _ = try authorizedBucket(call)
+    func getBucketOwnershipControls(_ call: AuthorizedCall) throws -> S3Response {
+        _ = try call.targetBucket()
         var xml = XMLWriter()
         xml.element("OwnershipControls", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Rule") { $0.element("ObjectOwnership", "BucketOwnerEnforced") }
@@ -131,7 +129,7 @@ extension S3Service {
     static let acceptedCannedACLs: Set<String> = ["private", "bucket-owner-full-control"]
     static let grantHeaders = ["x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control"]
 
-    func checkCannedACL(_ call: S3Call, forBucket: Bool) throws(S3Error) {
+    func checkCannedACL(_ call: AuthorizedCall, forBucket: Bool) throws(S3Error) {
         let acl = call.request.header("x-amz-acl")
         let hasGrants = Self.grantHeaders.contains { call.request.header($0) != nil }
         if hasGrants || (acl.map { !Self.acceptedCannedACLs.contains($0) } ?? false) {
@@ -142,8 +140,8 @@ extension S3Service {
         }
     }
 
-    func getAcl(_ call: S3Call) throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func getAcl(_ call: AuthorizedCall) throws -> S3Response {
+        let bucket = try call.targetBucket()
         if let key = call.request.key {
             guard try store.object(bucket: bucket.name, key: key) != nil else { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
         }
@@ -165,8 +163,8 @@ extension S3Service {
 
     /// PutBucketAcl/PutObjectAcl: only an ACL that grants the owner FULL_CONTROL (a canned
     /// `private` or the equivalent document) is accepted, as on S3 with ACLs disabled.
-    func putAcl(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func putAcl(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         if let key = call.request.key {
             guard try store.object(bucket: bucket.name, key: key) != nil else { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
         }

@@ -1,8 +1,8 @@
+import CofferSigV4
 import CofferCrypto
 import CofferStorage
 import Foundation
 import HTTPTypes
-import Hummingbird
 
 /// `x-amz-copy-source`: `[/]bucket/key[?versionId=...]`, URL-encoded.
 struct CopySource {
@@ -32,14 +32,13 @@ struct CopySource {
 }
 
 extension S3Service {
-    /// Opens the copy source after checking the caller may read it and its conditions hold.
-    func openCopySource(_ call: S3Call) throws -> (CopySource, ObjectReader) {
-        let source = try CopySource.parse(call.request)
-        var sourceCall = call
-        sourceCall.request.bucket = source.bucket
-        sourceCall.request.key = source.key
-        let bucket = try authorizedBucket(sourceCall, expectedOwnerHeader: "x-amz-source-expected-bucket-owner", action: "s3:GetObject")
-        guard let reader = try store.openObject(bucket: bucket.name, key: source.key) else {
+    /// Opens the copy source the pipeline authorised, after checking its conditions hold.
+    func openCopySource(_ call: AuthorizedCall) throws -> (CopySource, ObjectReader) {
+        guard let authorized = call.copySource else {
+            throw S3Error(.internalError, "The operation table gives this operation no copy source.")
+        }
+        let source = authorized.source
+        guard let reader = try store.openObject(bucket: authorized.bucket.name, key: source.key) else {
             throw S3Error(.noSuchKey, extra: [("Key", source.key)])
         }
         try CopyConditions.evaluate(call.request, record: reader.record)
@@ -49,7 +48,7 @@ extension S3Service {
     /// Streams `range` of the source (opened with its own key) into a new blob sealed by
     /// `sealer`: copies always re-encrypt.
     func copyData(
-        from reader: ObjectReader, sourceKey: CustomerKey?, range: ClosedRange<Int64>?, into sealer: any PackageSealing, checksum: ChecksumAlgorithm?, call: S3Call
+        from reader: ObjectReader, sourceKey: CustomerKey?, range: ClosedRange<Int64>?, into sealer: any PackageSealing, checksum: ChecksumAlgorithm?, call: AuthorizedCall
     ) async throws -> (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?) {
         let openers = try await openers(for: reader.record, customerKey: sourceKey, call: call)
         let sink = try BlobSink(store: store, sealer: sealer, checksum: checksum)
@@ -63,8 +62,8 @@ extension S3Service {
         }
     }
 
-    func copyObject(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func copyObject(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)

@@ -1,7 +1,7 @@
+import CofferSigV4
 import CofferCrypto
 import CofferStorage
 import Foundation
-import Hummingbird
 
 /// The parameters every list operation shares, validated as S3 does.
 struct ListParameters {
@@ -35,8 +35,8 @@ struct ListParameters {
 }
 
 extension S3Service {
-    func listObjects(_ call: S3Call) throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func listObjects(_ call: AuthorizedCall) throws -> S3Response {
+        let bucket = try call.targetBucket()
         let params = try ListParameters(call.request)
         let v2 = call.operation == .listObjectsV2
         let startAfter: String?
@@ -101,8 +101,8 @@ extension S3Service {
     }
 
     /// ListObjectVersions on an unversioned bucket: every object once, version id `null`.
-    func listObjectVersions(_ call: S3Call) throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func listObjectVersions(_ call: AuthorizedCall) throws -> S3Response {
+        let bucket = try call.targetBucket()
         let params = try ListParameters(call.request)
         let keyMarker = call.request.queryValue("key-marker").flatMap { $0.isEmpty ? nil : $0 }
         let versionIdMarker = call.request.queryValue("version-id-marker").flatMap { $0.isEmpty ? nil : $0 }

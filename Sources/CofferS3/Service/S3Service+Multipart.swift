@@ -1,15 +1,15 @@
+import CofferSigV4
 import CofferCrypto
 import CofferStorage
 import Foundation
 import HTTPTypes
-import Hummingbird
 
 extension S3Service {
     static let minimumPartSize: Int64 = 5 * 1024 * 1024
     static let maxParts = 10000
 
-    func createMultipartUpload(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func createMultipartUpload(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
@@ -63,7 +63,7 @@ extension S3Service {
     }
 
     /// The upload the call names, which must belong to the addressed bucket and key.
-    func namedUpload(_ call: S3Call, bucket: BucketRecord) throws -> UploadRecord {
+    func namedUpload(_ call: AuthorizedCall, bucket: BucketRecord) throws -> UploadRecord {
         let uploadId = call.request.queryValue("uploadId") ?? ""
         let found: UploadRecord?
         do {
@@ -79,7 +79,7 @@ extension S3Service {
         return upload
     }
 
-    func partNumber(_ call: S3Call) throws(S3Error) -> Int {
+    func partNumber(_ call: AuthorizedCall) throws(S3Error) -> Int {
         let text = call.request.queryValue("partNumber") ?? ""
         guard let number = Int(text), number >= 1, number <= Self.maxParts else {
             throw S3Error(.invalidArgument, "Part number must be an integer between 1 and 10000, inclusive",
@@ -88,8 +88,8 @@ extension S3Service {
         return number
     }
 
-    func uploadPart(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func uploadPart(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         let number = try partNumber(call)
         let upload = try namedUpload(call, bucket: bucket)
         let expectedMD5 = try ContentMD5.expected(call.request)
@@ -125,7 +125,7 @@ extension S3Service {
     }
 
     /// Seals part `number` under the upload's data key.
-    private func partSealer(_ upload: UploadRecord, number: Int, customerKey: CustomerKey?, call: S3Call) async throws -> (SecretBytes, any PackageSealing) {
+    private func partSealer(_ upload: UploadRecord, number: Int, customerKey: CustomerKey?, call: AuthorizedCall) async throws -> (SecretBytes, any PackageSealing) {
         let dataKey = try await keys.dataKey(extensions: upload.extensions, bucket: upload.bucket, key: upload.key, customerKey: customerKey, partOfUpload: true, caller: kmsCaller(call))
         return (dataKey, keys.sealer(dataKey: dataKey, bucket: upload.bucket, key: upload.key, partNumber: number))
     }
@@ -141,8 +141,8 @@ extension S3Service {
         }
     }
 
-    func uploadPartCopy(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func uploadPartCopy(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         let number = try partNumber(call)
         let upload = try namedUpload(call, bucket: bucket)
         let destinationKey = try customerKey(call)
@@ -182,8 +182,8 @@ extension S3Service {
         return xmlResponse(xml, headers: ObjectEncryptionHeaders(extensions: upload.extensions, customerKey: destinationKey).fields)
     }
 
-    func completeMultipartUpload(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func completeMultipartUpload(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         let upload = try namedUpload(call, bucket: bucket)
         let precondition = try ConditionalWrite.parse(call.request)
         var body = try IncomingBody(call: call, requireLength: false)
@@ -284,8 +284,8 @@ extension S3Service {
         return StoredChecksum(algorithm: name, value: Base64.encode(hasher.finalize()) + "-\(parts.count)", type: "COMPOSITE")
     }
 
-    func abortMultipartUpload(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func abortMultipartUpload(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         let upload = try namedUpload(call, bucket: bucket)
         let store = self.store
         do {
@@ -294,11 +294,11 @@ extension S3Service {
             guard error.code == .noSuchUpload else { throw error }
             throw S3Error(.noSuchUpload, extra: [("UploadId", upload.uploadId)])
         }
-        return Response(status: .noContent)
+        return S3Response(status: .noContent)
     }
 
-    func listParts(_ call: S3Call) throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func listParts(_ call: AuthorizedCall) throws -> S3Response {
+        let bucket = try call.targetBucket()
         let upload = try namedUpload(call, bucket: bucket)
         let params = try ListParameters(call.request, maxName: "max-parts")
         var marker: Int?
@@ -339,8 +339,8 @@ extension S3Service {
         return xmlResponse(xml)
     }
 
-    func listMultipartUploads(_ call: S3Call) throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func listMultipartUploads(_ call: AuthorizedCall) throws -> S3Response {
+        let bucket = try call.targetBucket()
         let params = try ListParameters(call.request, maxName: "max-uploads")
         let keyMarker = call.request.queryValue("key-marker").flatMap { $0.isEmpty ? nil : $0 }
         let uploadIdMarker = call.request.queryValue("upload-id-marker").flatMap { $0.isEmpty ? nil : $0 }

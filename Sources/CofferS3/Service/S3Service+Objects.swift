@@ -2,20 +2,19 @@ import CofferCrypto
 import CofferStorage
 import Foundation
 import HTTPTypes
-import Hummingbird
 
 extension S3Service {
     func ingest(_ sealer: any PackageSealing) -> BodyIngest { BodyIngest(store: store, sealer: sealer) }
 
     /// One opener per segment of `record`, after its data key opened (with the customer's key
     /// for an SSE-C object).
-    func openers(for record: ObjectRecord, customerKey: CustomerKey?, call: S3Call) async throws -> [any PackageOpening] {
+    func openers(for record: ObjectRecord, customerKey: CustomerKey?, call: AuthorizedCall) async throws -> [any PackageOpening] {
         let dataKey = try await keys.dataKey(extensions: record.extensions, bucket: record.bucket, key: record.key, customerKey: customerKey, caller: kmsCaller(call))
         return try record.segments.map { try keys.opener(dataKey: dataKey, bucket: record.bucket, key: record.key, blob: $0) }
     }
 
-    func putObject(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func putObject(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         let key = call.request.key!
         try ObjectKey.validate(key)
         try checkCannedACL(call, forBucket: false)
@@ -63,13 +62,12 @@ extension S3Service {
         }
     }
 
-    func getObject(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func getObject(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         let key = call.request.key!
         try VersionID.requireNull(call.request.queryValue("versionId"))
         guard let reader = try store.openObject(bucket: bucket.name, key: key) else {
-            if mayList(call, bucket) { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
-            throw S3Error(.accessDenied)
+            throw await call.missingKey(key)
         }
         let record = reader.record
         // S3 refuses write-side encryption headers on reads (the object says how it is encrypted).
@@ -104,7 +102,7 @@ extension S3Service {
                 guard size > 0 else {
                     // An empty part: nothing to send, and never the whole object instead.
                     fields[.contentLength] = "0"
-                    return Response(status: .partialContent, headers: fields)
+                    return S3Response(status: .partialContent, headers: fields)
                 }
                 range = start...(start + size - 1)
             } else if partNumber != 1 {
@@ -138,15 +136,15 @@ extension S3Service {
             fields[.contentLength] = String(record.size)
         }
         if call.operation == .headObject {
-            return Response(status: status, headers: fields)
+            return S3Response(status: status, headers: fields)
         }
         let openers = try await openers(for: record, customerKey: customerKey, call: call)
         let stream = ObjectBodyStream(reader: reader, openers: openers, range: range)
-        return Response(status: status, headers: fields, body: stream.responseBody())
+        return S3Response(status: status, headers: fields, body: stream.responseBody())
     }
 
     /// `response-content-type` and friends override response headers on signed GETs.
-    func applyResponseOverrides(_ call: S3Call, _ fields: inout HTTPFields) {
+    func applyResponseOverrides(_ call: AuthorizedCall, _ fields: inout HTTPFields) {
         let overrides: [(String, HTTPField.Name)] = [
             ("response-content-type", .contentType), ("response-content-language", .contentLanguage),
             ("response-expires", .expires), ("response-cache-control", .cacheControl),
@@ -157,17 +155,17 @@ extension S3Service {
         }
     }
 
-    func deleteObject(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func deleteObject(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         let key = call.request.key!
         try VersionID.requireNull(call.request.queryValue("versionId"))
         let store = self.store
         _ = try await blocking { try store.deleteObject(bucket: bucket.name, key: key) }
-        return Response(status: .noContent)
+        return S3Response(status: .noContent)
     }
 
-    func deleteObjects(_ call: S3Call) async throws -> Response {
-        let bucket = try authorizedBucket(call)
+    func deleteObjects(_ call: AuthorizedCall) async throws -> S3Response {
+        let bucket = try call.targetBucket()
         let expectedMD5 = try ContentMD5.expected(call.request)
         var body = try IncomingBody(call: call, requireLength: false)
         let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
@@ -184,8 +182,15 @@ extension S3Service {
         }
         let quiet = root.childText("Quiet")?.lowercased() == "true"
         let requests = objects.map { (key: $0.childText("Key") ?? "", versionId: $0.childText("VersionId")) }
+        // S3 authorises s3:DeleteObject for each key and reports refused keys one by one.
+        var allowed: [Bool] = []
+        for request in requests { allowed.append(await call.isAllowed(key: request.key)) }
+        let decisions = allowed
         let outcomes = try await blocking { [self] in
-            requests.map { (key: $0.key, versionId: $0.versionId, error: self.deleteOne(bucket: bucket.name, key: $0.key, versionId: $0.versionId)) }
+            zip(requests, decisions).map { request, allowed in
+                (key: request.key, versionId: request.versionId,
+                 error: allowed ? self.deleteOne(bucket: bucket.name, key: request.key, versionId: request.versionId) : S3Error(.accessDenied))
+            }
         }
         var xml = XMLWriter()
         xml.element("DeleteResult", attributes: [("xmlns", S3XML.namespace)]) { x in

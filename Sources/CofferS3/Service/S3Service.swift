@@ -1,3 +1,4 @@
+import CofferSigV4
 import CofferAudit
 import CofferCrypto
 import CofferKMS
@@ -5,7 +6,6 @@ import CofferPolicy
 import CofferStorage
 import Foundation
 import HTTPTypes
-import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
@@ -15,7 +15,7 @@ import Synchronization
 public struct S3Call: Sendable {
     public var request: S3Request
     public var operation: S3Operation
-    public var body: RequestBody
+    public var body: RequestBodyStream
     public var requestId: String
     public var auth: AuthenticatedRequest?
     public var user: User?
@@ -46,17 +46,12 @@ public final class S3Service: Sendable {
     public let logger: Logger
     /// Key-service calls made for SSE-KMS since start (for benchmarks).
     public var kmsCallCount: Int { keys.kms?.calls.count ?? 0 }
-    let parser: S3RequestParser
+    /// Splits request targets into bucket and key (the front door uses the same parser).
+    public let parser: S3RequestParser
     let verifier: SigV4Verifier
-    let kmsVerifier: SigV4Verifier
-    let cloudTrailVerifier: SigV4Verifier
     let keys: ObjectKeys
-    /// The AWS KMS API of the built-in key service, served on this endpoint.
-    let kmsAPI: KMSAPI?
-    /// CloudTrail's LookupEvents over the audit trail: request body → (status, body).
-    let lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))?
     /// Where S3 data events go (nil: not recorded).
-    let audit: AuditRecorder?
+    let dataEvents: (any DataEventSink)?
     /// Parsed bucket policies by bucket name, with the text they were parsed from.
     let policyCache = Mutex([String: (text: String, policy: Policy)]())
     let clock: @Sendable () -> Date
@@ -67,36 +62,28 @@ public final class S3Service: Sendable {
     public init(
         store: ObjectStore, users: UserDirectory, keyring: RootKeyring, options: Options, logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() }, plainStageForBenchmark: Bool = false,
-        keyService: (any KeyService)? = nil, bucketKeyLimits: DataKeyCache.Limits = .init(), kmsAPI: KMSAPI? = nil,
-        lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))? = nil, audit: AuditRecorder? = nil
+        keyService: (any KeyService)? = nil, bucketKeyLimits: DataKeyCache.Limits = .init(), dataEvents: (any DataEventSink)? = nil
     ) {
-        self.audit = audit
+        self.dataEvents = dataEvents
         self.store = store
         self.keys = ObjectKeys(keyring: keyring, kms: keyService.map { KMSKeys(service: $0, bucketKeyLimits: bucketKeyLimits) }, plainStageForBenchmark: plainStageForBenchmark)
-        self.kmsAPI = kmsAPI
-        self.lookupEvents = lookupEvents
         self.users = users
         self.options = options
         self.logger = logger
         self.parser = S3RequestParser(domains: options.domains)
         self.verifier = SigV4Verifier(region: options.region, service: "s3", credentials: UserCredentialProvider(users: users))
-        self.kmsVerifier = SigV4Verifier(region: options.region, service: "kms", credentials: UserCredentialProvider(users: users))
-        self.cloudTrailVerifier = SigV4Verifier(region: options.region, service: "cloudtrail", credentials: UserCredentialProvider(users: users))
         self.clock = clock
     }
 
-    func handle(_ request: S3Request, body: RequestBody, requestId: String) async throws -> Response {
-        if request.method == .get, request.rawPath == "/_coffer/health", request.bucket == "_coffer" {
-            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
-        }
-        if Self.isJSONAPI(request) {
-            return try await handleJSONAPI(request, body: body, requestId: requestId)
-        }
+    /// The S3 request pipeline: operation, authentication, authorisation (the operation table),
+    /// the handler, the audit record. Throws the S3 error to answer.
+    public func handle(_ request: S3Request, body: RequestBodyStream, requestId: String) async throws -> S3Response {
         let operation = try S3Operation.parse(request)
         let now = clock()
         var call = S3Call(request: request, operation: operation, body: body, requestId: requestId, auth: nil, user: nil, now: now)
         do {
-            let result = try verifier.verify(request.sigV4Request, now: now)
+            let result: AuthenticationResult
+            do throws(SigV4Error) { result = try verifier.verify(request.sigV4Request, now: now) } catch { throw S3Error(error) }
             if case .authenticated(let auth) = result {
                 call.auth = auth
                 call.user = users.user(accessKeyId: auth.accessKeyId)
@@ -105,7 +92,7 @@ public final class S3Service: Sendable {
                 // S3 answers requests for names that can never exist as a missing bucket.
                 throw S3Error(.noSuchBucket, extra: [("BucketName", bucket)])
             }
-            let response = try await dispatch(call)
+            let response = try await dispatch(try await authorize(call))
             try recordDataEvent(call, failure: nil)
             return response
         } catch {
@@ -124,12 +111,7 @@ public final class S3Service: Sendable {
         }
     }
 
-    /// S3 operations on objects, recorded as CloudTrail data events; other requests are
-    /// recorded only when refused (AccessDenied and failed authentication).
-    static let dataEventOperations: Set<S3Operation> = [
-        .putObject, .getObject, .headObject, .deleteObject, .deleteObjects, .copyObject, .createMultipartUpload,
-        .uploadPart, .uploadPartCopy, .completeMultipartUpload, .abortMultipartUpload, .listParts,
-    ]
+    /// Refusals recorded whatever the operation (the table's `.whenRefused` audit).
     static let deniedCodes: Set<String> = [
         S3ErrorCode.accessDenied.rawValue, S3ErrorCode.signatureDoesNotMatch.rawValue, S3ErrorCode.invalidAccessKeyId.rawValue,
         S3ErrorCode.requestTimeTooSkewed.rawValue, S3ErrorCode.authorizationHeaderMalformed.rawValue,
@@ -138,9 +120,9 @@ public final class S3Service: Sendable {
     /// Records the request in the audit trail before its answer leaves; a failure to record
     /// fails the request (500), as no audited operation may go unrecorded.
     func recordDataEvent(_ call: S3Call, failure code: String?) throws {
-        guard let audit, audit.isEnabled else { return }
+        guard let dataEvents, dataEvents.isEnabled else { return }
         let denied = code.map { Self.deniedCodes.contains($0) } ?? false
-        guard Self.dataEventOperations.contains(call.operation) || denied else { return }
+        guard call.operation.spec.audit == .dataEvent || denied else { return }
         var parameters: [String: AuditJSON] = [:]
         for name in ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-customer-algorithm", "x-amz-copy-source", "range"] {
             if let value = call.request.header(name) { parameters[name] = .string(value) }
@@ -148,14 +130,15 @@ public final class S3Service: Sendable {
         if let upload = call.request.queryValue("uploadId") { parameters["uploadId"] = .string(upload) }
         if let part = call.request.queryValue("partNumber") { parameters["partNumber"] = .string(part) }
         do {
-            try audit.recordS3(call.operation.rawValue, call: call, ownerAccount: users.root.accountId, failure: code.map { AuditFailure(code: $0) }, parameters: parameters)
+            try dataEvents.record(call.operation.rawValue, call: call, ownerAccount: users.root.accountId, failure: code.map { AuditFailure(code: $0) }, parameters: parameters)
         } catch {
             logger.error("audit trail: cannot record an S3 event; the request fails", metadata: ["request-id": .string(call.requestId), "error": .string(String(describing: error))])
             throw S3Error(.internalError, "The request could not be recorded in the audit trail.")
         }
     }
 
-    private func dispatch(_ call: S3Call) async throws -> Response {
+    /// Hands the authorised call to the operation's handler.
+    private func dispatch(_ call: AuthorizedCall) async throws -> S3Response {
         switch call.operation {
         case .listBuckets: try listBuckets(call)
         case .createBucket: try await createBucket(call)
@@ -190,6 +173,12 @@ public final class S3Service: Sendable {
         }
     }
 
+    /// A KMS operation changed a key's state or an alias: cached bucket keys must not outlive it.
+    public func kmsKeyStateChanged() {
+        keys.kms?.bucketKeys.evict()
+        keys.kms?.decryptedBucketKeys.evict()
+    }
+
     /// Runs a storage call that may block (a synced LevelDB write, reclaiming a large blob) on
     /// NIO's blocking-I/O thread pool, off Swift's cooperative threads and the event loops.
     func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -198,10 +187,10 @@ public final class S3Service: Sendable {
 
     // MARK: Responses
 
-    func errorResponse(_ error: S3Error, resource: String, requestId: String, method: HTTPRequest.Method) -> Response {
+    public func errorResponse(_ error: S3Error, resource: String, requestId: String, method: HTTPRequest.Method) -> S3Response {
         var headers = error.headers
         if error.code == .notModified {
-            return Response(status: .notModified, headers: headers)
+            return S3Response(status: .notModified, headers: headers)
         }
         var xml = XMLWriter()
         xml.element("Error") { x in
@@ -214,32 +203,33 @@ public final class S3Service: Sendable {
         }
         headers[.contentType] = "application/xml"
         if method == .head {
-            return Response(status: error.status, headers: headers)
+            return S3Response(status: error.status, headers: headers)
         }
         let buffer = ByteBuffer(string: xml.document)
         headers[.contentLength] = String(buffer.readableBytes)
-        return Response(status: error.status, headers: headers, body: .init(byteBuffer: buffer))
+        return S3Response(status: error.status, headers: headers, body: .buffer(buffer))
     }
 
-    func xmlResponse(_ xml: XMLWriter, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+    func xmlResponse(_ xml: XMLWriter, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> S3Response {
         var headers = headers
         headers[.contentType] = "application/xml"
         let buffer = ByteBuffer(string: xml.document)
         headers[.contentLength] = String(buffer.readableBytes)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
+        return S3Response(status: status, headers: headers, body: .buffer(buffer))
     }
 
-    func emptyResponse(_ status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+    func emptyResponse(_ status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> S3Response {
         var headers = headers
         headers[.contentLength] = "0"
-        return Response(status: status, headers: headers)
+        return S3Response(status: status, headers: headers)
     }
 }
 
 /// Adapts the user directory to the SigV4 verifier's credential lookup.
-struct UserCredentialProvider: CredentialProvider {
+public struct UserCredentialProvider: CredentialProvider {
     let users: UserDirectory
-    func credential(forAccessKeyId accessKeyId: String) -> Credential? {
+    public init(users: UserDirectory) { self.users = users }
+    public func credential(forAccessKeyId accessKeyId: String) -> Credential? {
         users.user(accessKeyId: accessKeyId).map {
             Credential(accessKeyId: $0.accessKeyId, secretAccessKey: $0.secretAccessKey, userName: $0.name)
         }
@@ -247,7 +237,8 @@ struct UserCredentialProvider: CredentialProvider {
 }
 
 extension S3Request {
-    var sigV4Request: SigV4Request {
+    /// The request as SigV4 canonicalises it.
+    public var sigV4Request: SigV4Request {
         var list: [(name: String, value: String)] = [("host", host)]
         for field in headers { list.append((field.name.canonicalName, field.value)) }
         return SigV4Request(method: method.rawValue, rawPath: rawPath, rawQuery: rawQuery, headers: list)

@@ -1,0 +1,74 @@
+/// What one S3 operation is, as the request pipeline and the dry run see it: the IAM action a
+/// policy matches, the ARN it acts on, how it is authorised and how it is audited. One row per
+/// operation lives in `S3Operation+Table.swift`; nothing else in Coffer decides these facts.
+public struct OperationSpec: Sendable, Equatable {
+    /// The ARN an operation's action is evaluated against.
+    public enum Resource: Sendable, Equatable {
+        /// `*`: the operation names no bucket (ListBuckets).
+        case service
+        /// `arn:aws:s3:::bucket`.
+        case bucket
+        /// `arn:aws:s3:::bucket/key`.
+        case object
+    }
+
+    /// How the pipeline authorises the operation before its handler runs.
+    public enum Authorization: Sendable, Equatable {
+        /// The bucket must exist; identity permissions and the bucket policy must allow
+        /// `action` on `resource` (IAM's logic, docs/bucket-policies.md).
+        case bucket
+        /// As `.bucket`, except that the account's root user is always allowed: a bucket
+        /// policy can never lock the account out of managing that policy (as on S3).
+        case bucketPolicyManagement
+        /// No bucket record is consulted: an authenticated user whose identity policy does
+        /// not deny `action` (ListBuckets, CreateBucket).
+        case identity
+        /// The bucket must exist; `action` is authorised per object key named in the body,
+        /// and refused keys are reported one by one (DeleteObjects).
+        case perKey
+    }
+
+    /// What the audit trail records of the operation.
+    public enum Audit: Sendable, Equatable {
+        /// A CloudTrail data event for every request, allowed or refused.
+        case dataEvent
+        /// Only refused requests (AccessDenied and failed authentication).
+        case whenRefused
+    }
+
+    /// The IAM action, in AWS form (`s3:PutObject`).
+    public var action: String
+    public var resource: Resource
+    public var authorization: Authorization
+    public var audit: Audit
+    /// For reads of a key: the action on the *bucket* that lets the caller learn a key is
+    /// missing. With it a missing key is 404 NoSuchKey, without it 403 AccessDenied (S3 checks
+    /// `s3:ListBucket` on `arn:aws:s3:::bucket`).
+    public var missingKeyRevealedBy: String?
+    /// For copies: the action the caller needs on the source object (`s3:GetObject`), and the
+    /// header naming the source bucket's expected owner.
+    public var copySourceAction: String?
+
+    public init(
+        action: String, resource: Resource, authorization: Authorization = .bucket, audit: Audit = .whenRefused,
+        missingKeyRevealedBy: String? = nil, copySourceAction: String? = nil
+    ) {
+        self.action = action
+        self.resource = resource
+        self.authorization = authorization
+        self.audit = audit
+        self.missingKeyRevealedBy = missingKeyRevealedBy
+        self.copySourceAction = copySourceAction
+    }
+
+    /// The ARN of `resource` for a request addressing `bucket` and `key`.
+    public static func arn(_ resource: Resource, bucket: String?, key: String?) -> String {
+        switch resource {
+        case .service: return "*"
+        case .bucket: return bucket.map { "arn:aws:s3:::\($0)" } ?? "*"
+        case .object:
+            guard let bucket else { return "*" }
+            return "arn:aws:s3:::\(bucket)/\(key ?? "")"
+        }
+    }
+}

@@ -1,0 +1,45 @@
+/// The operation table: one row per S3 operation. The request pipeline authorises and audits
+/// from it, `coffer policy simulate --http` derives action and resource from it, and the
+/// in-process tests check every row. To add an operation: a case in `S3Operation`, its route
+/// in `S3Operation.parse`, its row here, its handler in `S3Service+<Area>.swift` and its line
+/// in `S3Service.dispatch` (docs/architecture.md).
+extension S3Operation {
+    public var spec: OperationSpec {
+        switch self {
+        case .listBuckets: .init(action: "s3:ListAllMyBuckets", resource: .service, authorization: .identity)
+        case .createBucket: .init(action: "s3:CreateBucket", resource: .bucket, authorization: .identity)
+        case .headBucket: .init(action: "s3:ListBucket", resource: .bucket)
+        case .deleteBucket: .init(action: "s3:DeleteBucket", resource: .bucket)
+        case .getBucketLocation: .init(action: "s3:GetBucketLocation", resource: .bucket)
+        case .getBucketAcl: .init(action: "s3:GetBucketAcl", resource: .bucket)
+        case .putBucketAcl: .init(action: "s3:PutBucketAcl", resource: .bucket)
+        case .getBucketVersioning: .init(action: "s3:GetBucketVersioning", resource: .bucket)
+        case .getBucketOwnershipControls: .init(action: "s3:GetBucketOwnershipControls", resource: .bucket)
+        case .putBucketEncryption, .deleteBucketEncryption: .init(action: "s3:PutEncryptionConfiguration", resource: .bucket)
+        case .getBucketEncryption: .init(action: "s3:GetEncryptionConfiguration", resource: .bucket)
+        case .listObjects, .listObjectsV2: .init(action: "s3:ListBucket", resource: .bucket)
+        case .listObjectVersions: .init(action: "s3:ListBucketVersions", resource: .bucket)
+        case .listMultipartUploads: .init(action: "s3:ListBucketMultipartUploads", resource: .bucket)
+        case .deleteObjects: .init(action: "s3:DeleteObject", resource: .object, authorization: .perKey, audit: .dataEvent)
+        case .putObject: .init(action: "s3:PutObject", resource: .object, audit: .dataEvent)
+        case .getObject, .headObject:
+            .init(action: "s3:GetObject", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket")
+        case .deleteObject: .init(action: "s3:DeleteObject", resource: .object, audit: .dataEvent)
+        case .copyObject, .uploadPartCopy:
+            .init(action: "s3:PutObject", resource: .object, audit: .dataEvent, copySourceAction: "s3:GetObject")
+        case .getObjectAcl: .init(action: "s3:GetObjectAcl", resource: .object)
+        case .putObjectAcl: .init(action: "s3:PutObjectAcl", resource: .object)
+        case .createMultipartUpload, .uploadPart, .completeMultipartUpload:
+            .init(action: "s3:PutObject", resource: .object, audit: .dataEvent)
+        case .abortMultipartUpload: .init(action: "s3:AbortMultipartUpload", resource: .object, audit: .dataEvent)
+        case .listParts: .init(action: "s3:ListMultipartUploadParts", resource: .object, audit: .dataEvent)
+        case .putBucketPolicy: .init(action: "s3:PutBucketPolicy", resource: .bucket, authorization: .bucketPolicyManagement)
+        case .getBucketPolicy: .init(action: "s3:GetBucketPolicy", resource: .bucket, authorization: .bucketPolicyManagement)
+        case .deleteBucketPolicy: .init(action: "s3:DeleteBucketPolicy", resource: .bucket, authorization: .bucketPolicyManagement)
+        case .getBucketPolicyStatus: .init(action: "s3:GetBucketPolicyStatus", resource: .bucket)
+        }
+    }
+
+    /// The IAM action a policy matches for this operation (`s3:PutObject`, ...).
+    public var iamAction: String { spec.action }
+}

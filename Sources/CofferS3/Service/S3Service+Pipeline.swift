@@ -1,0 +1,109 @@
+import CofferStorage
+import Foundation
+
+/// An S3 call the pipeline has authorised, as every handler receives it: the request with its
+/// caller, the bucket record the operation acts on (resolved once), the authorised copy source,
+/// and the checks the operation table declares for later in the handler (the 404-or-403 rule
+/// for a missing key, per-key authorisation). Only the pipeline makes one.
+@dynamicMemberLookup
+struct AuthorizedCall: Sendable {
+    let call: S3Call
+    /// The bucket the operation acts on; nil only for operations that name no bucket record
+    /// (ListBuckets, CreateBucket).
+    let bucket: BucketRecord?
+    /// CopyObject and UploadPartCopy: the source, which the caller may read.
+    let copySource: AuthorizedCopySource?
+    fileprivate let service: S3Service
+
+    fileprivate init(call: S3Call, bucket: BucketRecord?, copySource: AuthorizedCopySource?, service: S3Service) {
+        self.call = call
+        self.bucket = bucket
+        self.copySource = copySource
+        self.service = service
+    }
+
+    subscript<T>(dynamicMember path: KeyPath<S3Call, T>) -> T { call[keyPath: path] }
+
+    /// The bucket record of a bucket or object operation.
+    func targetBucket() throws(S3Error) -> BucketRecord {
+        guard let bucket else { throw S3Error(.internalError, "The operation table gives this operation no bucket.") }
+        return bucket
+    }
+
+    /// The caller of an operation the table authorises by identity (never anonymous).
+    func requireUser() throws(S3Error) -> User {
+        guard let user = call.user else { throw S3Error(.accessDenied) }
+        return user
+    }
+
+    /// The error for a key that does not exist: NoSuchKey (404) when the caller may learn that
+    /// (the table's `missingKeyRevealedBy`, `s3:ListBucket` on the bucket ARN), else
+    /// AccessDenied (403), as S3 answers.
+    func missingKey(_ key: String) async -> S3Error {
+        let notFound = S3Error(.noSuchKey, extra: [("Key", key)])
+        guard let action = call.operation.spec.missingKeyRevealedBy, let bucket else { return notFound }
+        let question = S3Service.AccessQuestion(action: action, scope: .bucket)
+        return await service.isAuthorized(call, bucket: bucket, question) ? notFound : S3Error(.accessDenied)
+    }
+
+    /// For operations authorised per key (DeleteObjects): whether the caller may do the
+    /// operation's action to `key`.
+    func isAllowed(key: String) async -> Bool {
+        guard call.operation.spec.authorization == .perKey, let bucket else { return false }
+        return await service.isAuthorized(call, bucket: bucket, .init(key: key))
+    }
+}
+
+/// The source of a copy, after the pipeline checked that the caller may read it.
+struct AuthorizedCopySource: Sendable {
+    var source: CopySource
+    var bucket: BucketRecord
+}
+
+extension S3Service {
+    /// The authorisation step of the pipeline, driven by the operation table: resolves the
+    /// bucket, authorises the operation (and a copy's source) once, before any handler runs,
+    /// and checks the expected bucket owners.
+    func authorize(_ call: S3Call) async throws -> AuthorizedCall {
+        let spec = call.operation.spec
+        switch spec.authorization {
+        case .identity:
+            guard call.user != nil, identityAllows(call) else { throw S3Error(.accessDenied) }
+            return AuthorizedCall(call: call, bucket: nil, copySource: nil, service: self)
+        case .bucket, .bucketPolicyManagement, .perKey:
+            let bucket = try requireBucket(call.request.bucket)
+            // Per-key operations are authorised key by key by their handler (`isAllowed`).
+            if spec.authorization != .perKey, !(await isAuthorized(call, bucket: bucket)) { throw S3Error(.accessDenied) }
+            try checkExpectedOwner(call, header: "x-amz-expected-bucket-owner")
+            var copySource: AuthorizedCopySource?
+            if let action = spec.copySourceAction {
+                copySource = try await authorizeCopySource(call, action: action)
+            }
+            return AuthorizedCall(call: call, bucket: bucket, copySource: copySource, service: self)
+        }
+    }
+
+    private func requireBucket(_ name: String?) throws -> BucketRecord {
+        guard let name else { throw S3Error(.invalidRequest) }
+        guard let bucket = try store.bucket(named: name) else {
+            throw S3Error(.noSuchBucket, extra: [("BucketName", name)])
+        }
+        return bucket
+    }
+
+    private func checkExpectedOwner(_ call: S3Call, header: String) throws(S3Error) {
+        if let expected = call.request.header(header), expected != users.root.accountId {
+            throw S3Error(.accessDenied)
+        }
+    }
+
+    /// A copy reads its source with `action` (`s3:GetObject` on the source object ARN).
+    private func authorizeCopySource(_ call: S3Call, action: String) async throws -> AuthorizedCopySource {
+        let source = try CopySource.parse(call.request)
+        let bucket = try requireBucket(source.bucket)
+        let question = AccessQuestion(action: action, scope: .object, key: source.key)
+        guard await isAuthorized(call, bucket: bucket, question) else { throw S3Error(.accessDenied) }
+        try checkExpectedOwner(call, header: "x-amz-source-expected-bucket-owner")
+        return AuthorizedCopySource(source: source, bucket: bucket)
+    }
+}

@@ -1,0 +1,75 @@
+import CofferAudit
+import CofferKMS
+import CofferS3
+import Foundation
+
+/// Writes Coffer's events to the audit trail (docs/audit-trail.md): every key-service call
+/// (through `KMSAuditSink`) and the S3 data events. `nil` trail: recording is off (benchmark
+/// only, to measure its cost).
+public final class AuditRecorder: KMSAuditSink, DataEventSink, Sendable {
+    let trail: AuditTrail?
+    let region: String
+
+    public init(trail: AuditTrail?, region: String) {
+        self.trail = trail
+        self.region = region
+    }
+
+    public var isEnabled: Bool { trail != nil }
+
+    static func identity(principalArn: String, accountId: String, userName: String?, accessKeyId: String?, invokedBy: String?) -> AuditEvent.UserIdentity {
+        if principalArn == "anonymous" { return .anonymous }
+        if let userName, principalArn.hasSuffix(":user/\(userName)") {
+            return .iamUser(accountId: accountId, userName: userName, accessKeyId: accessKeyId, principalId: accessKeyId, invokedBy: invokedBy)
+        }
+        return .root(accountId: accountId, accessKeyId: accessKeyId, invokedBy: invokedBy)
+    }
+
+    static func json(_ parameters: [String: KMSParam]) -> AuditJSON {
+        .object(parameters.mapValues { value in
+            switch value {
+            case .string(let s): .string(s)
+            case .int(let i): .number(Double(i))
+            case .bool(let b): .bool(b)
+            case .map(let m): .object(m.mapValues { .string($0) })
+            case .strings(let a): .array(a.map { .string($0) })
+            }
+        })
+    }
+
+    /// One key-service call. Throws when the record cannot be written: the call's result
+    /// must then not be used.
+    public func record(_ call: KMSCallRecord) throws {
+        guard let trail else { return }
+        let caller = call.caller
+        let context = AuditContext(
+            time: call.eventTime, region: region,
+            identity: Self.identity(principalArn: caller.principalArn, accountId: caller.accountId, userName: caller.userName,
+                                    accessKeyId: caller.accessKeyId, invokedBy: caller.invokedBy),
+            sourceIPAddress: caller.sourceIPAddress, userAgent: caller.userAgent, requestID: caller.requestID, recipientAccountId: caller.accountId)
+        var event = AuditEvent.kmsCall(
+            call.eventName, context: context, keyArn: call.keyArns.first, requestParameters: Self.json(call.requestParameters),
+            responseElements: call.responseElements.map(Self.json),
+            failure: call.error.map { AuditFailure(code: $0.code.rawValue, message: $0.message.isEmpty ? nil : $0.message) },
+            readOnly: call.readOnly)
+        for arn in call.keyArns.dropFirst() where !event.resources.contains(where: { $0.arn == arn }) {
+            event.resources.append(AuditEvent.Resource(arn: arn, accountId: caller.accountId, type: arn.contains(":alias/") ? "AWS::KMS::Alias" : "AWS::KMS::Key"))
+        }
+        try trail.record(event)
+    }
+
+    /// One S3 data event (an object operation, or any request refused as AccessDenied).
+    /// `ownerAccount`: the account owning the bucket (recorded even when the caller is unknown).
+    public func record(_ eventName: String, call: S3Call, ownerAccount: String, failure: AuditFailure?, parameters: [String: AuditJSON]) throws {
+        guard let trail else { return }
+        let user = call.user
+        let identity: AuditEvent.UserIdentity = user.map {
+            Self.identity(principalArn: $0.arn, accountId: $0.accountId, userName: $0.isRoot ? nil : $0.name, accessKeyId: call.auth?.accessKeyId, invokedBy: nil)
+        } ?? .anonymous
+        let context = AuditContext(time: call.now, region: region, identity: identity, sourceIPAddress: call.request.sourceIP,
+                                   userAgent: call.request.header("user-agent"), requestID: call.requestId,
+                                   recipientAccountId: ownerAccount)
+        try trail.record(.s3DataEvent(eventName, context: context, bucket: call.request.bucket ?? "", key: call.request.key,
+                                      extraParameters: parameters, failure: failure))
+    }
+}
