@@ -478,6 +478,8 @@ def test_moto_down_fails_sse_kms_with_503_and_writes_nothing_then_restart(server
         # reads that need the key service: 503, with an S3 XML error
         started = time.monotonic()
         assert refused(lambda: s3.get_object(Bucket=bucket, Key="kms")) == (503, "ServiceUnavailable")
+        # a liveness bound: 4 attempts of --kms-timeout 2 s with backoff end in about 10 s; a
+        # server that waited for the key service without bound would not answer at all
         assert time.monotonic() - started < 30
         raw = remote.endpoint().request("GET", object_path(bucket, "kms"), creds=remote.creds())
         assert raw.status == 503 and raw.code() == "ServiceUnavailable", raw
