@@ -2,20 +2,110 @@
 # The second command: install what is missing, build, and run every test:
 # the Swift unit tests, compose.yaml validation, and the live suite that starts the real
 # server on free loopback ports and drives it with the aws CLI and boto3.
+# Arguments are passed to pytest (e.g. scripts/test.sh -k sse_kms -x).
+# Each stage prints how long it took ("== stage NAME: N s"), and a table of them at the end;
+# a failing stage still stops the script with its exit status, after the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh --test
 
-echo "== swift build"
-swift build --build-tests
+stage_names=()
+stage_seconds=()
+stage_results=()
+running_stage=""
+running_since=0
 
-echo "== unit tests (swift test)"
-swift test --skip-build --parallel
+# Milliseconds since the epoch (EPOCHREALTIME, bash 5; its decimal mark follows the locale).
+now_ms() {
+    local t=${EPOCHREALTIME:-}
+    if [[ -n $t ]]; then
+        t=${t//[.,]/}
+        echo $((10#$t / 1000))
+    else
+        echo $(($(date +%s) * 1000))
+    fi
+}
+script_since=$(now_ms)
 
-echo "== compose.yaml (docker-compose config, offline)"
-docker-compose -f compose.yaml config -q && echo "compose.yaml is valid"
+# Whole seconds, rounded, since a now_ms value.
+seconds_since() {
+    echo $((($(now_ms) - $1 + 500) / 1000))
+}
 
-echo "== bucket-policies/ (coffer policy test)"; "$(swift build --show-bin-path)/coffer" policy test bucket-policies/
+# Runs one stage: "$@" is its command; with `set -e` a failure exits the script from here.
+stage() {
+    local name=$1
+    shift
+    running_stage=$name
+    running_since=$(now_ms)
+    "$@"
+    local took
+    took=$(seconds_since "$running_since")
+    running_stage=""
+    echo "== stage $name: $took s"
+    stage_names+=("$name")
+    stage_seconds+=("$took")
+    stage_results+=("ok")
+}
 
-echo "== live tests (pytest: real server, aws CLI, boto3)"
-COFFER_BIN="$(swift build --show-bin-path)/coffer" python3 -m pytest -q Tests/live "$@"
+# On exit, also a failing one: the table of stages (the exit status is left unchanged).
+summary() {
+    local status=$?
+    if [[ -n $running_stage ]]; then
+        local took
+        took=$(seconds_since "$running_since")
+        echo "== stage $running_stage: $took s (failed, exit $status)"
+        stage_names+=("$running_stage")
+        stage_seconds+=("$took")
+        stage_results+=("FAILED (exit $status)")
+    fi
+    if ((${#stage_names[@]} > 0)); then
+        echo "== stage times"
+        printf '   %-16s %8s  %s\n' "stage" "seconds" "result"
+        local i
+        for i in "${!stage_names[@]}"; do
+            printf '   %-16s %8d  %s\n' "${stage_names[$i]}" "${stage_seconds[$i]}" "${stage_results[$i]}"
+        done
+        printf '   %-16s %8d\n' "total" "$(seconds_since "$script_since")"
+    fi
+    return "$status"
+}
+trap summary EXIT
+
+install_deps() {
+    scripts/install-deps.sh --test
+}
+
+build() {
+    echo "== swift build"
+    swift build --build-tests
+}
+
+unit_tests() {
+    echo "== unit tests (swift test)"
+    swift test --skip-build --parallel
+}
+
+compose_config() {
+    echo "== compose.yaml (docker-compose config, offline)"
+    docker-compose -f compose.yaml config -q
+    echo "compose.yaml is valid"
+}
+
+bucket_policies() {
+    echo "== bucket-policies/ (coffer policy test)"
+    "$(swift build --show-bin-path)/coffer" policy test bucket-policies/
+}
+
+live_tests() {
+    echo "== live tests (pytest: real server, aws CLI, boto3)"
+    local bin
+    bin="$(swift build --show-bin-path)/coffer"
+    COFFER_BIN="$bin" python3 -m pytest -q Tests/live "$@"
+}
+
+stage install-deps install_deps
+stage build build
+stage unit-tests unit_tests
+stage compose compose_config
+stage bucket-policies bucket_policies
+stage live-tests live_tests "$@"

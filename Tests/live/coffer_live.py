@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import email.utils
 import hashlib
 import hmac
 import http.client
@@ -269,6 +270,13 @@ class Endpoint:
             return http.client.HTTPSConnection(self.host, self.port, timeout=timeout,
                                                context=self.ssl_context())
         return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def server_time(self) -> dt.datetime:
+        """The server's own clock (whole seconds, UTC): the Date header of its health answer.
+        Tests that sign for a time relative to "now" take it from here, not from their own clock."""
+        r = self.request("GET", "/_coffer/health")
+        assert r.status == 200 and "date" in r.headers, (r.status, r.headers)
+        return email.utils.parsedate_to_datetime(r.headers["date"]).astimezone(dt.timezone.utc)
 
     def request(self, method: str, path: str, query: str = "", headers: dict | None = None,
                 body: bytes | None = b"", creds: tuple[str, str] | None = None,

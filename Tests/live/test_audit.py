@@ -152,11 +152,19 @@ def ids(records: list[dict]) -> list[str]:
     return [r["eventID"] for r in records]
 
 
-def wait_for_new_second(gap: float = 1.0) -> int:
-    """Sleeps past a whole-second boundary at least `gap` seconds away and returns it (epoch
-    seconds): whatever happened before has an eventTime earlier than it, whatever after, not."""
-    boundary = math.floor(time.time() + gap) + 1
-    time.sleep(max(0.0, boundary - time.time()) + 0.05)
+def wait_for_new_second(coffer: Coffer, timeout: float = 30) -> int:
+    """Waits until the server's own clock (its Date header, polled with a deadline) reaches a
+    whole second two seconds past its time now, and returns that second (epoch seconds): every
+    record of a request answered before the call has an eventTime earlier than it, every record
+    of a request sent after the call, not. eventTime and Date come from the server's clock, so
+    the split does not depend on the test's clock or on how long a sleep takes; the spare
+    second absorbs a Date header that lags the clock (it is cached per second) or rounding."""
+    endpoint = coffer.endpoint()
+    boundary = int(endpoint.server_time().timestamp()) + 2
+    deadline = time.monotonic() + timeout
+    while endpoint.server_time().timestamp() < boundary:
+        assert time.monotonic() < deadline, f"the server's clock did not reach {iso(boundary)} within {timeout}s"
+        time.sleep(0.05)
     return boundary
 
 
@@ -659,7 +667,7 @@ def populated(server_factory, tmp_path):
     put_a = s3.put_object(Bucket="audit-read-a", Key="a.txt", Body=b"a", ServerSideEncryption="aws:kms", SSEKMSKeyId=alias)
     s3.put_object(Bucket="audit-read-a", Key="a2.txt", Body=b"a2", ServerSideEncryption="aws:kms", SSEKMSKeyId=k1["Arn"])
     s3.get_object(Bucket="audit-read-a", Key="a.txt")["Body"].read()
-    info["boundary"] = wait_for_new_second()
+    info["boundary"] = wait_for_new_second(coffer)
 
     alice_s3 = fresh_client(coffer, user="alice")
     alice_kms = kms_client(coffer, creds=ALICE)
@@ -828,7 +836,10 @@ def test_audit_read_follow_prints_new_records_across_a_restart(server_factory, t
         got = follower.read_until(lambda line: json.loads(line)["requestID"] == first)
         assert len(got) == 1
         assert table.read_until(lambda line: "PutObject" in line)[0].startswith("TIME")
-        time.sleep(1.0)  # it is now polling
+        # Let the follower reach its polling loop, so the next record is found by polling, not by
+        # the first read. Only which code path runs depends on this pause; the verdict does not
+        # (read_until waits, bounded, for the record either way).
+        time.sleep(1.0)
         s3.get_object(Bucket="audit-follow", Key="before")["Body"].read()  # filtered out
         second = s3.put_object(Bucket="audit-follow", Key="after", Body=b"2")["ResponseMetadata"]["RequestId"]
         got = follower.read_until(lambda line: json.loads(line)["requestID"] == second)
@@ -1150,7 +1161,7 @@ def test_lookup_events(server_factory, tmp_path):
     for _ in range(3):
         kms.decrypt(CiphertextBlob=blob, EncryptionContext={"c": "1"})
     s3.put_object(Bucket="audit-lookup", Key="o", Body=b"o", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["KeyId"])
-    boundary = wait_for_new_second()
+    boundary = wait_for_new_second(coffer)
     s3.get_object(Bucket="audit-lookup", Key="o")["Body"].read()  # Decrypt by S3
     with pytest.raises(ClientError):
         kms.decrypt(CiphertextBlob=blob, EncryptionContext={"c": "2"})
@@ -1287,6 +1298,8 @@ def test_server_keeps_working_while_the_trail_is_read(server_factory, tmp_path, 
             r = s3.put_object(Bucket="audit-busy", Key=f"k{i}", Body=os.urandom(2000), ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id)
             put_ids.append(r["ResponseMetadata"]["RequestId"])
             assert len(s3.get_object(Bucket="audit-busy", Key=f"k{i}")["Body"].read()) == 2000
+            # a liveness bound, not a benchmark: a PUT and a GET take milliseconds; a server
+            # blocked behind the readers would take as long as they run (the whole loop)
             assert time.monotonic() - t0 < 10
         coffer.aws("s3api", "list-objects-v2", "--bucket", "audit-busy")
         got = follower.read_until(lambda line: json.loads(line)["requestID"] == put_ids[-1], timeout=20)

@@ -1,7 +1,8 @@
 """Bad input gets an S3 error, never a crash, and never changes stored data.
 
-The module writes a sentinel object first, throws garbage at the server, and checks at the
-end that the process is alive and the sentinel unchanged."""
+Every test stands alone: it gets a fresh bucket holding a sentinel object (with metadata),
+throws its garbage, and then checks, itself, that the server is alive and healthy and the
+sentinel bucket exactly as it was (same bytes and metadata, no other key, no upload left)."""
 
 import os
 import socket
@@ -15,13 +16,33 @@ from coffer_live import md5_b64, object_path, sign_headers
 SENTINEL = os.urandom(150_000)
 
 
-@pytest.fixture(scope="module")
-def sentinel(coffer):
+class Sentinel:
+    """A bucket holding one known object, and the check that nothing changed it."""
+
+    def __init__(self, coffer, name: str):
+        self.coffer = coffer
+        self.name = name
+
+    def assert_intact(self) -> None:
+        coffer = self.coffer
+        assert coffer.server.alive(), coffer.server.log_tail()
+        with urllib.request.urlopen(coffer.http_url + "/_coffer/health", timeout=10) as r:
+            assert r.status == 200
+        s3 = coffer.client(cached=False)
+        g = s3.get_object(Bucket=self.name, Key="sentinel")
+        assert g["Body"].read() == SENTINEL
+        assert g["Metadata"] == {"m": "v"}
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket=self.name)["Contents"]] == ["sentinel"]
+        assert s3.list_multipart_uploads(Bucket=self.name).get("Uploads", []) == []
+
+
+@pytest.fixture
+def sentinel(coffer, request) -> Sentinel:
     s3 = coffer.client()
-    name = unique_bucket_name("sentinel")
+    name = unique_bucket_name("sentinel-" + request.node.name)
     s3.create_bucket(Bucket=name)
     s3.put_object(Bucket=name, Key="sentinel", Body=SENTINEL, Metadata={"m": "v"})
-    return name
+    return Sentinel(coffer, name)
 
 
 def _assert_error(r, status, codes):
@@ -38,16 +59,18 @@ MALFORMED = [b"", b"not xml at all", b"<Delete><Object><Key>x</Key>", b"<?xml ve
 
 @pytest.mark.parametrize("body", MALFORMED)
 def test_malformed_delete_objects(coffer, sentinel, body):
-    r = coffer.endpoint().request("POST", object_path(sentinel), query="delete", body=body,
+    r = coffer.endpoint().request("POST", object_path(sentinel.name), query="delete", body=body,
                                   headers={"Content-MD5": md5_b64(body)}, creds=coffer.root)
     _assert_error(r, 400, {"MalformedXML", "MissingRequestBodyError"} if not body else {"MalformedXML"})
+    sentinel.assert_intact()
 
 
 def test_delete_objects_without_integrity_header(coffer, sentinel):
     body = b"<Delete><Object><Key>sentinel</Key></Object></Delete>"
-    r = coffer.endpoint().request("POST", object_path(sentinel), query="delete", body=body, creds=coffer.root)
+    r = coffer.endpoint().request("POST", object_path(sentinel.name), query="delete", body=body, creds=coffer.root)
     # S3 requires Content-MD5 or an x-amz-checksum-* header on DeleteObjects
     _assert_error(r, 400, {"InvalidRequest", "MissingContentMD5"})
+    sentinel.assert_intact()
 
 
 @pytest.mark.parametrize("body", [b"garbage", b"<CompleteMultipartUpload><Part><PartNumber>x</PartNumber></Part>",
@@ -55,20 +78,24 @@ def test_delete_objects_without_integrity_header(coffer, sentinel):
                                   b"<CompleteMultipartUpload></CompleteMultipartUpload>"])
 def test_malformed_complete_multipart(coffer, sentinel, body):
     s3 = coffer.client()
-    up = s3.create_multipart_upload(Bucket=sentinel, Key="sentinel")
-    r = coffer.endpoint().request("POST", object_path(sentinel, "sentinel"), query=f"uploadId={up['UploadId']}",
-                                  body=body, creds=coffer.root)
-    _assert_error(r, 400, {"MalformedXML", "InvalidPart"} if b"PartNumber>1<" in body else {"MalformedXML"})
-    s3.abort_multipart_upload(Bucket=sentinel, Key="sentinel", UploadId=up["UploadId"])
+    up = s3.create_multipart_upload(Bucket=sentinel.name, Key="sentinel")
+    try:
+        r = coffer.endpoint().request("POST", object_path(sentinel.name, "sentinel"), query=f"uploadId={up['UploadId']}",
+                                      body=body, creds=coffer.root)
+        _assert_error(r, 400, {"MalformedXML", "InvalidPart"} if b"PartNumber>1<" in body else {"MalformedXML"})
+    finally:
+        s3.abort_multipart_upload(Bucket=sentinel.name, Key="sentinel", UploadId=up["UploadId"])
+    sentinel.assert_intact()
 
 
 @pytest.mark.parametrize("body", [b"not xml", b"<CreateBucketConfiguration><LocationConstraint>",
                                   b"<Wrong><LocationConstraint>us-east-1</LocationConstraint></Wrong>"])
-def test_malformed_create_bucket(coffer, body):
+def test_malformed_create_bucket(coffer, sentinel, body):
     name = unique_bucket_name("malformed")
     r = coffer.endpoint().request("PUT", "/" + name, body=body, creds=coffer.root)
     _assert_error(r, 400, {"MalformedXML"})
     assert coffer.endpoint().request("HEAD", "/" + name, creds=coffer.root).status == 404
+    sentinel.assert_intact()
 
 
 def _chunked_put(coffer, bucket, key, body, payload_hash, decoded_length):
@@ -92,9 +119,10 @@ FRAMING_CODES = {"IncompleteBody", "InvalidChunkSizeError", "InvalidRequest", "I
     (b"", 5),
 ])
 def test_garbage_signed_chunk_framing(coffer, sentinel, body, decoded):
-    r = _chunked_put(coffer, sentinel, "sentinel", body, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", decoded)
+    r = _chunked_put(coffer, sentinel.name, "sentinel", body, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", decoded)
     assert r.status in (400, 403), (r.status, r.body)
     assert r.code() in FRAMING_CODES | {"SignatureDoesNotMatch"}, r.body
+    sentinel.assert_intact()
 
 
 @pytest.mark.parametrize("body,decoded", [
@@ -106,21 +134,22 @@ def test_garbage_signed_chunk_framing(coffer, sentinel, body, decoded):
     (b"-5\r\nhello\r\n0\r\n\r\n", 5),
 ])
 def test_garbage_unsigned_trailer_framing(coffer, sentinel, body, decoded):
-    r = _chunked_put(coffer, sentinel, "sentinel", body, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", decoded)
+    r = _chunked_put(coffer, sentinel.name, "sentinel", body, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", decoded)
     _assert_error(r, 400, FRAMING_CODES | {"BadDigest"})
+    sentinel.assert_intact()
 
 
 def test_truncated_body_then_disconnect(coffer, sentinel):
     """Content-Length promises more than is sent; the client goes away."""
     ep = coffer.endpoint()
-    path = object_path(sentinel, "sentinel")
+    path = object_path(sentinel.name, "sentinel")
     sig = sign_headers("PUT", path, "", {"Host": ep.netloc}, "UNSIGNED-PAYLOAD", *coffer.root)
     head = f"PUT {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in sig.headers.items())
     head += "Content-Length: 1000000\r\n\r\n"
     with socket.create_connection((ep.host, ep.port), timeout=10) as s:
         s.sendall(head.encode() + b"only a little")
-    # and the server still answers
-    assert coffer.client().get_object(Bucket=sentinel, Key="sentinel")["Body"].read() == SENTINEL
+    # and the server still answers, with the object as it was
+    sentinel.assert_intact()
 
 
 @pytest.mark.parametrize("raw", [
@@ -130,7 +159,7 @@ def test_truncated_body_then_disconnect(coffer, sentinel):
     b"\x00\x01\x02\x03\r\n\r\n",
     b"GET / HTTP/1.1\r\n" + b"X-Long: " + b"a" * 100_000 + b"\r\n\r\n",
 ])
-def test_garbage_http(coffer, raw):
+def test_garbage_http(coffer, sentinel, raw):
     ep = coffer.endpoint()
     with socket.create_connection((ep.host, ep.port), timeout=10) as s:
         s.sendall(raw)
@@ -138,7 +167,7 @@ def test_garbage_http(coffer, raw):
             s.recv(4096)
         except (socket.timeout, ConnectionResetError):
             pass
-    assert coffer.server.alive()
+    sentinel.assert_intact()
 
 
 @pytest.mark.parametrize("headers,query,codes,statuses", [
@@ -149,53 +178,46 @@ def test_garbage_http(coffer, raw):
      {"AuthorizationQueryParametersError", "AccessDenied", "InvalidArgument"}, (400, 403)),
 ])
 def test_malformed_authorization(coffer, sentinel, headers, query, codes, statuses):
-    r = coffer.endpoint().request("GET", object_path(sentinel, "sentinel"), query=query, headers=headers)
+    r = coffer.endpoint().request("GET", object_path(sentinel.name, "sentinel"), query=query, headers=headers)
     assert r.status in statuses, (r.status, r.body)
     assert r.code() in codes, r.body
     assert SENTINEL not in r.body
+    sentinel.assert_intact()
 
 
 def test_bad_x_amz_date(coffer, sentinel):
     ep = coffer.endpoint()
-    sig = sign_headers("GET", object_path(sentinel, "sentinel"), "", {"Host": ep.netloc},
+    sig = sign_headers("GET", object_path(sentinel.name, "sentinel"), "", {"Host": ep.netloc},
                        "UNSIGNED-PAYLOAD", *coffer.root)
     h = dict(sig.headers)
     h["x-amz-date"] = "yesterday"
-    r = ep.request("GET", object_path(sentinel, "sentinel"), headers=h)
+    r = ep.request("GET", object_path(sentinel.name, "sentinel"), headers=h)
     assert r.status in (400, 403), (r.status, r.body)
     assert r.code() in {"AccessDenied", "SignatureDoesNotMatch", "InvalidArgument", "AuthorizationHeaderMalformed"}
+    assert SENTINEL not in r.body
+    sentinel.assert_intact()
 
 
 @pytest.mark.parametrize("query", ["list-type=2&max-keys=abc", "list-type=2&max-keys=-1",
                                    "list-type=2&continuation-token=not-a-token"])
 def test_bad_list_parameters(coffer, sentinel, query):
-    r = coffer.endpoint().request("GET", object_path(sentinel), query=query, creds=coffer.root)
+    r = coffer.endpoint().request("GET", object_path(sentinel.name), query=query, creds=coffer.root)
     assert r.status == 400, (query, r.status, r.body)
     assert r.code() == "InvalidArgument", r.body
+    sentinel.assert_intact()
 
 
 def test_malformed_percent_encoding_in_query(coffer, sentinel):
     ep = coffer.endpoint()
-    path = object_path(sentinel)
+    path = object_path(sentinel.name)
     r = ep.request("GET", path, query="list-type=2&prefix=%%%zz", headers={}, creds=None)
     _assert_error(r, 400, {"InvalidURI", "InvalidArgument", "AccessDenied"})
+    sentinel.assert_intact()
 
 
 def test_bad_metadata_headers(coffer, sentinel):
     ep = coffer.endpoint()
     big = {f"x-amz-meta-k{i}": "v" * 200 for i in range(20)}  # > 2 KB of user metadata
-    r = ep.request("PUT", object_path(sentinel, "sentinel"), body=b"replaced?", headers=big, creds=coffer.root)
+    r = ep.request("PUT", object_path(sentinel.name, "sentinel"), body=b"replaced?", headers=big, creds=coffer.root)
     _assert_error(r, 400, {"MetadataTooLarge"})
-
-
-def test_zz_server_alive_and_data_unchanged(coffer, sentinel):
-    """Runs last in this module (alphabetical order within the file is definition order)."""
-    assert coffer.server.alive()
-    s3 = coffer.client()
-    g = s3.get_object(Bucket=sentinel, Key="sentinel")
-    assert g["Body"].read() == SENTINEL
-    assert g["Metadata"] == {"m": "v"}
-    assert [o["Key"] for o in s3.list_objects_v2(Bucket=sentinel)["Contents"]] == ["sentinel"]
-    assert s3.list_multipart_uploads(Bucket=sentinel).get("Uploads", []) == []
-    with urllib.request.urlopen(coffer.http_url + "/_coffer/health", timeout=5) as r:
-        assert r.status == 200
+    sentinel.assert_intact()

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import email.utils
 import hashlib
 import hmac
 import json
 import os
 import re
-import time
 import urllib.parse
 import uuid
 
@@ -119,6 +119,11 @@ def kms_request(coffer, target: str, body: bytes, creds: tuple[str, str] | None 
     return requests.post(url, data=body if body_sent is None else body_sent, headers=headers, timeout=30)
 
 
+def server_date(response: dict) -> dt.datetime:
+    """The server's clock when it answered: the Date header of a boto3 response."""
+    return email.utils.parsedate_to_datetime(response["ResponseMetadata"]["HTTPHeaders"]["date"])
+
+
 def json_error(resp: requests.Response) -> str:
     doc = resp.json()
     return doc.get("__type", "").split("#")[-1]
@@ -139,8 +144,10 @@ def test_create_key_and_describe_it_by_every_identifier(coffer, tmp_path):
     assert meta["Origin"] == "AWS_KMS"
     assert meta["EncryptionAlgorithms"] == ["SYMMETRIC_DEFAULT"]
     assert meta["AWSAccountId"] == meta["Arn"].split(":")[4]
-    created = kms_client(coffer).describe_key(KeyId=meta["KeyId"])["KeyMetadata"]["CreationDate"]
-    assert abs(created.timestamp() - time.time()) < 600
+    described = kms_client(coffer).describe_key(KeyId=meta["KeyId"])
+    created = described["KeyMetadata"]["CreationDate"]
+    # against the server's clock (the Date of the same answer, whole seconds), not the test's
+    assert -1 < (server_date(described) - created).total_seconds() < 600
     alias = alias_name("describe")
     coffer.aws("kms", "create-alias", "--alias-name", alias, "--target-key-id", meta["KeyId"])
     alias_arn = meta["Arn"].split(":key/")[0] + ":" + alias
@@ -613,8 +620,9 @@ def test_schedule_and_cancel_key_deletion(coffer, kms, key, tmp_path):
     assert out["KeyId"] == key["Arn"]
     assert out["KeyState"] == "PendingDeletion"
     assert out["PendingWindowInDays"] == 7
-    deletion = kms.describe_key(KeyId=kid)["KeyMetadata"]["DeletionDate"]
-    assert abs(deletion.timestamp() - (time.time() + 7 * 86400)) < 3600
+    described = kms.describe_key(KeyId=kid)
+    deletion = described["KeyMetadata"]["DeletionDate"]
+    assert abs((deletion - server_date(described)).total_seconds() - 7 * 86400) < 3600
     meta = cli(coffer, "describe-key", "--key-id", kid)["KeyMetadata"]
     assert meta["KeyState"] == "PendingDeletion" and meta["Enabled"] is False
     assert meta["PendingDeletionWindowInDays"] == 7
@@ -738,7 +746,8 @@ def test_signature_for_another_service_is_refused(coffer):
 
 
 def test_expired_signature_is_refused(coffer):
-    r = kms_request(coffer, "ListKeys", LIST_KEYS, creds=coffer.root, when=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=20))
+    # 20 minutes before the server's own clock: five minutes past the 15 allowed
+    r = kms_request(coffer, "ListKeys", LIST_KEYS, creds=coffer.root, when=coffer.endpoint().server_time() - dt.timedelta(minutes=20))
     assert r.status_code == 400, r.text
     assert json_error(r) == "InvalidSignatureException"
     assert "expired" in r.json().get("message", r.json().get("Message", "")).lower()

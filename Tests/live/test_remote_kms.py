@@ -2,7 +2,9 @@
 a real `moto_server` started here, keys made in it with boto3, and Coffer driven with the real
 `aws` CLI and boto3. Data keys come from moto (key ARNs in every answer; stopping moto makes
 SSE-KMS requests fail with 503 and write nothing while SSE-S3 keeps working); an unknown key is
-KMS.NotFoundException; Coffer's own KMS API stays on its endpoint.
+KMS.NotFoundException; Coffer's own KMS API stays on its endpoint. A bucket policy requiring one
+of moto's keys by ARN is satisfied by that key's ARN and by an alias of it made in moto (resolved
+through moto), and refuses another moto key.
 
 moto_server must be on PATH (pip install 'moto[server]'): missing, these tests fail, never skip.
 """
@@ -478,6 +480,8 @@ def test_moto_down_fails_sse_kms_with_503_and_writes_nothing_then_restart(server
         # reads that need the key service: 503, with an S3 XML error
         started = time.monotonic()
         assert refused(lambda: s3.get_object(Bucket=bucket, Key="kms")) == (503, "ServiceUnavailable")
+        # a liveness bound: 4 attempts of --kms-timeout 2 s with backoff end in about 10 s; a
+        # server that waited for the key service without bound would not answer at all
         assert time.monotonic() - started < 30
         raw = remote.endpoint().request("GET", object_path(bucket, "kms"), creds=remote.creds())
         assert raw.status == 503 and raw.code() == "ServiceUnavailable", raw
@@ -560,3 +564,84 @@ def test_head_of_an_sse_kms_object_needs_no_key_service(server_factory, tmp_path
         assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", key["Arn"])
     finally:
         moto.stop()
+
+
+# ----------------------------------------------------------------------------- bucket policies on moto's keys
+
+
+def moto_aws(coffer: Coffer, moto: MotoServer, *args: str) -> dict:
+    """The real aws CLI against moto_server (which accepts any credentials)."""
+    r = subprocess.run(["aws", *args, "--endpoint-url", moto.url, "--output", "json"], env=coffer.aws_env(),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, f"aws {' '.join(args)} against moto exited {r.returncode}\n{r.stderr}"
+    return json.loads(r.stdout) if r.stdout.strip() else {}
+
+
+@pytest.fixture
+def required_key_bucket(remote, rbucket, moto) -> dict:
+    """`rbucket` with a bucket policy that denies PutObject unless the request names the moto
+    key `required` (its ARN, or an alias resolved to it); `alias` is an alias of it made in moto
+    with the aws CLI, `other` another moto key and `other_alias` an alias of that one."""
+    required = moto_aws(remote, moto, "kms", "create-key", "--description", "required by the bucket policy")["KeyMetadata"]
+    other = moto_aws(remote, moto, "kms", "create-key", "--description", "not the required key")["KeyMetadata"]
+    alias = f"alias/coffer-required-{uuid.uuid4().hex[:10]}"
+    other_alias = f"alias/coffer-other-{uuid.uuid4().hex[:10]}"
+    moto_aws(remote, moto, "kms", "create-alias", "--alias-name", alias, "--target-key-id", required["KeyId"])
+    moto_aws(remote, moto, "kms", "create-alias", "--alias-name", other_alias, "--target-key-id", other["KeyId"])
+    assert moto_aws(remote, moto, "kms", "describe-key", "--key-id", alias)["KeyMetadata"]["Arn"] == required["Arn"]
+    remote.client().put_bucket_policy(Bucket=rbucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "OnlyTheRequiredKey", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{rbucket}/*",
+        "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": required["Arn"]}}}]}))
+    return {"bucket": rbucket, "required": required, "alias": alias, "other": other, "other_alias": other_alias}
+
+
+@pytest.mark.parametrize("form", ["key-arn", "alias"])
+def test_policy_requiring_a_moto_key_allows_it_named_by(remote, moto, required_key_bucket, tmp_path, form):
+    """The condition compares the key's ARN; an alias in the header is resolved to its key's ARN
+    by the key service actually configured (moto, with `--kms-endpoint`), not the built-in one
+    (docs/bucket-policies.md, the condition-key table)."""
+    setup = required_key_bucket
+    bucket, arn = setup["bucket"], setup["required"]["Arn"]
+    key_id = arn if form == "key-arn" else setup["alias"]
+    s3 = remote.client()
+    data = os.urandom(70_000)
+    try:
+        put = s3.put_object(Bucket=bucket, Key=f"boto3-{form}", Body=data, ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id)
+    except ClientError as e:
+        pytest.fail(f"PutObject naming the required key by {form} ({key_id}) was refused: "
+                    f"{e.response['ResponseMetadata']['HTTPStatusCode']} {e.response['Error']['Code']}", pytrace=False)
+    assert kms_headers(put)[:2] == ("aws:kms", arn), put
+    got = s3.get_object(Bucket=bucket, Key=f"boto3-{form}")
+    assert got["Body"].read() == data
+    assert kms_headers(got)[:2] == ("aws:kms", arn)
+    body = tmp_path / "cli-body"
+    body.write_bytes(b"named through the aws CLI")
+    put = remote.aws_json("s3api", "put-object", "--bucket", bucket, "--key", f"cli-{form}", "--body", str(body),
+                          "--server-side-encryption", "aws:kms", "--ssekms-key-id", key_id)
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"]) == ("aws:kms", arn), put
+    head = remote.aws_json("s3api", "head-object", "--bucket", bucket, "--key", f"cli-{form}")
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", arn)
+    assert keys_in(s3, bucket) == sorted([f"boto3-{form}", f"cli-{form}"])
+
+
+def test_policy_requiring_a_moto_key_refuses_another_moto_key(remote, moto, required_key_bucket, tmp_path):
+    setup = required_key_bucket
+    bucket, other = setup["bucket"], setup["other"]
+    s3 = remote.client()
+    for key_id in (other["Arn"], other["KeyId"], setup["other_alias"]):
+        assert refused(lambda: s3.put_object(Bucket=bucket, Key="refused", Body=b"x", ServerSideEncryption="aws:kms",
+                                             SSEKMSKeyId=key_id)) == (403, "AccessDenied"), key_id
+    body = tmp_path / "refused-body"
+    body.write_bytes(b"x")
+    r = remote.aws("s3api", "put-object", "--bucket", bucket, "--key", "refused-cli", "--body", str(body),
+                   "--server-side-encryption", "aws:kms", "--ssekms-key-id", other["Arn"], check=False)
+    assert aws_cli_error_code(r) == "AccessDenied"
+    # no SSE-KMS key named at all, or SSE-S3: refused too
+    assert refused(lambda: s3.put_object(Bucket=bucket, Key="refused", Body=b"x", ServerSideEncryption="aws:kms")) == (403, "AccessDenied")
+    assert refused(lambda: s3.put_object(Bucket=bucket, Key="refused", Body=b"x")) == (403, "AccessDenied")
+    assert keys_in(s3, bucket) == []
+    # and the required key, by ARN, is let through
+    put = s3.put_object(Bucket=bucket, Key="allowed", Body=b"ok", ServerSideEncryption="aws:kms", SSEKMSKeyId=setup["required"]["Arn"])
+    assert put["SSEKMSKeyId"] == setup["required"]["Arn"]
+    assert keys_in(s3, bucket) == ["allowed"]
