@@ -51,12 +51,18 @@ public enum S3PolicyRequest {
         return OperationSpec.arn(spec.resource, bucket: bucket, key: key)
     }
 
-    /// `x-amz-server-side-encryption-aws-kms-key-id` as S3 puts it in the request context: the
-    /// key's ARN. Bare key ids become key ARNs here; aliases are resolved by `resolveAlias`
-    /// (the key service) and otherwise stay alias ARNs.
-    public static func kmsKeyArn(_ header: String, region: String, accountId: String, resolveAlias: (String) -> String? = { _ in nil }) -> String {
+    /// Whether a key-id header is already a key ARN (`arn:...:key/...`), which S3 uses as is.
+    public static func isKeyArn(_ header: String) -> Bool {
+        header.hasPrefix("arn:") && header.contains(":key/")
+    }
+
+    /// `x-amz-server-side-encryption-aws-kms-key-id` in the request context when no key service
+    /// resolved it (the dry run, or a key the service does not know): a bare key id becomes a
+    /// key ARN of the account, an alias an alias ARN. The server asks its key service first
+    /// (`S3Service.resolveKeyArn`), as S3 puts the key's own ARN in the context.
+    public static func kmsKeyArn(_ header: String, region: String, accountId: String) -> String {
         if header.hasPrefix("arn:") { return header }
-        if header.hasPrefix("alias/") { return resolveAlias(header) ?? "arn:aws:kms:\(region):\(accountId):\(header)" }
+        if header.hasPrefix("alias/") { return "arn:aws:kms:\(region):\(accountId):\(header)" }
         return "arn:aws:kms:\(region):\(accountId):key/\(header)"
     }
 

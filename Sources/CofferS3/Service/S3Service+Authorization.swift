@@ -52,21 +52,22 @@ extension S3Service {
         let authentication = call.auth.map { PolicyAuthentication(authType: $0.isPresigned ? "REST-QUERY-STRING" : "REST-HEADER", signedAt: $0.signingTime.date) }
         var kms: String?
         if let header = call.request.header(SSEKMSChoice.keyIdHeader) {
-            let alias = header.hasPrefix("alias/") ? await resolveAlias(header, call: call) : nil
-            kms = S3PolicyRequest.kmsKeyArn(header, region: options.region, accountId: users.root.accountId) { _ in alias }
+            let resolved = S3PolicyRequest.isKeyArn(header) ? nil : await resolveKeyArn(header, call: call)
+            kms = resolved ?? S3PolicyRequest.kmsKeyArn(header, region: options.region, accountId: users.root.accountId)
         }
         return S3PolicyRequest.make(call.request, operation: call.operation, caller: caller, authentication: authentication,
                                     now: call.now, kmsKeyArn: kms, action: question.action, scope: question.scope,
                                     bucket: bucket, key: question.key)
     }
 
-    /// The key ARN an alias names, asked of the key service SSE-KMS actually uses (the built-in
-    /// KMS, or the remote one of `--kms-endpoint`), on the caller's behalf and audited like
-    /// every key-service call. Nil when the service does not know the alias or cannot be
-    /// reached: the context then carries the alias ARN, which no key-ARN condition matches.
-    func resolveAlias(_ alias: String, call: S3Call) async -> String? {
+    /// The key ARN a key id, alias name or alias ARN names, asked of the key service SSE-KMS
+    /// actually uses (the built-in KMS, or the remote one of `--kms-endpoint`), on the caller's
+    /// behalf and audited like every key-service call: S3 puts the key's ARN in the request
+    /// context. Nil when the service does not know the key or cannot be reached: the context
+    /// then carries the header's own form, which no key-ARN condition matches (fail closed).
+    func resolveKeyArn(_ identifier: String, call: S3Call) async -> String? {
         guard let service = keys.kms?.service else { return nil }
-        return try? await service.describeKey(DescribeKeyRequest(keyId: alias, caller: kmsCaller(call))).Arn
+        return try? await service.describeKey(DescribeKeyRequest(keyId: identifier, caller: kmsCaller(call))).Arn
     }
 
     /// Whether the caller may do what `question` asks to `bucket`.
