@@ -48,6 +48,9 @@ struct Serve: AsyncParsableCommand {
     var kmsTimeout: Double?
 
     func run() async throws {
+        // SIGHUP's default action ends the process; until the reload service has installed its
+        // handler, a SIGHUP (an operator reloading users early) is ignored instead.
+        signal(SIGHUP, SIG_IGN)
         let reader = try await configurationReader()
         func address(_ key: ConfigKey, _ fallback: String) throws -> ListenAddress? {
             let text = reader.string(forKey: key, default: fallback)

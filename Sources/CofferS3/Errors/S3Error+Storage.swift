@@ -22,29 +22,6 @@ extension S3Error {
     public var isInternal: Bool { code == .internalError }
 }
 
-/// S3's conditional writes on PutObject and CompleteMultipartUpload: `If-None-Match: *`
-/// (create only) and `If-Match: <etag>` (replace only that version).
-enum ConditionalWrite {
-    static func parse(_ request: S3Request) throws(S3Error) -> WritePrecondition {
-        let ifNoneMatch = request.header("if-none-match")
-        let ifMatch = request.header("if-match")
-        if ifNoneMatch != nil && ifMatch != nil {
-            throw S3Error(.notImplemented, "Multiple conditional request headers present in the request")
-        }
-        if let value = ifNoneMatch {
-            guard value.trimmingCharacters(in: .whitespaces) == "*" else {
-                throw S3Error(.notImplemented, "A header you provided implies functionality that is not implemented", extra: [("Header", "If-None-Match")])
-            }
-            return .absent
-        }
-        if let value = ifMatch {
-            let etag = value.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            return .etagMatches(etag)
-        }
-        return .none
-    }
-}
-
 extension WritePrecondition {
     /// Fails fast, before any byte of the body is stored; the commit checks again atomically.
     func checkEarly(_ current: ObjectRecord?, key: String) throws(S3Error) {

@@ -35,34 +35,3 @@ enum ByteRange: Equatable {
         return .satisfiable(start...min(end, size - 1))
     }
 }
-
-/// Evaluates GET/HEAD conditional headers in the order S3 documents (RFC 7232 §6).
-enum Conditional {
-    static func evaluate(_ request: S3Request, etag: String, lastModified: Date, responseFields: HTTPFields) throws(S3Error) {
-        let quoted = "\"\(etag)\""
-        func matches(_ header: String) -> Bool {
-            header.split(separator: ",").contains { candidate in
-                let c = candidate.trimmingCharacters(in: .whitespaces)
-                return c == "*" || c == quoted || c == etag || c == "W/" + quoted
-            }
-        }
-        // Last-Modified has one-second resolution on the wire.
-        let modified = lastModified.timeIntervalSince1970.rounded(.down)
-        var ifMatchPassed = false
-        if let ifMatch = request.header("if-match") {
-            guard matches(ifMatch) else { throw S3Error(.preconditionFailed, extra: [("Condition", "If-Match")]) }
-            ifMatchPassed = true
-        }
-        if !ifMatchPassed, let text = request.header("if-unmodified-since"), let date = S3Date.parseHTTP(text) {
-            if modified > date.timeIntervalSince1970 { throw S3Error(.preconditionFailed, extra: [("Condition", "If-Unmodified-Since")]) }
-        }
-        var notModifiedHeaders = HTTPFields()
-        notModifiedHeaders[.eTag] = responseFields[.eTag]
-        notModifiedHeaders[.lastModified] = responseFields[.lastModified]
-        if let ifNoneMatch = request.header("if-none-match") {
-            if matches(ifNoneMatch) { throw S3Error(.notModified, headers: notModifiedHeaders) }
-        } else if let text = request.header("if-modified-since"), let date = S3Date.parseHTTP(text) {
-            if modified <= date.timeIntervalSince1970 { throw S3Error(.notModified, headers: notModifiedHeaders) }
-        }
-    }
-}

@@ -117,27 +117,3 @@ extension S3Service {
         return xmlResponse(xml, headers: ObjectEncryptionHeaders(extensions: extensions, customerKey: destinationKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields)
     }
 }
-
-
-/// `x-amz-copy-source-if-*`: every failure is 412 PreconditionFailed on a copy.
-enum CopyConditions {
-    static func evaluate(_ request: S3Request, record: ObjectRecord) throws(S3Error) {
-        let quoted = "\"\(record.etag)\""
-        func matches(_ header: String) -> Bool {
-            header.split(separator: ",").contains { let c = $0.trimmingCharacters(in: .whitespaces); return c == "*" || c == quoted || c == record.etag }
-        }
-        let modified = record.lastModified.timeIntervalSince1970.rounded(.down)
-        let ifMatch = request.header("x-amz-copy-source-if-match")
-        if let ifMatch, !matches(ifMatch) { throw S3Error(.preconditionFailed, extra: [("Condition", "x-amz-copy-source-If-Match")]) }
-        if ifMatch == nil, let text = request.header("x-amz-copy-source-if-unmodified-since"), let date = S3Date.parseHTTP(text),
-            modified > date.timeIntervalSince1970 {
-            throw S3Error(.preconditionFailed, extra: [("Condition", "x-amz-copy-source-If-Unmodified-Since")])
-        }
-        let ifNoneMatch = request.header("x-amz-copy-source-if-none-match")
-        if let ifNoneMatch, matches(ifNoneMatch) { throw S3Error(.preconditionFailed, extra: [("Condition", "x-amz-copy-source-If-None-Match")]) }
-        if ifNoneMatch == nil, let text = request.header("x-amz-copy-source-if-modified-since"), let date = S3Date.parseHTTP(text),
-            modified <= date.timeIntervalSince1970 {
-            throw S3Error(.preconditionFailed, extra: [("Condition", "x-amz-copy-source-If-Modified-Since")])
-        }
-    }
-}
