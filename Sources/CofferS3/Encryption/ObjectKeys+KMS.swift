@@ -33,8 +33,6 @@ final class CallCounter: Sendable {
 }
 
 extension ObjectKeys {
-    static let bucketKeyLabel = Array("coffer/key-hierarchy/v1/sse-kms-bucket-key".utf8)
-
     func requireKMS() throws(S3Error) -> KMSKeys {
         guard let kms else { throw S3Error(.notImplemented, "SSE-KMS needs a key service, and none is configured") }
         return kms
@@ -76,9 +74,8 @@ extension ObjectKeys {
         }
         let dataKey = KeyHierarchy.generateDataKey()
         let identity = SealedFormat.objectIdentity(bucket: bucket, key: key)
-        let nonce = secureRandomBytes(AES256GCM.nonceByteCount)
-        let sealed = try AES256GCM.seal(dataKey.copyBytes(), key: bucketKey.plaintext, nonce: nonce, authenticating: Self.bucketKeyLabel + identity)
-        let info = Info(mode: Info.sseKMS, sealedKey: Base64.encode(nonce + sealed), kmsKeyArn: bucketKey.keyArn, context: context,
+        let sealed = try KeyHierarchy.sealUnderBucketKey(dataKey, bucketKey: bucketKey.plaintext, identity: identity)
+        let info = Info(mode: Info.sseKMS, sealedKey: Base64.encode(sealed), kmsKeyArn: bucketKey.keyArn, context: context,
                         bucketKey: true, bucketKeyBlob: Base64.encode(bucketKey.ciphertextBlob))
         return (dataKey, try Self.encode(info))
     }
@@ -107,7 +104,7 @@ extension ObjectKeys {
             guard opened.plaintext.count == KeyHierarchy.dataKeyByteCount else { throw CryptoError(.authenticationFailure, "the key service returned a data key of the wrong length") }
             return opened.plaintext
         }
-        guard let blob = info.bucketKeyBlob.flatMap(Base64.decode), sealed.count == AES256GCM.nonceByteCount + KeyHierarchy.dataKeyByteCount + AES256GCM.tagByteCount else {
+        guard let blob = info.bucketKeyBlob.flatMap(Base64.decode), sealed.count == KeyHierarchy.sealedKeyByteCount else {
             throw CryptoError(.malformed, "the record of \(bucket)/\(key) carries no valid bucket key")
         }
         let bucketKey: DecryptResult
@@ -120,9 +117,7 @@ extension ObjectKeys {
             kms.decryptedBucketKeys.put(blob: blob, context: context, result: bucketKey)
         }
         let identity = SealedFormat.objectIdentity(bucket: bucket, key: key)
-        let plain = try AES256GCM.open(Array(sealed.dropFirst(AES256GCM.nonceByteCount)), key: bucketKey.plaintext,
-                                       nonce: Array(sealed.prefix(AES256GCM.nonceByteCount)), authenticating: Self.bucketKeyLabel + identity)
-        return SecretBytes(plain)
+        return try KeyHierarchy.openUnderBucketKey(sealed, bucketKey: bucketKey.plaintext, identity: identity)
     }
 
     /// Runs one key-service call, counting it and turning its failure into S3's answer.

@@ -143,9 +143,7 @@ struct ObjectKeys: Sendable {
 
     /// `keyed` for SSE-C and SSE-KMS objects (S3's ETags of both are not the MD5).
     static func etag(md5: [UInt8], dataKey: SecretBytes, keyed: Bool) -> String {
-        guard keyed else { return Hex.encode(md5) }
-        let mac = dataKey.withUnsafeBytes { HMACSHA256.authenticate(Array("coffer/etag/v1".utf8) + md5, key: Array($0)) }
-        return Hex.encode(mac.prefix(16))
+        keyed ? Hex.encode(KeyHierarchy.keyedETag(md5: md5, dataKey: dataKey)) : Hex.encode(md5)
     }
 
     /// The extensions with the data key re-sealed under the current root key, or nil when it
