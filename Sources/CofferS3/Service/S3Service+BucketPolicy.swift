@@ -6,12 +6,10 @@ import Hummingbird
 import NIOCore
 
 /// PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy and GetBucketPolicyStatus. The policy
-/// is kept in the bucket record's settings, exactly as the client sent it (S3 returns it
+/// is kept in the bucket record (`BucketRecord.policy`), exactly as the client sent it (S3 returns it
 /// byte for byte), after the policy engine validated it.
 extension S3Service {
-    static let policySettingsKey = "policy"
-
-    static func storedPolicy(_ bucket: BucketRecord) -> String? { bucket.settings[policySettingsKey] }
+    static func storedPolicy(_ bucket: BucketRecord) -> String? { bucket.policy }
 
     func putBucketPolicy(_ call: S3Call) async throws -> Response {
         let bucket = try authorizedBucket(call)
@@ -27,7 +25,7 @@ extension S3Service {
             throw S3Error(.malformedPolicy, error.reason)
         }
         var updated = bucket
-        updated.settings[Self.policySettingsKey] = String(decoding: bytes, as: UTF8.self)
+        updated.policy = String(decoding: bytes, as: UTF8.self)
         let store = self.store, record = updated
         try await blocking { try store.updateBucket(record) }
         return Response(status: .noContent)
@@ -48,7 +46,7 @@ extension S3Service {
     func deleteBucketPolicy(_ call: S3Call) async throws -> Response {
         let bucket = try authorizedBucket(call)
         var updated = bucket
-        updated.settings[Self.policySettingsKey] = nil
+        updated.policy = nil
         let store = self.store, record = updated
         try await blocking { try store.updateBucket(record) }
         return Response(status: .noContent)
