@@ -43,6 +43,8 @@ public enum KeyHierarchy {
     static let sseS3KEKInfo = Array("coffer/key-hierarchy/v1/sse-s3-kek".utf8)
     static let sseS3Label = Array("coffer/key-hierarchy/v1/sse-s3".utf8)
     public static let dataKeyByteCount = 32
+    /// A data key sealed under a key-encryption key or a bucket key: `nonce ‖ ciphertext ‖ tag`.
+    public static let sealedKeyByteCount = AES256GCM.nonceByteCount + dataKeyByteCount + AES256GCM.tagByteCount
 
     /// A fresh random 256-bit data key.
     public static func generateDataKey() -> SecretBytes { SecretBytes.random(count: dataKeyByteCount) }
@@ -53,21 +55,37 @@ public enum KeyHierarchy {
 
     /// Seals `dataKey` under the keyring's current root key, bound to the object identity.
     public static func sealSSES3(_ dataKey: SecretBytes, keyring: RootKeyring, identity: [UInt8]) throws(CryptoError) -> SealedDataKey {
+        try sealSSES3(dataKey, keyring: keyring, identity: identity, nonce: secureRandomBytes(AES256GCM.nonceByteCount))
+    }
+
+    /// `sealSSES3` with a given nonce: the known-answer tests pin the derivation with it.
+    static func sealSSES3(_ dataKey: SecretBytes, keyring: RootKeyring, identity: [UInt8], nonce: [UInt8]) throws(CryptoError) -> SealedDataKey {
         let version = keyring.currentVersion
-        let nonce = secureRandomBytes(AES256GCM.nonceByteCount)
-        let sealed = try AES256GCM.seal(dataKey.copyBytes(), key: try keyring.kek(version: version), nonce: nonce, authenticating: sseS3AAD(version: version, identity: identity))
+        let sealed = try sealKey(dataKey, under: try keyring.kek(version: version), nonce: nonce, authenticating: sseS3AAD(version: version, identity: identity))
         return SealedDataKey(rootKeyVersion: version, bytes: nonce + sealed)
+    }
+
+    /// AES-256-GCM of a key under a key-encryption key, without an unzeroed copy of the key:
+    /// `ciphertext ‖ tag` (the caller prepends the nonce).
+    static func sealKey(_ key: SecretBytes, under kek: SecretBytes, nonce: [UInt8], authenticating aad: [UInt8]) throws(CryptoError) -> [UInt8] {
+        let result: Result<[UInt8], CryptoError> = key.withUnsafeBytes { bytes in
+            do throws(CryptoError) { return .success(try AES256GCM.seal(bytes, key: kek, nonce: nonce, authenticating: aad)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Opens `nonce ‖ ciphertext ‖ tag` of a 256-bit key; `.authenticationFailure` for a wrong
+    /// length, key, nonce or associated data.
+    static func openKey(_ sealed: [UInt8], under kek: SecretBytes, authenticating aad: [UInt8], what: String) throws(CryptoError) -> SecretBytes {
+        guard sealed.count == sealedKeyByteCount else { throw CryptoError(.authenticationFailure, "\(what) has the wrong length") }
+        let nonce = Array(sealed.prefix(AES256GCM.nonceByteCount))
+        return SecretBytes(try AES256GCM.open(Array(sealed.dropFirst(AES256GCM.nonceByteCount)), key: kek, nonce: nonce, authenticating: aad))
     }
 
     /// Opens a data key sealed by `sealSSES3`; `.authenticationFailure` if anything differs.
     public static func openSSES3(_ sealed: SealedDataKey, keyring: RootKeyring, identity: [UInt8]) throws(CryptoError) -> SecretBytes {
-        guard sealed.bytes.count == AES256GCM.nonceByteCount + dataKeyByteCount + AES256GCM.tagByteCount else {
-            throw CryptoError(.authenticationFailure, "sealed data key has the wrong length")
-        }
-        let nonce = Array(sealed.bytes.prefix(AES256GCM.nonceByteCount))
-        let body = Array(sealed.bytes.dropFirst(AES256GCM.nonceByteCount))
-        let key = try AES256GCM.open(body, key: try keyring.kek(version: sealed.rootKeyVersion), nonce: nonce, authenticating: sseS3AAD(version: sealed.rootKeyVersion, identity: identity))
-        return SecretBytes(key)
+        try openKey(sealed.bytes, under: try keyring.kek(version: sealed.rootKeyVersion),
+                    authenticating: sseS3AAD(version: sealed.rootKeyVersion, identity: identity), what: "sealed data key")
     }
 
     /// Re-seals under the current root key (rotation): the data key, and so the object's
@@ -103,11 +121,14 @@ extension KeyHierarchy {
 
     /// Seals `dataKey` under the customer's 256-bit key, bound to the object identity.
     public static func sealSSEC(_ dataKey: SecretBytes, customerKey: SecretBytes, identity: [UInt8]) throws(CryptoError) -> CustomerKeySeal {
+        try sealSSEC(dataKey, customerKey: customerKey, identity: identity, salt: secureRandomBytes(32), nonce: secureRandomBytes(AES256GCM.nonceByteCount))
+    }
+
+    /// `sealSSEC` with a given salt and nonce: the known-answer tests pin the derivation with them.
+    static func sealSSEC(_ dataKey: SecretBytes, customerKey: SecretBytes, identity: [UInt8], salt: [UInt8], nonce: [UInt8]) throws(CryptoError) -> CustomerKeySeal {
         guard customerKey.count == 32 else { throw CryptoError(.invalidKey, "an SSE-C key is 32 bytes") }
-        let salt = secureRandomBytes(32)
         let kek = HKDFSHA256.deriveKey(inputKeyMaterial: customerKey, salt: salt, info: sseCKEKInfo)
-        let nonce = secureRandomBytes(AES256GCM.nonceByteCount)
-        let sealed = try AES256GCM.seal(dataKey.copyBytes(), key: kek, nonce: nonce, authenticating: sseCLabel + identity)
+        let sealed = try sealKey(dataKey, under: kek, nonce: nonce, authenticating: sseCLabel + identity)
         return CustomerKeySeal(salt: salt, keyCheck: sseCKeyCheck(customerKey, salt: salt), sealedKey: nonce + sealed)
     }
 
@@ -118,11 +139,10 @@ extension KeyHierarchy {
 
     /// Opens the data key with the customer's key; `.authenticationFailure` for a wrong key.
     public static func openSSEC(_ seal: CustomerKeySeal, customerKey: SecretBytes, identity: [UInt8]) throws(CryptoError) -> SecretBytes {
-        guard customerKey.count == 32, matchesSSEC(seal, customerKey: customerKey),
-            seal.sealedKey.count == AES256GCM.nonceByteCount + dataKeyByteCount + AES256GCM.tagByteCount
-        else { throw CryptoError(.authenticationFailure, "the SSE-C key does not open this object") }
+        guard customerKey.count == 32, matchesSSEC(seal, customerKey: customerKey) else {
+            throw CryptoError(.authenticationFailure, "the SSE-C key does not open this object")
+        }
         let kek = HKDFSHA256.deriveKey(inputKeyMaterial: customerKey, salt: seal.salt, info: sseCKEKInfo)
-        let nonce = Array(seal.sealedKey.prefix(AES256GCM.nonceByteCount))
-        return SecretBytes(try AES256GCM.open(Array(seal.sealedKey.dropFirst(AES256GCM.nonceByteCount)), key: kek, nonce: nonce, authenticating: sseCLabel + identity))
+        return try openKey(seal.sealedKey, under: kek, authenticating: sseCLabel + identity, what: "SSE-C sealed data key")
     }
 }

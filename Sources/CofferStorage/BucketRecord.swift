@@ -1,7 +1,10 @@
 import Foundation
 
-/// A bucket, stored under `b bucket`.
+/// A bucket, stored under `b bucket` (record version 2; version 1 is read by
+/// `RecordVersion1.swift`).
 public struct BucketRecord: StoredRecord {
+    public static var recordVersion: UInt8 { 2 }
+
     /// The bucket name (S3 naming rules are enforced by the S3 layer).
     public var name: String
     /// The owning user's name.
@@ -10,15 +13,18 @@ public struct BucketRecord: StoredRecord {
     public var region: String
     /// Creation time (millisecond precision).
     public var createdAt: Date
-    /// Generic settings reserved for later features (encryption configuration, policy...).
-    public var settings: [String: String]
+    /// The bucket policy, exactly as the client sent it (S3 returns it byte for byte).
+    public var policy: String?
+    /// The default encryption configuration.
+    public var encryption: BucketEncryption?
 
     /// Creates a record; `createdAt` is rounded to milliseconds so it round-trips exactly.
-    public init(name: String, owner: String, region: String, createdAt: Date, settings: [String: String] = [:]) {
+    public init(name: String, owner: String, region: String, createdAt: Date, policy: String? = nil, encryption: BucketEncryption? = nil) {
         self.name = name
         self.owner = owner
         self.region = region
         self.createdAt = createdAt.roundedToMilliseconds
-        self.settings = settings
+        self.policy = policy
+        self.encryption = encryption
     }
 }

@@ -37,12 +37,15 @@ public struct PartSummary: Codable, Sendable, Hashable {
     }
 }
 
-/// An object, stored under `o bucket 0x00 key`.
+/// An object, stored under `o bucket 0x00 key` (record version 2; version 1 is read by
+/// `RecordVersion1.swift`).
 ///
 /// The body is the concatenation of `segments`, each blob's chunks in order. Every blob is
 /// owned by exactly one record: replacing or deleting the record reclaims the blobs it alone
 /// referenced.
 public struct ObjectRecord: StoredRecord {
+    public static var recordVersion: UInt8 { 2 }
+
     /// The bucket name.
     public var bucket: String
     /// The object key (arbitrary UTF-8).
@@ -67,15 +70,16 @@ public struct ObjectRecord: StoredRecord {
     public var segments: [BlobRef]
     /// The storage class, e.g. `STANDARD`.
     public var storageClass: String
-    /// Reserved for later features (encryption information).
-    public var extensions: [String: String]
+    /// How the object's data key is kept (nil only for records of a store that seals nothing,
+    /// such as storage tests; the S3 layer refuses to serve such a record).
+    public var encryption: ObjectEncryption?
 
     /// Creates a record; `lastModified` is rounded to milliseconds so it round-trips exactly.
     public init(
         bucket: String, key: String, size: Int64, etag: String, lastModified: Date, owner: String,
         contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:],
         checksum: StoredChecksum? = nil, parts: [PartSummary]? = nil, segments: [BlobRef],
-        storageClass: String = "STANDARD", extensions: [String: String] = [:]
+        storageClass: String = "STANDARD", encryption: ObjectEncryption? = nil
     ) {
         self.bucket = bucket
         self.key = key
@@ -89,6 +93,6 @@ public struct ObjectRecord: StoredRecord {
         self.parts = parts
         self.segments = segments
         self.storageClass = storageClass
-        self.extensions = extensions
+        self.encryption = encryption
     }
 }

@@ -1,6 +1,6 @@
 extension ObjectStore {
-    /// Rewrites the `extensions` of every object and multipart-upload record for which
-    /// `transform` returns new ones (e.g. re-sealing data keys under a new root key).
+    /// Rewrites the `encryption` of every object and multipart-upload record for which
+    /// `transform` returns a new one (e.g. re-sealing data keys under a new root key).
     ///
     /// Offline maintenance: meant for a store no server is writing to (LevelDB's lock already
     /// keeps a second process out). Records are rewritten in synced batches of at most 256;
@@ -8,19 +8,19 @@ extension ObjectStore {
     /// command can simply be run again.
     /// - Returns: how many object and upload records were rewritten.
     @discardableResult
-    public func rewriteExtensions(
-        _ transform: (_ bucket: String, _ key: String, _ extensions: [String: String]) throws -> [String: String]?
+    public func rewriteEncryption(
+        _ transform: (_ bucket: String, _ key: String, _ encryption: ObjectEncryption?) throws -> ObjectEncryption?
     ) throws -> (objects: Int, uploads: Int) {
         let objects = try rewrite(ObjectRecord.self, prefix: [KeyLayout.objectPrefix]) { record in
-            guard let new = try transform(record.bucket, record.key, record.extensions) else { return nil }
+            guard let new = try transform(record.bucket, record.key, record.encryption) else { return nil }
             var updated = record
-            updated.extensions = new
+            updated.encryption = new
             return updated
         }
         let uploads = try rewrite(UploadRecord.self, prefix: [KeyLayout.uploadPrefix]) { record in
-            guard let new = try transform(record.bucket, record.key, record.extensions) else { return nil }
+            guard let new = try transform(record.bucket, record.key, record.encryption) else { return nil }
             var updated = record
-            updated.extensions = new
+            updated.encryption = new
             return updated
         }
         return (objects, uploads)

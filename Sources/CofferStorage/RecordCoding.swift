@@ -1,14 +1,24 @@
 import Foundation
 
 /// A record stored as one version byte followed by JSON (sorted keys, dates as integer
-/// milliseconds since 1970). Decoding rejects versions it does not know.
+/// milliseconds since 1970). A build writes `recordVersion`, decodes older versions it knows
+/// through `migrate` (each record type keeps the frozen shapes of its old versions), and
+/// rejects every other version with `.unsupportedRecordVersion`: it never guesses.
 public protocol StoredRecord: Codable, Sendable, Equatable {
     /// The record-format version written by this build.
     static var recordVersion: UInt8 { get }
+
+    /// The record from the JSON of an older `version`, its fields moved into today's typed
+    /// ones. The default knows no older version.
+    static func migrate(version: UInt8, json: Data, decoder: JSONDecoder) throws(StorageError) -> Self
 }
 
 extension StoredRecord {
     public static var recordVersion: UInt8 { 1 }
+
+    public static func migrate(version: UInt8, json: Data, decoder: JSONDecoder) throws(StorageError) -> Self {
+        throw StorageError(.unsupportedRecordVersion, "\(Self.self) has record version \(version)")
+    }
 
     /// The stored form: version byte + JSON.
     public func encoded() throws(StorageError) -> [UInt8] {
@@ -25,22 +35,35 @@ extension StoredRecord {
         }
     }
 
-    /// Decodes the stored form, rejecting unknown versions with `.unsupportedRecordVersion`.
+    /// Decodes the stored form: the current version directly, an older one through `migrate`;
+    /// anything else is `.unsupportedRecordVersion`, malformed JSON `.invalidRecord`.
     public init(encoded bytes: some Collection<UInt8>) throws(StorageError) {
         guard let version = bytes.first else {
             throw StorageError(.invalidRecord, "empty \(Self.self)")
         }
-        guard version == Self.recordVersion else {
-            throw StorageError(.unsupportedRecordVersion, "\(Self.self) has record version \(version)")
+        let json = Data(bytes.dropFirst())
+        if version == Self.recordVersion {
+            self = try Self.decodeJSON(Self.self, json, decoder: Self.recordDecoder())
+        } else {
+            self = try Self.migrate(version: version, json: json, decoder: Self.recordDecoder())
         }
+    }
+
+    /// The decoder of every record version: dates as integer milliseconds since 1970.
+    static func recordDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             Date(milliseconds: try decoder.singleValueContainer().decode(Int64.self))
         }
+        return decoder
+    }
+
+    /// `json` as a `T`, or `.invalidRecord` naming only the record type (a decoding error may
+    /// quote stored bytes).
+    static func decodeJSON<T: Decodable>(_ type: T.Type, _ json: Data, decoder: JSONDecoder) throws(StorageError) -> T {
         do {
-            self = try decoder.decode(Self.self, from: Data(bytes.dropFirst()))
+            return try decoder.decode(T.self, from: json)
         } catch {
-            // The decoding error may quote stored bytes; report only the type.
             throw StorageError(.invalidRecord, "malformed \(Self.self)")
         }
     }

@@ -1,8 +1,10 @@
 import Foundation
 
 /// An in-progress multipart upload, stored under `u bucket 0x00 key 0x00 uploadId`, with an
-/// index entry under `U uploadId`.
+/// index entry under `U uploadId` (record version 2; version 1 is read by `RecordVersion1.swift`).
 public struct UploadRecord: StoredRecord {
+    public static var recordVersion: UInt8 { 2 }
+
     /// The bucket name.
     public var bucket: String
     /// The object key the upload will create.
@@ -24,15 +26,15 @@ public struct UploadRecord: StoredRecord {
     public var checksumType: String?
     /// The storage class, e.g. `STANDARD`.
     public var storageClass: String
-    /// Reserved for later features (encryption information).
-    public var extensions: [String: String]
+    /// How the upload's data key is kept; the completed object inherits it.
+    public var encryption: ObjectEncryption?
 
     /// Creates a record; `initiated` is rounded to milliseconds so it round-trips exactly.
     public init(
         bucket: String, key: String, uploadId: String, initiated: Date, owner: String,
         contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:],
         checksumAlgorithm: String? = nil, checksumType: String? = nil,
-        storageClass: String = "STANDARD", extensions: [String: String] = [:]
+        storageClass: String = "STANDARD", encryption: ObjectEncryption? = nil
     ) {
         self.bucket = bucket
         self.key = key
@@ -44,7 +46,7 @@ public struct UploadRecord: StoredRecord {
         self.checksumAlgorithm = checksumAlgorithm
         self.checksumType = checksumType
         self.storageClass = storageClass
-        self.extensions = extensions
+        self.encryption = encryption
     }
 }
 

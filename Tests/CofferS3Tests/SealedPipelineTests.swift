@@ -18,7 +18,7 @@ import Testing
     }
 
     static func write(_ store: ObjectStore, _ keys: ObjectKeys, _ data: [UInt8], splits: [Int]) throws -> ObjectRecord {
-        let (dataKey, extensions) = try keys.newObject(bucket: "bucket", key: "k")
+        let (dataKey, encryption) = try keys.newObject(bucket: "bucket", key: "k")
         let sink = try BlobSink(store: store, sealer: keys.sealer(dataKey: dataKey, bucket: "bucket", key: "k", partNumber: 0), checksum: .crc32c)
         var offset = 0
         for size in splits where offset < data.count {
@@ -30,14 +30,14 @@ import Testing
         let (blob, md5, _) = try sink.finish()
         let record = ObjectRecord(
             bucket: "bucket", key: "k", size: blob.size, etag: Hex.encode(md5), lastModified: Date(), owner: "root",
-            contentHeaders: [:], userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", extensions: extensions)
+            contentHeaders: [:], userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", encryption: encryption)
         try store.commitObject(record)
         return record
     }
 
     static func read(_ store: ObjectStore, _ keys: ObjectKeys, range: ClosedRange<Int64>? = nil) async throws -> [UInt8] {
         let reader = try #require(try store.openObject(bucket: "bucket", key: "k"))
-        let dataKey = try keys.dataKey(extensions: reader.record.extensions, bucket: "bucket", key: "k")
+        let dataKey = try keys.dataKey(encryption: reader.record.encryption, bucket: "bucket", key: "k")
         let openers = try reader.record.segments.map { try keys.opener(dataKey: dataKey, bucket: "bucket", key: "k", blob: $0) }
         var out: [UInt8] = []
         try await ObjectBodyStream(reader: reader, openers: openers, range: range).forEachPiece { out += $0 }
@@ -78,7 +78,7 @@ import Testing
         try store.db.put(key, package, sync: true)
         var delivered: [UInt8] = []
         let reader = try #require(try store.openObject(bucket: "bucket", key: "k"))
-        let dataKey = try keys.dataKey(extensions: reader.record.extensions, bucket: "bucket", key: "k")
+        let dataKey = try keys.dataKey(encryption: reader.record.encryption, bucket: "bucket", key: "k")
         let openers = try reader.record.segments.map { try keys.opener(dataKey: dataKey, bucket: "bucket", key: "k", blob: $0) }
         await #expect(throws: CryptoError.self) {
             try await ObjectBodyStream(reader: reader, openers: openers, range: nil).forEachPiece { delivered += $0 }
@@ -108,7 +108,7 @@ import Testing
         guard let reader = try store.openObject(bucket: "bucket", key: key) else { return nil }
         var delivered: [UInt8] = []
         do {
-            let dataKey = try keys.dataKey(extensions: reader.record.extensions, bucket: "bucket", key: key)
+            let dataKey = try keys.dataKey(encryption: reader.record.encryption, bucket: "bucket", key: key)
             let openers = try reader.record.segments.map { try keys.opener(dataKey: dataKey, bucket: "bucket", key: key, blob: $0) }
             try await ObjectBodyStream(reader: reader, openers: openers, range: nil).forEachPiece { delivered += $0 }
         } catch {
@@ -146,11 +146,10 @@ import Testing
             let (store, remove) = try SealedPipelineTests.makeStore()
             defer { remove() }
             let blob = try SealedPipelineTests.write(store, keys, data, splits: [data.count]).segments[0]
-            let (otherKey, otherExtensions) = try keys.newObject(bucket: "bucket", key: "other")
+            let (otherKey, _) = try keys.newObject(bucket: "bucket", key: "other")
             let sink = try BlobSink(store: store, sealer: keys.sealer(dataKey: otherKey, bucket: "bucket", key: "other", partNumber: 0), checksum: nil)
             try data.withUnsafeBytes { try sink.append($0) }
             let (otherBlob, _, _) = try sink.finish()
-            _ = otherExtensions
             try store.db.put(chunkKey(blob, 1), try #require(try store.readChunk(blob: otherBlob.id, index: 1)), sync: true)
             #expect(try await readFails(store) == Array(data[0..<65536]))
         }

@@ -11,7 +11,7 @@ import Testing
             #expect(throwsCode(.bucketExists) { try makeBucket(store, "b1") })
             #expect(try store.listBuckets().map(\.name) == ["b1", "b2"])
             var record = try #require(try store.bucket(named: "b1"))
-            record.settings["policy"] = "{}"
+            record.policy = "{}"
             try store.updateBucket(record)
             #expect(try store.bucket(named: "b1") == record)
             try store.deleteBucket(named: "b1")

@@ -197,7 +197,7 @@ import Testing
         let blob = try writeBlob(store, [Array(etag.utf8)])
         return ObjectRecord(
             bucket: "bucket", key: "k", size: blob.size, etag: etag, lastModified: fixedDate, owner: "alice",
-            contentHeaders: [:], userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", extensions: [:])
+            contentHeaders: [:], userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD")
     }
 
     @Test func conditionalCommitsAreCheckedAgainstTheCurrentObject() throws {
@@ -222,7 +222,7 @@ import Testing
             let blob = try writeBlob(store, (0..<300).map { i in [UInt8](repeating: UInt8(i % 251), count: 1024) })
             try store.commitObject(ObjectRecord(
                 bucket: "bucket", key: "big", size: blob.size, etag: "e", lastModified: fixedDate, owner: "alice",
-                contentHeaders: [:], userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", extensions: [:]))
+                contentHeaders: [:], userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD"))
             store.db.compactAll()
             let reader = try #require(try store.openObject(bucket: "bucket", key: "big"))
             let cursor = try reader.chunks(segment: 0)

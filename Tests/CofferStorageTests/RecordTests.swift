@@ -11,9 +11,10 @@ import Testing
             owner: "alice", contentHeaders: ["content-type": "text/plain"], userMetadata: ["colour": "blue"],
             checksum: StoredChecksum(algorithm: "CRC32", value: "AAAAAA==", type: "COMPOSITE"),
             parts: [PartSummary(number: 1, size: 150_000, etag: "x", checksum: "AAAAAA==")],
-            segments: [blob], storageClass: "STANDARD", extensions: ["sse": "AES256"])
+            segments: [blob], storageClass: "STANDARD",
+            encryption: .sseC(.init(salt: [1, 2], keyCheck: [3], sealedKey: Array(0..<60))))
         let bytes = try record.encoded()
-        #expect(bytes.first == 1)
+        #expect(bytes.first == 2)
         #expect(try ObjectRecord(encoded: bytes) == record)
         let json = String(decoding: bytes.dropFirst(), as: UTF8.self)
         #expect(json.contains("\"lastModified\":1700000000123"))
@@ -21,10 +22,12 @@ import Testing
     }
 
     @Test func otherRecordsRoundTrip() throws {
-        let bucket = BucketRecord(name: "b", owner: "o", region: "r", createdAt: fixedDate, settings: ["policy": "{}"])
+        let bucket = BucketRecord(name: "b", owner: "o", region: "r", createdAt: fixedDate, policy: "{}",
+                                  encryption: BucketEncryption(algorithm: .awsKMS, kmsMasterKeyId: "alias/k", bucketKeyEnabled: true))
         #expect(try BucketRecord(encoded: bucket.encoded()) == bucket)
         let upload = UploadRecord(bucket: "b", key: "k", uploadId: "u1", initiated: fixedDate, owner: "o",
-                                  checksumAlgorithm: "SHA256", checksumType: "COMPOSITE")
+                                  checksumAlgorithm: "SHA256", checksumType: "COMPOSITE",
+                                  encryption: .sseKMS(.init(kmsKeyArn: "arn:k", context: ["aws:s3:arn": "arn:aws:s3:::b"], sealedKey: [1], bucketKeyBlob: [2])))
         #expect(try UploadRecord(encoded: upload.encoded()) == upload)
         let part = PartRecord(uploadId: "u1", number: 7, size: 5, etag: "e", lastModified: fixedDate, blob: blob)
         #expect(try PartRecord(encoded: part.encoded()) == part)
@@ -32,7 +35,7 @@ import Testing
 
     @Test func unknownVersionIsRejected() throws {
         var bytes = try BucketRecord(name: "b", owner: "o", region: "r", createdAt: fixedDate).encoded()
-        bytes[0] = 2
+        bytes[0] = 3
         #expect(throwsCode(.unsupportedRecordVersion) { _ = try BucketRecord(encoded: bytes) })
         #expect(throwsCode(.invalidRecord) { _ = try BucketRecord(encoded: [UInt8]()) })
         #expect(throwsCode(.invalidRecord) { _ = try BucketRecord(encoded: [1, 0x7B]) })

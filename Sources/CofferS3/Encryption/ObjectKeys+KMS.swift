@@ -33,16 +33,14 @@ final class CallCounter: Sendable {
 }
 
 extension ObjectKeys {
-    static let bucketKeyLabel = Array("coffer/key-hierarchy/v1/sse-kms-bucket-key".utf8)
-
     func requireKMS() throws(S3Error) -> KMSKeys {
         guard let kms else { throw S3Error(.notImplemented, "SSE-KMS needs a key service, and none is configured") }
         return kms
     }
 
-    /// A fresh data key for a new object or upload, in any mode, with the record extensions
-    /// that keep it. SSE-KMS asks the key service (or a cached bucket key) for it.
-    func newObject(bucket: String, key: String, encryption: WriteEncryption, caller: @autoclosure () -> KMSCaller) async throws -> (dataKey: SecretBytes, extensions: [String: String]) {
+    /// A fresh data key for a new object or upload, in any mode, with the record's encryption
+    /// that keeps it. SSE-KMS asks the key service (or a cached bucket key) for it.
+    func newObject(bucket: String, key: String, encryption: WriteEncryption, caller: @autoclosure () -> KMSCaller) async throws -> (dataKey: SecretBytes, encryption: ObjectEncryption) {
         switch encryption {
         case .sseS3: return try newObject(bucket: bucket, key: key)
         case .sseC(let customerKey): return try newObject(bucket: bucket, key: key, customerKey: customerKey)
@@ -50,7 +48,7 @@ extension ObjectKeys {
         }
     }
 
-    private func newKMSObject(bucket: String, key: String, choice: SSEKMSChoice, caller: KMSCaller) async throws -> (dataKey: SecretBytes, extensions: [String: String]) {
+    private func newKMSObject(bucket: String, key: String, choice: SSEKMSChoice, caller: KMSCaller) async throws -> (dataKey: SecretBytes, encryption: ObjectEncryption) {
         let kms = try requireKMS()
         let context = try choice.fullContext(bucket: bucket, key: key)
         let keyId = choice.keyId ?? KMSKeys.defaultKeyId
@@ -59,8 +57,7 @@ extension ObjectKeys {
                 try await kms.service.generateDataKey(GenerateDataKeyRequest(keyId: keyId, encryptionContext: context, numberOfBytes: KeyHierarchy.dataKeyByteCount, caller: caller))
             }
             guard generated.plaintext.count == KeyHierarchy.dataKeyByteCount else { throw S3Error(kms: KMSError(.internalFailure, "data key of the wrong length")) }
-            let info = Info(mode: Info.sseKMS, sealedKey: Base64.encode(generated.ciphertextBlob), kmsKeyArn: generated.keyArn, context: context, bucketKey: false)
-            return (generated.plaintext, try Self.encode(info))
+            return (generated.plaintext, .sseKMS(.init(kmsKeyArn: generated.keyArn, context: context, sealedKey: generated.ciphertextBlob)))
         }
         let bucketKey: DataKeyCache.Entry
         if let cached = kms.bucketKeys.use(keyId: keyId, context: context, bytes: 0) {
@@ -76,19 +73,16 @@ extension ObjectKeys {
         }
         let dataKey = KeyHierarchy.generateDataKey()
         let identity = SealedFormat.objectIdentity(bucket: bucket, key: key)
-        let nonce = secureRandomBytes(AES256GCM.nonceByteCount)
-        let sealed = try AES256GCM.seal(dataKey.copyBytes(), key: bucketKey.plaintext, nonce: nonce, authenticating: Self.bucketKeyLabel + identity)
-        let info = Info(mode: Info.sseKMS, sealedKey: Base64.encode(nonce + sealed), kmsKeyArn: bucketKey.keyArn, context: context,
-                        bucketKey: true, bucketKeyBlob: Base64.encode(bucketKey.ciphertextBlob))
-        return (dataKey, try Self.encode(info))
+        let sealed = try KeyHierarchy.sealUnderBucketKey(dataKey, bucketKey: bucketKey.plaintext, identity: identity)
+        return (dataKey, .sseKMS(.init(kmsKeyArn: bucketKey.keyArn, context: context, sealedKey: sealed, bucketKeyBlob: bucketKey.ciphertextBlob)))
     }
 
     /// The data key of an existing object or upload in any mode; SSE-KMS asks the key service
     /// (or the cache of decrypted bucket keys). SSE-C headers on an SSE-KMS object are refused.
-    func dataKey(extensions: [String: String], bucket: String, key: String, customerKey: CustomerKey?, partOfUpload: Bool = false,
+    func dataKey(encryption: ObjectEncryption?, bucket: String, key: String, customerKey: CustomerKey?, partOfUpload: Bool = false,
                  caller: @autoclosure () -> KMSCaller) async throws -> SecretBytes {
-        guard let info = Self.info(extensions), info.mode == Info.sseKMS else {
-            return try dataKey(extensions: extensions, bucket: bucket, key: key, customerKey: customerKey, partOfUpload: partOfUpload)
+        guard case .sseKMS(let info) = encryption else {
+            return try dataKey(encryption: encryption, bucket: bucket, key: key, customerKey: customerKey, partOfUpload: partOfUpload)
         }
         if customerKey != nil {
             throw S3Error(.invalidRequest, partOfUpload
@@ -96,19 +90,17 @@ extension ObjectKeys {
                 : "The encryption parameters are not applicable to this object.")
         }
         let kms = try requireKMS()
-        guard info.v == 1, let sealed = Base64.decode(info.sealedKey), let context = info.context else {
-            throw CryptoError(.malformed, "the record of \(bucket)/\(key) carries no valid SSE-KMS info")
-        }
+        let sealed = info.sealedKey, context = info.context
         let caller = caller()
-        guard info.bucketKey == true else {
+        guard let blob = info.bucketKeyBlob else {
             let opened = try await kmsCall(kms) {
                 try await kms.service.decrypt(DecryptRequest(ciphertextBlob: sealed, encryptionContext: context, caller: caller))
             }
             guard opened.plaintext.count == KeyHierarchy.dataKeyByteCount else { throw CryptoError(.authenticationFailure, "the key service returned a data key of the wrong length") }
             return opened.plaintext
         }
-        guard let blob = info.bucketKeyBlob.flatMap(Base64.decode), sealed.count == AES256GCM.nonceByteCount + KeyHierarchy.dataKeyByteCount + AES256GCM.tagByteCount else {
-            throw CryptoError(.malformed, "the record of \(bucket)/\(key) carries no valid bucket key")
+        guard sealed.count == KeyHierarchy.sealedKeyByteCount else {
+            throw CryptoError(.malformed, "the record of \(bucket)/\(key) carries a bucket-key-sealed data key of the wrong length")
         }
         let bucketKey: DecryptResult
         if let cached = kms.decryptedBucketKeys.get(blob: blob, context: context) {
@@ -120,9 +112,7 @@ extension ObjectKeys {
             kms.decryptedBucketKeys.put(blob: blob, context: context, result: bucketKey)
         }
         let identity = SealedFormat.objectIdentity(bucket: bucket, key: key)
-        let plain = try AES256GCM.open(Array(sealed.dropFirst(AES256GCM.nonceByteCount)), key: bucketKey.plaintext,
-                                       nonce: Array(sealed.prefix(AES256GCM.nonceByteCount)), authenticating: Self.bucketKeyLabel + identity)
-        return SecretBytes(plain)
+        return try KeyHierarchy.openUnderBucketKey(sealed, bucketKey: bucketKey.plaintext, identity: identity)
     }
 
     /// Runs one key-service call, counting it and turning its failure into S3's answer.

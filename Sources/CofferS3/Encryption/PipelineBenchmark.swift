@@ -56,14 +56,14 @@ public enum PipelineBenchmark {
             for sealed in (run % 2 == 0 ? [true, false] : [false, true]) {
                 let name = sealed ? "sealed" : "plain"
                 let key = "\(name)-\(run)"
-                let (dataKey, extensions) = try keys.newObject(bucket: "bench", key: key)
+                let (dataKey, encryption) = try keys.newObject(bucket: "bench", key: key)
                 let stage: any PackageSealing = sealed ? keys.sealer(dataKey: dataKey, bucket: "bench", key: key, partNumber: 0) : PlainCopyStage()
                 var start = ContinuousClock.now
                 let blob = try write(store, stage: stage, slice: slice, size: size)
                 puts[name, default: []].append(megabytesPerSecond(size, since: start))
                 let record = ObjectRecord(
                     bucket: "bench", key: key, size: blob.size, etag: "-", lastModified: Date(), owner: "bench", contentHeaders: [:],
-                    userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", extensions: extensions)
+                    userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", encryption: encryption)
                 try store.commitObject(record)
                 let reader = try store.openObject(bucket: "bench", key: key)!
                 let opener: any PackageOpening = sealed ? try keys.opener(dataKey: dataKey, bucket: "bench", key: key, blob: blob) : PlainCopyStage()
@@ -110,11 +110,11 @@ public enum PipelineBenchmark {
     }
 
     static func sealedObject(_ store: ObjectStore, _ keys: ObjectKeys, key: String, slice: [UInt8], size: Int) throws -> ObjectRecord {
-        let (dataKey, extensions) = try keys.newObject(bucket: "bench", key: key)
+        let (dataKey, encryption) = try keys.newObject(bucket: "bench", key: key)
         let blob = try write(store, stage: keys.sealer(dataKey: dataKey, bucket: "bench", key: key, partNumber: 0), slice: slice, size: size)
         let record = ObjectRecord(
             bucket: "bench", key: key, size: blob.size, etag: "-", lastModified: Date(), owner: "bench", contentHeaders: [:],
-            userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", extensions: extensions)
+            userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", encryption: encryption)
         try store.commitObject(record)
         return record
     }
@@ -123,7 +123,7 @@ public enum PipelineBenchmark {
     static func timedRead(_ store: ObjectStore, _ keys: ObjectKeys, _ record: ObjectRecord, range: ClosedRange<Int64>?) async throws -> (Double, Int) {
         let start = ContinuousClock.now
         let reader = try store.openObject(bucket: "bench", key: record.key)!
-        let dataKey = try keys.dataKey(extensions: reader.record.extensions, bucket: "bench", key: record.key)
+        let dataKey = try keys.dataKey(encryption: reader.record.encryption, bucket: "bench", key: record.key)
         let opener = CountingOpener(try keys.opener(dataKey: dataKey, bucket: "bench", key: record.key, blob: reader.record.segments[0]))
         var read = 0
         try await ObjectBodyStream(reader: reader, openers: [opener], range: range).forEachPiece { read += $0.count }

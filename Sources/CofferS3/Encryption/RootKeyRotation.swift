@@ -31,8 +31,8 @@ public enum RootKeyRotation {
         // The new key is durable before any record depends on it.
         try RootKeyStore.save(keyring, dataDir: dataDir)
         let keys = ObjectKeys(keyring: keyring)
-        let counts = try store.rewriteExtensions { bucket, key, extensions in
-            try keys.resealed(extensions: extensions, bucket: bucket, key: key)
+        let counts = try store.rewriteEncryption { bucket, key, encryption in
+            try keys.resealed(encryption: encryption, bucket: bucket, key: key)
         }
         let kms = try resealKMSMaterial(store, keyring)
         return Report(previousVersion: previous, currentVersion: current, objectsResealed: counts.objects, uploadsResealed: counts.uploads, kmsKeyVersionsResealed: kms)
@@ -43,8 +43,8 @@ public enum RootKeyRotation {
         let store = try openStore(dataDir)
         let keyring = try existingKeyring(dataDir)
         let keys = ObjectKeys(keyring: keyring)
-        let counts = try store.rewriteExtensions { bucket, key, extensions in
-            try keys.resealed(extensions: extensions, bucket: bucket, key: key)
+        let counts = try store.rewriteEncryption { bucket, key, encryption in
+            try keys.resealed(encryption: encryption, bucket: bucket, key: key)
         }
         let kms = try resealKMSMaterial(store, keyring)
         return Report(previousVersion: keyring.currentVersion, currentVersion: keyring.currentVersion, objectsResealed: counts.objects, uploadsResealed: counts.uploads, kmsKeyVersionsResealed: kms)
@@ -54,10 +54,10 @@ public enum RootKeyRotation {
         let store = try openStore(dataDir)
         let keyring = try existingKeyring(dataDir)
         var byVersion: [String: Int] = [:]
-        try store.rewriteExtensions { _, _, extensions in
-            let mode = ObjectKeys.info(extensions)?.mode
-            let version = mode == ObjectKeys.Info.sseC ? "sse-c" : mode == ObjectKeys.Info.sseKMS ? "sse-kms"
-                : (ObjectKeys.rootKeyVersion(of: extensions).map(String.init) ?? "unsealed")
+        try store.rewriteEncryption { _, _, encryption in
+            let mode = encryption?.mode
+            let version = mode == .sseC ? "sse-c" : mode == .sseKMS ? "sse-kms"
+                : (ObjectKeys.rootKeyVersion(of: encryption).map(String.init) ?? "unsealed")
             byVersion[version, default: 0] += 1
             return nil
         }

@@ -1,5 +1,6 @@
 import CofferCrypto
 import CofferKMS
+import CofferStorage
 import Foundation
 import HTTPTypes
 
@@ -86,34 +87,44 @@ enum WriteEncryption: Sendable {
 
 /// The encryption of an object or upload as its response headers tell it.
 struct ObjectEncryptionHeaders: Sendable {
-    var mode: String
+    var mode: ObjectEncryption.Mode
     var kmsKeyArn: String?
     var bucketKeyEnabled: Bool
     var contextHeader: String?
     var customerKey: CustomerKey?
 
-    /// From a record's stored encryption info; `customerKey` is the (already checked) SSE-C key.
-    init(extensions: [String: String], customerKey: CustomerKey?, includeContext: Bool = false) {
-        let info = ObjectKeys.info(extensions)
-        mode = info?.mode ?? ObjectKeys.Info.sseS3
-        kmsKeyArn = info?.kmsKeyArn
-        bucketKeyEnabled = info?.bucketKey ?? false
-        contextHeader = includeContext ? info?.contextHeader : nil
+    /// From a record's stored encryption; `customerKey` is the (already checked) SSE-C key.
+    init(encryption: ObjectEncryption?, customerKey: CustomerKey?, includeContext: Bool = false) {
+        mode = encryption?.mode ?? .sseS3
+        if case .sseKMS(let kms) = encryption {
+            kmsKeyArn = kms.kmsKeyArn
+            bucketKeyEnabled = kms.bucketKey
+            contextHeader = includeContext ? Self.contextHeader(kms.context) : nil
+        } else {
+            bucketKeyEnabled = false
+        }
         self.customerKey = customerKey
+    }
+
+    /// `x-amz-server-side-encryption-context` as S3 answers it: base64 of the context JSON.
+    static func contextHeader(_ context: [String: String]) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(context)).map { Base64.encode(Array($0)) }
     }
 
     var fields: HTTPFields {
         var fields = HTTPFields()
         switch mode {
-        case ObjectKeys.Info.sseC:
+        case .sseC:
             fields[HTTPField.Name(CustomerKey.prefix + "algorithm")!] = "AES256"
             if let customerKey { fields[HTTPField.Name(CustomerKey.prefix + "key-MD5")!] = customerKey.md5 }
-        case ObjectKeys.Info.sseKMS:
+        case .sseKMS:
             fields[HTTPField.Name("x-amz-server-side-encryption")!] = "aws:kms"
             if let kmsKeyArn { fields[HTTPField.Name(SSEKMSChoice.keyIdHeader)!] = kmsKeyArn }
             if bucketKeyEnabled { fields[HTTPField.Name(SSEKMSChoice.bucketKeyHeader)!] = "true" }
             if let contextHeader { fields[HTTPField.Name(SSEKMSChoice.contextHeader)!] = contextHeader }
-        default:
+        case .sseS3:
             fields[HTTPField.Name("x-amz-server-side-encryption")!] = "AES256"
         }
         return fields

@@ -14,7 +14,7 @@ extension S3Service {
         if let checksum { try checksum.verify(computed: ChecksumHasher.checksum(checksum.algorithm, bytes), trailers: body.trailers) }
         let configuration = try BucketEncryption.parse(bytes)
         var record = bucket
-        configuration.storing(in: &record.settings)
+        record.encryption = configuration
         let store = self.store
         let updated = record
         try await blocking { try store.updateBucket(updated) }
@@ -23,7 +23,7 @@ extension S3Service {
 
     func getBucketEncryption(_ call: AuthorizedCall) throws -> S3Response {
         let bucket = try call.targetBucket()
-        guard let configuration = BucketEncryption.stored(in: bucket.settings) else {
+        guard let configuration = bucket.encryption else {
             throw S3Error(.serverSideEncryptionConfigurationNotFoundError, extra: [("BucketName", bucket.name)])
         }
         var xml = XMLWriter()
@@ -34,7 +34,7 @@ extension S3Service {
     func deleteBucketEncryption(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         var record = bucket
-        record.settings[BucketEncryption.settingsKey] = nil
+        record.encryption = nil
         let store = self.store
         let updated = record
         try await blocking { try store.updateBucket(updated) }
@@ -51,7 +51,7 @@ extension S3Service {
     /// 403 where the bucket blocks SSE-C, as on S3), SSE-KMS when the request or the bucket
     /// default says `aws:kms`, SSE-S3 otherwise.
     func checkWriteEncryption(_ call: AuthorizedCall, bucket: BucketRecord) throws(S3Error) -> WriteEncryption {
-        let configuration = BucketEncryption.stored(in: bucket.settings)
+        let configuration = bucket.encryption
         let usesSSEC = call.request.headers.contains { $0.name.canonicalName.lowercased().hasPrefix(CustomerKey.prefix) }
         if usesSSEC, configuration?.blocksSSEC == true {
             throw S3Error(.accessDenied, "Requests specifying Server Side Encryption with Customer provided keys must not be made to a bucket that blocks SSE-C.")
@@ -77,13 +77,13 @@ extension S3Service {
         }
         guard let configuration else { return .sseS3 }
         switch configuration.algorithm {
-        case "aws:kms":
+        case .awsKMS:
             return .sseKMS(SSEKMSChoice(keyId: configuration.kmsMasterKeyId, context: [:],
                                         bucketKeyEnabled: requestBucketKey ?? configuration.bucketKeyEnabled ?? false))
-        case "AES256":
+        case .aes256:
             return .sseS3
-        default:
-            throw S3Error(.notImplemented, "The bucket's default encryption is \(configuration.algorithm) (DSSE-KMS), which Coffer does not offer; name AES256 or aws:kms explicitly or change the bucket's default.")
+        case .awsKMSDSSE:
+            throw S3Error(.notImplemented, "The bucket's default encryption is \(configuration.algorithm.rawValue) (DSSE-KMS), which Coffer does not offer; name AES256 or aws:kms explicitly or change the bucket's default.")
         }
     }
 

@@ -5,12 +5,10 @@ import HTTPTypes
 import NIOCore
 
 /// PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy and GetBucketPolicyStatus. The policy
-/// is kept in the bucket record's settings, exactly as the client sent it (S3 returns it
+/// is kept in the bucket record (`BucketRecord.policy`), exactly as the client sent it (S3 returns it
 /// byte for byte), after the policy engine validated it.
 extension S3Service {
-    static let policySettingsKey = "policy"
-
-    static func storedPolicy(_ bucket: BucketRecord) -> String? { bucket.settings[policySettingsKey] }
+    static func storedPolicy(_ bucket: BucketRecord) -> String? { bucket.policy }
 
     func putBucketPolicy(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
@@ -26,7 +24,7 @@ extension S3Service {
             throw S3Error(.malformedPolicy, error.reason)
         }
         var updated = bucket
-        updated.settings[Self.policySettingsKey] = String(decoding: bytes, as: UTF8.self)
+        updated.policy = String(decoding: bytes, as: UTF8.self)
         let store = self.store, record = updated
         try await blocking { try store.updateBucket(record) }
         return S3Response(status: .noContent)
@@ -47,7 +45,7 @@ extension S3Service {
     func deleteBucketPolicy(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         var updated = bucket
-        updated.settings[Self.policySettingsKey] = nil
+        updated.policy = nil
         let store = self.store, record = updated
         try await blocking { try store.updateBucket(record) }
         return S3Response(status: .noContent)

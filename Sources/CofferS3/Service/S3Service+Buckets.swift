@@ -49,8 +49,8 @@ extension S3Service {
         } else if region != "us-east-1" {
             throw S3Error(.illegalLocationConstraintException, "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.")
         }
-        var record = BucketRecord(name: name, owner: user.name, region: region, createdAt: call.now, settings: [:])
-        if options.blockSSECOnNewBuckets { BucketEncryption.sseS3BlockingSSEC.storing(in: &record.settings) }
+        var record = BucketRecord(name: name, owner: user.name, region: region, createdAt: call.now)
+        if options.blockSSECOnNewBuckets { record.encryption = .sseS3BlockingSSEC }
         try insertBucket(record)
         return emptyResponse(.ok, headers: [.location: "/\(name)"])
     }

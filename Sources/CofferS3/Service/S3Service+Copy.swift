@@ -80,7 +80,7 @@ extension S3Service {
         let headers = try ObjectHeaders.parse(call.request)
         let storageClass = call.request.header("x-amz-storage-class") != nil ? headers.storageClass : sourceRecord.storageClass
         let changesEncryption = destinationKey != nil || sourceKey != nil || call.request.header("x-amz-server-side-encryption") != nil
-            || ObjectKeys.info(sourceRecord.extensions)?.mode == ObjectKeys.Info.sseKMS
+            || sourceRecord.encryption?.mode == .sseKMS
         if source.bucket == bucket.name, source.key == key, !replacing, call.request.header("x-amz-storage-class") == nil, !changesEncryption {
             throw S3Error(.invalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
@@ -94,7 +94,7 @@ extension S3Service {
         } else if let stored = sourceRecord.checksum {
             algorithm = ChecksumAlgorithm(rawValue: stored.algorithm)
         }
-        let (dataKey, extensions) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
+        let (dataKey, storedEncryption) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
         let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, partNumber: 0)
         let copied = try await copyData(from: reader, sourceKey: sourceKey, range: nil, into: sealer, checksum: algorithm, call: call)
         let record = ObjectRecord(
@@ -103,7 +103,7 @@ extension S3Service {
             contentHeaders: replacing ? headers.content : sourceRecord.contentHeaders,
             userMetadata: replacing ? headers.user : sourceRecord.userMetadata,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "FULL_OBJECT") },
-            parts: nil, segments: [copied.blob], storageClass: storageClass, extensions: extensions)
+            parts: nil, segments: [copied.blob], storageClass: storageClass, encryption: storedEncryption)
         try await commit(record)
         var xml = XMLWriter()
         xml.element("CopyObjectResult", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -114,6 +114,6 @@ extension S3Service {
                 x.element("Checksum" + checksum.algorithm, checksum.value)
             }
         }
-        return xmlResponse(xml, headers: ObjectEncryptionHeaders(extensions: extensions, customerKey: destinationKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields)
+        return xmlResponse(xml, headers: ObjectEncryptionHeaders(encryption: storedEncryption, customerKey: destinationKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields)
     }
 }

@@ -42,11 +42,11 @@ extension S3Service {
         let uploadId = String(format: "%012llx", millis)
             + Base64.encode(secureRandomBytes(30)).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         // The upload's data key is made now; every part is sealed under a key derived from it.
-        let (_, extensions) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
+        let (_, storedEncryption) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
         let record = UploadRecord(
             bucket: bucket.name, key: key, uploadId: uploadId, initiated: call.now, owner: call.user?.name ?? bucket.owner,
             contentHeaders: headers.content, userMetadata: headers.user, checksumAlgorithm: algorithm?.rawValue,
-            checksumType: checksumType, storageClass: headers.storageClass, extensions: extensions)
+            checksumType: checksumType, storageClass: headers.storageClass, encryption: storedEncryption)
         try store.createUpload(record)
         var xml = XMLWriter()
         xml.element("InitiateMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -54,7 +54,7 @@ extension S3Service {
             x.element("Key", key)
             x.element("UploadId", uploadId)
         }
-        var fields = ObjectEncryptionHeaders(extensions: extensions, customerKey: encryption.customerKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields
+        var fields = ObjectEncryptionHeaders(encryption: storedEncryption, customerKey: encryption.customerKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields
         if let algorithm, let checksumType {
             fields[.init("x-amz-checksum-algorithm")!] = algorithm.rawValue
             fields[.init("x-amz-checksum-type")!] = checksumType
@@ -112,11 +112,11 @@ extension S3Service {
         }
         let part = PartRecord(
             uploadId: upload.uploadId, number: number, size: result.blob.size,
-            etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, keyed: !ObjectKeys.isSSES3(upload.extensions)), lastModified: call.now,
+            etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, keyed: !ObjectKeys.isSSES3(upload.encryption)), lastModified: call.now,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "PART") },
             blob: result.blob)
         try await commitPart(part)
-        var fields = ObjectEncryptionHeaders(extensions: upload.extensions, customerKey: customerKey).fields
+        var fields = ObjectEncryptionHeaders(encryption: upload.encryption, customerKey: customerKey).fields
         fields[.eTag] = "\"\(part.etag)\""
         if let checksum = part.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
             fields[HTTPField.Name(algorithm.headerName)!] = checksum.value
@@ -126,7 +126,7 @@ extension S3Service {
 
     /// Seals part `number` under the upload's data key.
     private func partSealer(_ upload: UploadRecord, number: Int, customerKey: CustomerKey?, call: AuthorizedCall) async throws -> (SecretBytes, any PackageSealing) {
-        let dataKey = try await keys.dataKey(extensions: upload.extensions, bucket: upload.bucket, key: upload.key, customerKey: customerKey, partOfUpload: true, caller: kmsCaller(call))
+        let dataKey = try await keys.dataKey(encryption: upload.encryption, bucket: upload.bucket, key: upload.key, customerKey: customerKey, partOfUpload: true, caller: kmsCaller(call))
         return (dataKey, keys.sealer(dataKey: dataKey, bucket: upload.bucket, key: upload.key, partNumber: number))
     }
 
@@ -169,7 +169,7 @@ extension S3Service {
         let copied = try await copyData(from: reader, sourceKey: sourceKey, range: range, into: sealer, checksum: algorithm, call: call)
         let part = PartRecord(
             uploadId: upload.uploadId, number: number, size: copied.blob.size,
-            etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, keyed: !ObjectKeys.isSSES3(upload.extensions)), lastModified: call.now,
+            etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, keyed: !ObjectKeys.isSSES3(upload.encryption)), lastModified: call.now,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "PART") },
             blob: copied.blob)
         try await commitPart(part)
@@ -179,7 +179,7 @@ extension S3Service {
             x.element("LastModified", S3Date.iso8601(part.lastModified))
             if let checksum = part.checksum { x.element("Checksum" + checksum.algorithm, checksum.value) }
         }
-        return xmlResponse(xml, headers: ObjectEncryptionHeaders(extensions: upload.extensions, customerKey: destinationKey).fields)
+        return xmlResponse(xml, headers: ObjectEncryptionHeaders(encryption: upload.encryption, customerKey: destinationKey).fields)
     }
 
     func completeMultipartUpload(_ call: AuthorizedCall) async throws -> S3Response {
@@ -230,7 +230,7 @@ extension S3Service {
             bucket: bucket.name, key: upload.key, size: chosen.reduce(0) { $0 + $1.size }, etag: etag, lastModified: call.now,
             owner: bucket.owner, contentHeaders: upload.contentHeaders, userMetadata: upload.userMetadata, checksum: checksum,
             parts: chosen.map { PartSummary(number: $0.number, size: $0.size, etag: $0.etag, checksum: $0.checksum?.value) },
-            segments: chosen.map(\.blob), storageClass: upload.storageClass, extensions: upload.extensions)
+            segments: chosen.map(\.blob), storageClass: upload.storageClass, encryption: upload.encryption)
         try await finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)), precondition: precondition)
         var xml = XMLWriter()
         xml.element("CompleteMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -247,7 +247,7 @@ extension S3Service {
                 x.element("ChecksumType", checksum.type)
             }
         }
-        return xmlResponse(xml, headers: ObjectEncryptionHeaders(extensions: upload.extensions, customerKey: try? customerKey(call)).fields)
+        return xmlResponse(xml, headers: ObjectEncryptionHeaders(encryption: upload.encryption, customerKey: try? customerKey(call)).fields)
     }
 
     private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition) async throws {

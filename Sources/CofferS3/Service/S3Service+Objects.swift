@@ -9,7 +9,7 @@ extension S3Service {
     /// One opener per segment of `record`, after its data key opened (with the customer's key
     /// for an SSE-C object).
     func openers(for record: ObjectRecord, customerKey: CustomerKey?, call: AuthorizedCall) async throws -> [any PackageOpening] {
-        let dataKey = try await keys.dataKey(extensions: record.extensions, bucket: record.bucket, key: record.key, customerKey: customerKey, caller: kmsCaller(call))
+        let dataKey = try await keys.dataKey(encryption: record.encryption, bucket: record.bucket, key: record.key, customerKey: customerKey, caller: kmsCaller(call))
         return try record.segments.map { try keys.opener(dataKey: dataKey, bucket: record.bucket, key: record.key, blob: $0) }
     }
 
@@ -25,7 +25,7 @@ extension S3Service {
         if precondition != .none { try precondition.checkEarly(store.object(bucket: bucket.name, key: key), key: key) }
         var body = try IncomingBody(call: call, requireLength: true)
         let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
-        let (dataKey, extensions) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
+        let (dataKey, storedEncryption) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
         let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, partNumber: 0)
         let result = try await ingest(sealer).ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
         do {
@@ -38,9 +38,9 @@ extension S3Service {
             bucket: bucket.name, key: key, size: result.blob.size, etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, keyed: !(encryption.isSSES3)),
             lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
-            parts: nil, segments: [result.blob], storageClass: headers.storageClass, extensions: extensions)
+            parts: nil, segments: [result.blob], storageClass: headers.storageClass, encryption: storedEncryption)
         try await commit(record, precondition: precondition)
-        var fields = ObjectEncryptionHeaders(extensions: extensions, customerKey: encryption.customerKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields
+        var fields = ObjectEncryptionHeaders(encryption: storedEncryption, customerKey: encryption.customerKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields
         fields[.eTag] = "\"\(record.etag)\""
 
         if let checksum = record.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
@@ -79,11 +79,11 @@ extension S3Service {
         // The customer's key is checked before anything is answered (403 when wrong). Other
         // modes open their data key only to stream a body: HEAD and 304/412 answers come from
         // the record alone, without the key service, as on S3.
-        if customerKey != nil || ObjectKeys.isSSEC(record.extensions) {
-            _ = try keys.dataKey(extensions: record.extensions, bucket: record.bucket, key: record.key, customerKey: customerKey)
+        if customerKey != nil || ObjectKeys.isSSEC(record.encryption) {
+            _ = try keys.dataKey(encryption: record.encryption, bucket: record.bucket, key: record.key, customerKey: customerKey)
         }
         var fields = ObjectHeaders.responseFields(for: record)
-        fields.append(contentsOf: ObjectEncryptionHeaders(extensions: record.extensions, customerKey: customerKey).fields)
+        fields.append(contentsOf: ObjectEncryptionHeaders(encryption: record.encryption, customerKey: customerKey).fields)
         try Conditional.evaluate(call.request, etag: record.etag, lastModified: record.lastModified, responseFields: fields)
 
         var range: ClosedRange<Int64>?

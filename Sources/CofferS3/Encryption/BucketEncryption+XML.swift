@@ -1,30 +1,11 @@
+import CofferStorage
 import Foundation
 
-/// A bucket's default encryption (PutBucketEncryption), kept in the bucket record's
-/// settings: the algorithm new objects get when a request names none, and the encryption
-/// types the bucket refuses to accept (S3's BlockedEncryptionTypes: today only SSE-C).
-struct BucketEncryption: Codable, Equatable, Sendable {
-    static let settingsKey = "encryption"
-
-    /// `AES256`, `aws:kms` or `aws:kms:dsse`.
-    var algorithm: String
-    var kmsMasterKeyId: String?
-    var bucketKeyEnabled: Bool?
-    /// `SSE-C` when SSE-C writes are blocked; empty (or `NONE` on the wire) otherwise.
-    var blockedEncryptionTypes: [String]
-
-    var blocksSSEC: Bool { blockedEncryptionTypes.contains("SSE-C") }
-
+/// A bucket's default encryption (PutBucketEncryption) as S3's XML carries it; the record
+/// keeps it typed (`BucketRecord.encryption`, CofferStorage's `BucketEncryption`).
+extension BucketEncryption {
     /// The configuration S3 gives new buckets when SSE-C is blocked by default.
-    static let sseS3BlockingSSEC = BucketEncryption(algorithm: "AES256", kmsMasterKeyId: nil, bucketKeyEnabled: false, blockedEncryptionTypes: ["SSE-C"])
-
-    static func stored(in settings: [String: String]) -> BucketEncryption? {
-        settings[settingsKey].flatMap { try? JSONDecoder().decode(BucketEncryption.self, from: Data($0.utf8)) }
-    }
-
-    func storing(in settings: inout [String: String]) {
-        settings[Self.settingsKey] = String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)
-    }
+    static let sseS3BlockingSSEC = BucketEncryption(algorithm: .aes256, kmsMasterKeyId: nil, bucketKeyEnabled: false, blockedEncryptionTypes: [.sseC])
 
     /// Parses and validates a ServerSideEncryptionConfiguration document as S3 does.
     static func parse(_ bytes: [UInt8]) throws(S3Error) -> BucketEncryption {
@@ -34,9 +15,9 @@ struct BucketEncryption: Codable, Equatable, Sendable {
         guard let byDefault = rule.child("ApplyServerSideEncryptionByDefault"), let algorithm = byDefault.childText("SSEAlgorithm") else {
             throw S3Error(.malformedXML)
         }
-        guard ["AES256", "aws:kms", "aws:kms:dsse"].contains(algorithm) else { throw S3Error(.malformedXML) }
+        guard let algorithm = Algorithm(rawValue: algorithm) else { throw S3Error(.malformedXML) }
         let keyId = byDefault.childText("KMSMasterKeyID").flatMap { $0.isEmpty ? nil : $0 }
-        if keyId != nil && algorithm == "AES256" {
+        if keyId != nil && algorithm == .aes256 {
             throw S3Error(.invalidArgument, "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
                 extra: [("ArgumentName", "ApplyServerSideEncryptionByDefault")])
         }
@@ -45,14 +26,14 @@ struct BucketEncryption: Codable, Equatable, Sendable {
             guard text == "true" || text == "false" else { throw S3Error(.malformedXML) }
             bucketKey = text == "true"
         }
-        var blocked: [String] = []
+        var blocked: [BlockedType] = []
         if let types = rule.child("BlockedEncryptionTypes") {
             let values = types.all("EncryptionType").map(\.text)
             guard values.allSatisfy({ $0 == "NONE" || $0 == "SSE-C" }) else { throw S3Error(.malformedXML) }
             if values.contains("NONE") && values.contains("SSE-C") {
                 throw S3Error(.invalidArgument, "NONE cannot be combined with another encryption type", extra: [("ArgumentName", "BlockedEncryptionTypes")])
             }
-            blocked = values.contains("SSE-C") ? ["SSE-C"] : []
+            blocked = values.contains("SSE-C") ? [.sseC] : []
         }
         return BucketEncryption(algorithm: algorithm, kmsMasterKeyId: keyId, bucketKeyEnabled: bucketKey, blockedEncryptionTypes: blocked)
     }
@@ -61,7 +42,7 @@ struct BucketEncryption: Codable, Equatable, Sendable {
         xml.element("ServerSideEncryptionConfiguration", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Rule") { r in
                 r.element("ApplyServerSideEncryptionByDefault") { d in
-                    d.element("SSEAlgorithm", algorithm)
+                    d.element("SSEAlgorithm", algorithm.rawValue)
                     d.optionalElement("KMSMasterKeyID", kmsMasterKeyId)
                 }
                 r.element("BucketKeyEnabled", (bucketKeyEnabled ?? false) ? "true" : "false")
