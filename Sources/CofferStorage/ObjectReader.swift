@@ -1,19 +1,23 @@
-/// A consistent view of one object: its record and, through a LevelDB snapshot, its chunks.
+/// A consistent view of one object: its record and, through a read view of the blob store,
+/// its packages.
 ///
-/// The snapshot keeps the chunks readable even if the object is overwritten or deleted (and
-/// its blobs reclaimed) while the reader is alive. Release the reader promptly: a live
-/// snapshot keeps LevelDB from dropping the data it shadows.
+/// The read view keeps the packages readable even if the object is overwritten or deleted
+/// (and its blobs reclaimed) while the reader is alive: a reader returns the bytes of the
+/// version it opened, never a mix (blobs are never rewritten). Release the reader promptly:
+/// a live view keeps the store from dropping the data it shadows.
 public final class ObjectReader: Sendable {
-    /// The object as of the snapshot.
+    /// The object as opened.
     public let record: ObjectRecord
-    private let snapshot: LevelDB.Snapshot
+    private let view: any BlobReader
+    private let maxBatch: Int
 
-    init(record: ObjectRecord, snapshot: LevelDB.Snapshot) {
+    init(record: ObjectRecord, view: any BlobReader, maxBatch: Int) {
         self.record = record
-        self.snapshot = snapshot
+        self.view = view
+        self.maxBatch = max(maxBatch, 1)
     }
 
-    /// A cursor over the chunks of segment `segment`, starting at chunk index `from`.
+    /// A cursor over the packages of segment `segment`, starting at package `from`.
     public func chunks(segment: Int, from index: Int = 0) throws(StorageError) -> ChunkCursor {
         guard record.segments.indices.contains(segment) else {
             throw StorageError(.invalidArgument, "segment \(segment) out of range 0..<\(record.segments.count)")
@@ -22,60 +26,64 @@ public final class ObjectReader: Sendable {
         guard index >= 0, index <= blob.chunkCount else {
             throw StorageError(.invalidArgument, "chunk \(index) out of range 0...\(blob.chunkCount)")
         }
-        return ChunkCursor(snapshot: snapshot, blob: blob, from: index)
+        return ChunkCursor(view: view, blob: blob, from: index, maxBatch: maxBatch)
     }
 
-    /// Reads chunk `index` of segment `segment` as of the snapshot.
-    public func readChunk(segment: Int, index: Int) throws(StorageError) -> [UInt8] {
+    /// Reads package `index` of segment `segment`.
+    public func readChunk(segment: Int, index: Int) async throws(StorageError) -> [UInt8] {
         guard record.segments.indices.contains(segment),
               index >= 0, index < record.segments[segment].chunkCount
         else {
             throw StorageError(.invalidArgument, "chunk \(segment)/\(index) out of range")
         }
         let blob = record.segments[segment].id
-        guard let bytes = try snapshot.db.get(KeyLayout.chunk(blob: blob, index: index), snapshot: snapshot) else {
+        guard let bytes = try await view.read(blob, packages: index..<(index + 1)).first else {
             throw StorageError(.corruption, "chunk \(index) of blob \(blob) is missing")
         }
         return bytes
     }
 }
 
-/// Reads a blob's chunks in order with one LevelDB iterator. Use from one thread at a time.
+/// Reads a blob's packages in order, fetching ranges of them: one package first, then twice
+/// as many each time up to the reader's batch size, so a short range read fetches only what
+/// it needs and a long read few times. Use from one task at a time.
 public final class ChunkCursor {
-    private let iterator: LevelDB.Iterator
-    private let db: LevelDB
+    private let view: any BlobReader
     private let blob: BlobRef
-    /// The index of the chunk the next call to ``next()`` returns.
+    private let maxBatch: Int
+    private var batch = 1
+    private var fetched: [[UInt8]] = []
+    private var position = 0
+    /// The index of the package the next call to ``next()`` returns.
     public private(set) var index: Int
 
-    init(snapshot: LevelDB.Snapshot, blob: BlobRef, from index: Int) {
-        self.iterator = snapshot.db.makeIterator(snapshot: snapshot, fillCache: false)
-        self.db = snapshot.db
+    init(view: any BlobReader, blob: BlobRef, from index: Int, maxBatch: Int) {
+        self.view = view
         self.blob = blob
         self.index = index
-        if index < blob.chunkCount {
-            iterator.seek(KeyLayout.chunk(blob: blob.id, index: index))
-        }
+        self.maxBatch = maxBatch
     }
 
-    /// The next chunk's bytes, or nil after the blob's last chunk. Throws `.corruption` if a
-    /// chunk is missing.
-    public func next() throws(StorageError) -> [UInt8]? {
-        try nextChunk { [UInt8]($0) }
-    }
-
-    /// Calls `body` with the next chunk's bytes without copying them (valid only inside
-    /// `body`); returns nil after the last chunk.
-    public func nextChunk<R>(_ body: (UnsafeRawBufferPointer) -> R) throws(StorageError) -> R? {
+    /// The next package's bytes, or nil after the blob's last package. Throws `.corruption`
+    /// if a package is missing (after returning the packages before it).
+    public func next() async throws(StorageError) -> [UInt8]? {
         guard index < blob.chunkCount else { return nil }
-        guard iterator.isValid(withKey: KeyLayout.chunk(blob: blob.id, index: index)) else {
-            try iterator.checkError()
-            throw StorageError(.corruption, "chunk \(index) of blob \(blob.id) is missing")
+        if position == fetched.count {
+            let end = index + min(batch, blob.chunkCount - index)
+            fetched = try await view.read(blob.id, packages: index..<end)
+            position = 0
+            batch = min(batch * 2, maxBatch)
+            guard !fetched.isEmpty else {
+                throw StorageError(.corruption, "chunk \(index) of blob \(blob.id) is missing")
+            }
         }
-        let result = iterator.withValue(body)
+        let package = fetched[position]
+        position += 1
         index += 1
-        iterator.next()
-        db.noteTableBytesRead(blob.chunkCount > 0 ? Int(blob.size) / blob.chunkCount : 0)
-        return result
+        if position == fetched.count {
+            fetched = []
+            position = 0
+        }
+        return package
     }
 }
