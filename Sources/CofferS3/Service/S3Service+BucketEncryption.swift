@@ -17,7 +17,7 @@ extension S3Service {
         configuration.storing(in: &record.settings)
         let store = self.store
         let updated = record
-        try await blocking { try store.updateBucket(updated) }
+        try await store.updateBucket(updated)
         return emptyResponse()
     }
 
@@ -37,7 +37,7 @@ extension S3Service {
         record.settings[BucketEncryption.settingsKey] = nil
         let store = self.store
         let updated = record
-        try await blocking { try store.updateBucket(updated) }
+        try await store.updateBucket(updated)
         return S3Response(status: .noContent)
     }
 

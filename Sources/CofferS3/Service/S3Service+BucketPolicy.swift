@@ -28,7 +28,7 @@ extension S3Service {
         var updated = bucket
         updated.settings[Self.policySettingsKey] = String(decoding: bytes, as: UTF8.self)
         let store = self.store, record = updated
-        try await blocking { try store.updateBucket(record) }
+        try await store.updateBucket(record)
         return S3Response(status: .noContent)
     }
 
@@ -49,7 +49,7 @@ extension S3Service {
         var updated = bucket
         updated.settings[Self.policySettingsKey] = nil
         let store = self.store, record = updated
-        try await blocking { try store.updateBucket(record) }
+        try await store.updateBucket(record)
         return S3Response(status: .noContent)
     }
 
