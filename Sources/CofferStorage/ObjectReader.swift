@@ -17,16 +17,19 @@ public final class ObjectReader: Sendable {
         self.maxBatch = max(maxBatch, 1)
     }
 
-    /// A cursor over the packages of segment `segment`, starting at package `from`.
-    public func chunks(segment: Int, from index: Int = 0) throws(StorageError) -> ChunkCursor {
+    /// A cursor over the packages of segment `segment`, from package `from` up to (not
+    /// including) `end`, the segment's end by default. A range read that names its end never
+    /// fetches a package past it.
+    public func chunks(segment: Int, from index: Int = 0, upTo end: Int? = nil) throws(StorageError) -> ChunkCursor {
         guard record.segments.indices.contains(segment) else {
             throw StorageError(.invalidArgument, "segment \(segment) out of range 0..<\(record.segments.count)")
         }
         let blob = record.segments[segment]
-        guard index >= 0, index <= blob.chunkCount else {
-            throw StorageError(.invalidArgument, "chunk \(index) out of range 0...\(blob.chunkCount)")
+        let end = end ?? blob.chunkCount
+        guard index >= 0, index <= end, end <= blob.chunkCount else {
+            throw StorageError(.invalidArgument, "chunks \(index)..<\(end) out of range 0...\(blob.chunkCount)")
         }
-        return ChunkCursor(view: view, blob: blob, from: index, maxBatch: maxBatch)
+        return ChunkCursor(view: view, blob: blob.id, from: index, end: end, maxBatch: maxBatch)
     }
 
     /// Reads package `index` of segment `segment`.
@@ -44,12 +47,14 @@ public final class ObjectReader: Sendable {
     }
 }
 
-/// Reads a blob's packages in order, fetching ranges of them: one package first, then twice
-/// as many each time up to the reader's batch size, so a short range read fetches only what
-/// it needs and a long read few times. Use from one task at a time.
+/// Reads a range of a blob's packages in order, fetching them in batches: one package first,
+/// then twice as many each time up to the reader's batch size, never past the range's end, so
+/// a short read fetches only what it needs and a long one few times. Use from one task at a
+/// time.
 public final class ChunkCursor {
     private let view: any BlobReader
-    private let blob: BlobRef
+    private let blob: BlobID
+    private let end: Int
     private let maxBatch: Int
     private var batch = 1
     private var fetched: [[UInt8]] = []
@@ -57,24 +62,24 @@ public final class ChunkCursor {
     /// The index of the package the next call to ``next()`` returns.
     public private(set) var index: Int
 
-    init(view: any BlobReader, blob: BlobRef, from index: Int, maxBatch: Int) {
+    init(view: any BlobReader, blob: BlobID, from index: Int, end: Int, maxBatch: Int) {
         self.view = view
         self.blob = blob
+        self.end = end
         self.index = index
         self.maxBatch = maxBatch
     }
 
-    /// The next package's bytes, or nil after the blob's last package. Throws `.corruption`
+    /// The next package's bytes, or nil after the range's last package. Throws `.corruption`
     /// if a package is missing (after returning the packages before it).
     public func next() async throws(StorageError) -> [UInt8]? {
-        guard index < blob.chunkCount else { return nil }
+        guard index < end else { return nil }
         if position == fetched.count {
-            let end = index + min(batch, blob.chunkCount - index)
-            fetched = try await view.read(blob.id, packages: index..<end)
+            fetched = try await view.read(blob, packages: index..<(index + min(batch, end - index)))
             position = 0
             batch = min(batch * 2, maxBatch)
             guard !fetched.isEmpty else {
-                throw StorageError(.corruption, "chunk \(index) of blob \(blob.id) is missing")
+                throw StorageError(.corruption, "chunk \(index) of blob \(blob) is missing")
             }
         }
         let package = fetched[position]

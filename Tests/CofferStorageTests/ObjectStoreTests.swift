@@ -162,6 +162,27 @@ import Testing
         }
     }
 
+    /// A cursor over a range fetches the packages of that range and no other, in few calls.
+    @Test func rangeCursorsFetchOnlyTheirRange() async throws {
+        let counting = CountingBlobStore(base: MemoryBlobStore())
+        let store = try await ObjectStore(metadata: MemoryMetadataStore(), blobs: counting)
+        try await makeBucket(store)
+        let body = (0..<40).map { [UInt8($0)] }
+        try await putObject(store, key: "k", chunks: body)
+        let reader = try #require(try await store.openObject(bucket: "bucket", key: "k"))
+        for (range, calls) in [(5..<7, 2), (0..<1, 1), (10..<40, 9), (39..<40, 1), (3..<3, 0)] {
+            counting.reset()
+            let cursor = try reader.chunks(segment: 0, from: range.lowerBound, upTo: range.upperBound)
+            var read: [[UInt8]] = []
+            while let package = try await cursor.next() { read.append(package) }
+            #expect(read == Array(body[range]))
+            #expect(counting.packagesRead == range.count, "\(range)")
+            #expect(counting.reads == calls, "\(range)")
+        }
+        #expect(await errorCode { _ = try reader.chunks(segment: 0, from: 5, upTo: 41) } == .invalidArgument)
+        #expect(await errorCode { _ = try reader.chunks(segment: 0, from: 6, upTo: 5) } == .invalidArgument)
+    }
+
     @Test(arguments: Backend.allCases) func concurrentCommitsAllLand(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in
             try await makeBucket(store)
