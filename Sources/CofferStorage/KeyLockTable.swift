@@ -26,9 +26,13 @@ final class KeyLockTable: @unchecked Sendable {
             }
         }
 
+        /// Whether the two claims may not be held at once. Set-disjointness walks the smaller
+        /// set, so a claim of thousands of keys (a multipart completion) stays cheap to test.
         func conflicts(with other: Claim) -> Bool {
-            for key in exclusive where other.exclusive.contains(key) || other.shared.contains(key) { return true }
-            for key in other.exclusive where shared.contains(key) { return true }
+            if !exclusive.isDisjoint(with: other.exclusive) || !exclusive.isDisjoint(with: other.shared)
+                || !shared.isDisjoint(with: other.exclusive) {
+                return true
+            }
             for prefix in prefixes where other.exclusive.contains(where: { $0.starts(with: prefix) }) { return true }
             for prefix in other.prefixes where exclusive.contains(where: { $0.starts(with: prefix) }) { return true }
             return false
