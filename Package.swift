@@ -111,7 +111,7 @@ let package = Package(
         ),
 
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], resources: [.copy("Vectors")]),
-        .testTarget(name: "CofferStorageTests", dependencies: ["CofferStorage"]),
+        .testTarget(name: "CofferStorageTests", dependencies: ["CofferStorage", "CofferCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CofferPolicyTests", dependencies: ["CofferPolicy"]),
         .testTarget(name: "CofferAuditTests", dependencies: ["CofferAudit", "CofferCrypto"]),
         .testTarget(

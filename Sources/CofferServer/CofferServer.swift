@@ -54,12 +54,13 @@ public struct CofferServer: Sendable {
         let users = try UserDirectory(
             root: User(name: "root", accessKeyId: root.accessKeyId, secretAccessKey: root.secretAccessKey, isRoot: true, accountId: root.accountId),
             usersFile: config.usersFile)
-        let store = try ObjectStore(directory: config.dataDir)
+        let store = try await ObjectStore(directory: config.dataDir)
         if store.recoveredBlobCount > 0 {
             logger.notice("collected blobs left by an interrupted write", metadata: ["blobs": .stringConvertible(store.recoveredBlobCount)])
         }
         let keyring = try RootKeyStore.load(dataDir: config.dataDir, operatorKey: config.sseS3RootKey)
-        let builtIn = BuiltInKeyService(db: store.db, keyring: keyring, options: .init(region: config.region, accountId: root.accountId))
+        guard let db = store.db else { throw StorageError(.invalidArgument, "the built-in KMS needs the LevelDB store") }
+        let builtIn = BuiltInKeyService(db: db, keyring: keyring, options: .init(region: config.region, accountId: root.accountId))
         let trail: AuditTrail? = auditEnabled
             ? try AuditTrail(directory: AuditLayout.auditDirectory(dataDir: config.dataDir), keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir))
             : nil

@@ -75,6 +75,9 @@ enum KeyLayout {
 
     static func chunk(blob: BlobID, index: Int) -> [UInt8] { chunks(of: blob) + bigEndian(UInt32(index)) }
 
+    /// The length of every chunk key.
+    static let chunkKeyCount = 1 + 16 + 4
+
     /// Prefix of every chunk key of every blob.
     static let allChunks: [UInt8] = [chunkPrefix]
 

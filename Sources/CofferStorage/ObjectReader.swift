@@ -1,81 +1,94 @@
-/// A consistent view of one object: its record and, through a LevelDB snapshot, its chunks.
+/// A consistent view of one object: its record and, through a read view of the blob store,
+/// its packages.
 ///
-/// The snapshot keeps the chunks readable even if the object is overwritten or deleted (and
-/// its blobs reclaimed) while the reader is alive. Release the reader promptly: a live
-/// snapshot keeps LevelDB from dropping the data it shadows.
+/// The read view keeps the packages readable even if the object is overwritten or deleted
+/// (and its blobs reclaimed) while the reader is alive: a reader returns the bytes of the
+/// version it opened, never a mix (blobs are never rewritten). Release the reader promptly:
+/// a live view keeps the store from dropping the data it shadows.
 public final class ObjectReader: Sendable {
-    /// The object as of the snapshot.
+    /// The object as opened.
     public let record: ObjectRecord
-    private let snapshot: LevelDB.Snapshot
+    private let view: any BlobReader
+    private let maxBatch: Int
 
-    init(record: ObjectRecord, snapshot: LevelDB.Snapshot) {
+    init(record: ObjectRecord, view: any BlobReader, maxBatch: Int) {
         self.record = record
-        self.snapshot = snapshot
+        self.view = view
+        self.maxBatch = max(maxBatch, 1)
     }
 
-    /// A cursor over the chunks of segment `segment`, starting at chunk index `from`.
-    public func chunks(segment: Int, from index: Int = 0) throws(StorageError) -> ChunkCursor {
+    /// A cursor over the packages of segment `segment`, from package `from` up to (not
+    /// including) `end`, the segment's end by default. A range read that names its end never
+    /// fetches a package past it.
+    public func chunks(segment: Int, from index: Int = 0, upTo end: Int? = nil) throws(StorageError) -> ChunkCursor {
         guard record.segments.indices.contains(segment) else {
             throw StorageError(.invalidArgument, "segment \(segment) out of range 0..<\(record.segments.count)")
         }
         let blob = record.segments[segment]
-        guard index >= 0, index <= blob.chunkCount else {
-            throw StorageError(.invalidArgument, "chunk \(index) out of range 0...\(blob.chunkCount)")
+        let end = end ?? blob.chunkCount
+        guard index >= 0, index <= end, end <= blob.chunkCount else {
+            throw StorageError(.invalidArgument, "chunks \(index)..<\(end) out of range 0...\(blob.chunkCount)")
         }
-        return ChunkCursor(snapshot: snapshot, blob: blob, from: index)
+        return ChunkCursor(view: view, blob: blob.id, from: index, end: end, maxBatch: maxBatch)
     }
 
-    /// Reads chunk `index` of segment `segment` as of the snapshot.
-    public func readChunk(segment: Int, index: Int) throws(StorageError) -> [UInt8] {
+    /// Reads package `index` of segment `segment`.
+    public func readChunk(segment: Int, index: Int) async throws(StorageError) -> [UInt8] {
         guard record.segments.indices.contains(segment),
               index >= 0, index < record.segments[segment].chunkCount
         else {
             throw StorageError(.invalidArgument, "chunk \(segment)/\(index) out of range")
         }
         let blob = record.segments[segment].id
-        guard let bytes = try snapshot.db.get(KeyLayout.chunk(blob: blob, index: index), snapshot: snapshot) else {
+        guard let bytes = try await view.read(blob, packages: index..<(index + 1)).first else {
             throw StorageError(.corruption, "chunk \(index) of blob \(blob) is missing")
         }
         return bytes
     }
 }
 
-/// Reads a blob's chunks in order with one LevelDB iterator. Use from one thread at a time.
+/// Reads a range of a blob's packages in order, fetching them in batches: one package first,
+/// then twice as many each time up to the reader's batch size, never past the range's end, so
+/// a short read fetches only what it needs and a long one few times. Use from one task at a
+/// time.
 public final class ChunkCursor {
-    private let iterator: LevelDB.Iterator
-    private let db: LevelDB
-    private let blob: BlobRef
-    /// The index of the chunk the next call to ``next()`` returns.
+    private let view: any BlobReader
+    private let blob: BlobID
+    private let end: Int
+    private let maxBatch: Int
+    private var batch = 1
+    private var fetched: [[UInt8]] = []
+    private var position = 0
+    /// The index of the package the next call to ``next()`` returns.
     public private(set) var index: Int
 
-    init(snapshot: LevelDB.Snapshot, blob: BlobRef, from index: Int) {
-        self.iterator = snapshot.db.makeIterator(snapshot: snapshot, fillCache: false)
-        self.db = snapshot.db
+    init(view: any BlobReader, blob: BlobID, from index: Int, end: Int, maxBatch: Int) {
+        self.view = view
         self.blob = blob
+        self.end = end
         self.index = index
-        if index < blob.chunkCount {
-            iterator.seek(KeyLayout.chunk(blob: blob.id, index: index))
-        }
+        self.maxBatch = maxBatch
     }
 
-    /// The next chunk's bytes, or nil after the blob's last chunk. Throws `.corruption` if a
-    /// chunk is missing.
-    public func next() throws(StorageError) -> [UInt8]? {
-        try nextChunk { [UInt8]($0) }
-    }
-
-    /// Calls `body` with the next chunk's bytes without copying them (valid only inside
-    /// `body`); returns nil after the last chunk.
-    public func nextChunk<R>(_ body: (UnsafeRawBufferPointer) -> R) throws(StorageError) -> R? {
-        guard index < blob.chunkCount else { return nil }
-        guard iterator.isValid(withKey: KeyLayout.chunk(blob: blob.id, index: index)) else {
-            try iterator.checkError()
-            throw StorageError(.corruption, "chunk \(index) of blob \(blob.id) is missing")
+    /// The next package's bytes, or nil after the range's last package. Throws `.corruption`
+    /// if a package is missing (after returning the packages before it).
+    public func next() async throws(StorageError) -> [UInt8]? {
+        guard index < end else { return nil }
+        if position == fetched.count {
+            fetched = try await view.read(blob, packages: index..<(index + min(batch, end - index)))
+            position = 0
+            batch = min(batch * 2, maxBatch)
+            guard !fetched.isEmpty else {
+                throw StorageError(.corruption, "chunk \(index) of blob \(blob) is missing")
+            }
         }
-        let result = iterator.withValue(body)
+        let package = fetched[position]
+        position += 1
         index += 1
-        iterator.next()
-        db.noteTableBytesRead(blob.chunkCount > 0 ? Int(blob.size) / blob.chunkCount : 0)
-        return result
+        if position == fetched.count {
+            fetched = []
+            position = 0
+        }
+        return package
     }
 }

@@ -1,21 +1,22 @@
 extension ObjectStore {
-    /// Creates a bucket; throws `.bucketExists` if the name is taken (atomic with respect to
-    /// concurrent creates and deletes of the same name).
-    public func createBucket(_ record: BucketRecord) throws(StorageError) {
+    /// Creates a bucket; throws `.bucketExists` if the name is taken (a commit conditional on
+    /// the name being free, so of concurrent creates exactly one wins).
+    public func createBucket(_ record: BucketRecord) async throws(StorageError) {
         try KeyLayout.validateBucketName(record.name)
-        let encoded = try record.encoded()
-        try bucketLocks.lock(for: record.name.utf8).withWriteLock { () throws(StorageError) in
-            let key = KeyLayout.bucket(record.name)
-            guard try db.get(key) == nil else {
-                throw StorageError(.bucketExists, "bucket \(record.name) already exists")
-            }
-            try db.put(key, encoded, sync: true)
+        let key = KeyLayout.bucket(record.name)
+        var batch = MetadataBatch()
+        batch.require(.absent(key))
+        batch.put(key, try record.encoded())
+        do throws(StorageError) {
+            try await metadata.commit(batch, durability: .synced)
+        } catch where error.code == .conditionFailed {
+            throw StorageError(.bucketExists, "bucket \(record.name) already exists")
         }
     }
 
     /// The bucket's record, or nil.
-    public func bucket(named name: String) throws(StorageError) -> BucketRecord? {
-        guard let bytes = try db.get(KeyLayout.bucket(name)) else { return nil }
+    public func bucket(named name: String) async throws(StorageError) -> BucketRecord? {
+        guard let bytes = try await metadata.get(KeyLayout.bucket(name)) else { return nil }
         if let cached = decodedBuckets.withLock({ $0[name] }), cached.bytes == bytes { return cached.record }
         let record = try BucketRecord(encoded: bytes)
         decodedBuckets.withLock { cache in
@@ -25,52 +26,61 @@ extension ObjectStore {
         return record
     }
 
-    /// Every bucket, sorted by name.
-    public func listBuckets() throws(StorageError) -> [BucketRecord] {
-        let iterator = db.makeIterator()
-        iterator.seek(KeyLayout.allBuckets)
+    /// Every bucket, sorted by name (one consistent view).
+    public func listBuckets() async throws(StorageError) -> [BucketRecord] {
+        var cursor = ScanCursor(reader: try await metadata.snapshot(), prefix: KeyLayout.allBuckets)
         var buckets: [BucketRecord] = []
-        while iterator.isValid(withPrefix: KeyLayout.allBuckets) {
-            buckets.append(try iterator.withValue { (v) throws(StorageError) in try BucketRecord(encoded: v) })
-            iterator.next()
+        while let entry = try await cursor.next() {
+            buckets.append(try BucketRecord(encoded: entry.value))
         }
-        try iterator.checkError()
         return buckets
     }
 
     /// Replaces an existing bucket's record (settings, owner...); `.noSuchBucket` if absent.
-    public func updateBucket(_ record: BucketRecord) throws(StorageError) {
+    public func updateBucket(_ record: BucketRecord) async throws(StorageError) {
         try KeyLayout.validateBucketName(record.name)
+        let key = KeyLayout.bucket(record.name)
         let encoded = try record.encoded()
-        try bucketLocks.lock(for: record.name.utf8).withWriteLock { () throws(StorageError) in
-            try requireBucket(record.name)
-            try db.put(KeyLayout.bucket(record.name), encoded, sync: true)
+        try await optimistically { () throws(StorageError) in
+            guard try await metadata.get(key) != nil else {
+                throw StorageError(.noSuchBucket, "bucket \(record.name) does not exist")
+            }
+            var batch = MetadataBatch()
+            batch.require(.present(key))
+            batch.put(key, encoded)
+            try await metadata.commit(batch, durability: .synced)
         }
     }
 
     /// Deletes an empty bucket. Throws `.noSuchBucket`, or `.bucketNotEmpty` if it holds any
-    /// object or in-progress multipart upload. Holds the bucket exclusively, so no commit into
-    /// it can race.
-    public func deleteBucket(named name: String) throws(StorageError) {
+    /// object or in-progress multipart upload. The commit is conditional on the bucket's
+    /// object and upload listings being empty at that moment, and every commit into a bucket
+    /// is conditional on the bucket existing, so no object or upload can outlive its bucket.
+    public func deleteBucket(named name: String) async throws(StorageError) {
         try KeyLayout.validateBucketName(name)
-        try bucketLocks.lock(for: name.utf8).withWriteLock { () throws(StorageError) in
-            try requireBucket(name)
-            if try hasKey(withPrefix: KeyLayout.objects(in: name)) {
+        let key = KeyLayout.bucket(name)
+        let objects = KeyLayout.objects(in: name), uploads = KeyLayout.uploads(in: name)
+        try await optimistically { () throws(StorageError) in
+            guard let bytes = try await metadata.get(key) else {
+                throw StorageError(.noSuchBucket, "bucket \(name) does not exist")
+            }
+            if try await hasKey(withPrefix: objects) {
                 throw StorageError(.bucketNotEmpty, "bucket \(name) has objects")
             }
-            if try hasKey(withPrefix: KeyLayout.uploads(in: name)) {
+            if try await hasKey(withPrefix: uploads) {
                 throw StorageError(.bucketNotEmpty, "bucket \(name) has multipart uploads")
             }
-            try db.delete(KeyLayout.bucket(name), sync: true)
+            var batch = MetadataBatch()
+            batch.require(.equals(key, bytes))
+            batch.require(.noKeys(withPrefix: objects))
+            batch.require(.noKeys(withPrefix: uploads))
+            batch.delete(key)
+            try await metadata.commit(batch, durability: .synced)
         }
         decodedBuckets.withLock { $0[name] = nil }
     }
 
-    func hasKey(withPrefix prefix: [UInt8]) throws(StorageError) -> Bool {
-        let iterator = db.makeIterator()
-        iterator.seek(prefix)
-        let found = iterator.isValid(withPrefix: prefix)
-        try iterator.checkError()
-        return found
+    func hasKey(withPrefix prefix: [UInt8]) async throws(StorageError) -> Bool {
+        try await !metadata.scan(ScanRequest(prefix: prefix, limit: 1)).entries.isEmpty
     }
 }

@@ -45,35 +45,32 @@ enum ListingBytes {
 }
 
 extension ObjectStore {
-    /// Lists a bucket's objects with S3 semantics, on one consistent iterator.
+    /// Lists a bucket's objects with S3 semantics, on one snapshot of the metadata store.
     ///
     /// - Keys starting with `prefix` are listed in UTF-8 byte order.
     /// - With a `delimiter`, keys containing it after the prefix are rolled up into one common
-    ///   prefix (up to and including its first occurrence after `prefix`); the iterator seeks
+    ///   prefix (up to and including its first occurrence after `prefix`); the scan continues
     ///   past the whole group.
     /// - Keys and common prefixes together count toward `maxKeys`; `maxKeys` 0 returns nothing.
     /// - `startAfter` is exclusive; one that falls inside a common prefix skips that prefix.
     public func listObjects(
         bucket: String, prefix: String = "", delimiter: String? = nil, startAfter: String? = nil, maxKeys: Int = 1000
-    ) throws(StorageError) -> ObjectListing {
+    ) async throws(StorageError) -> ObjectListing {
         try KeyLayout.validateBucketName(bucket)
-        let iterator = db.makeIterator()
-        guard try db.get(KeyLayout.bucket(bucket)) != nil else {
+        let snapshot = try await metadata.snapshot()
+        guard try await snapshot.get(KeyLayout.bucket(bucket)) != nil else {
             throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist")
         }
         guard maxKeys > 0 else { return ObjectListing() }
         let base = KeyLayout.objects(in: bucket)
         let prefixBytes = Array(prefix.utf8)
         let delimiterBytes = Array((delimiter ?? "").utf8)
-        let scope = base + prefixBytes
-
-        iterator.seek(Self.listingStart(base: base, prefix: prefixBytes, delimiter: delimiterBytes,
-                                        marker: startAfter.map { Array($0.utf8) }))
+        let start = Self.listingStart(base: base, prefix: prefixBytes, delimiter: delimiterBytes, marker: startAfter.map { Array($0.utf8) })
+        var cursor = ScanCursor(reader: snapshot, prefix: base + prefixBytes, start: .at(start), pageSize: min(maxKeys, 999) + 1)
         var listing = ObjectListing()
         var returned = 0
-        while iterator.isValid(withPrefix: scope) {
-            let key = iterator.key
-            let objectKey = key[base.count...]
+        while let entry = try await cursor.next() {
+            let objectKey = entry.key[base.count...]
             if let group = ListingBytes.commonPrefix(of: objectKey, prefixCount: prefixBytes.count, delimiter: delimiterBytes) {
                 if returned == maxKeys { listing.isTruncated = true; break }
                 let name = ListingBytes.string(group)
@@ -81,17 +78,15 @@ extension ObjectStore {
                 listing.nextMarker = name
                 returned += 1
                 guard let next = KeyLayout.successor(ofPrefix: base + group) else { break }
-                iterator.seek(next)
+                cursor.seek(next)
                 continue
             }
             if returned == maxKeys { listing.isTruncated = true; break }
-            let record = try iterator.withValue { (v) throws(StorageError) in try ObjectRecord(encoded: v) }
+            let record = try ObjectRecord(encoded: entry.value)
             listing.objects.append(record)
             listing.nextMarker = record.key
             returned += 1
-            iterator.next()
         }
-        try iterator.checkError()
         if !listing.isTruncated { listing.nextMarker = nil }
         return listing
     }

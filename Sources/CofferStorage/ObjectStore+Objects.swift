@@ -1,69 +1,96 @@
 extension ObjectStore {
     /// The current record of an object, or nil.
-    public func object(bucket: String, key: String) throws(StorageError) -> ObjectRecord? {
-        try read(ObjectRecord.self, at: KeyLayout.object(bucket: bucket, key: key))
+    public func object(bucket: String, key: String) async throws(StorageError) -> ObjectRecord? {
+        try await read(ObjectRecord.self, at: KeyLayout.object(bucket: bucket, key: key))
     }
 
-    /// Opens an object for reading under a snapshot; nil if it does not exist.
-    public func openObject(bucket: String, key: String) throws(StorageError) -> ObjectReader? {
-        let snapshot = db.snapshot()
-        guard let record = try read(ObjectRecord.self, at: KeyLayout.object(bucket: bucket, key: key), snapshot: snapshot) else {
-            return nil
+    /// Opens an object for reading; nil if it does not exist.
+    ///
+    /// The reader's blob view is taken after the record was read, and the record is read again
+    /// after it: when both reads agree, the record was current while the view was taken, so
+    /// its blobs were not yet reclaimed and the view holds every package of them.
+    public func openObject(bucket: String, key: String) async throws(StorageError) -> ObjectReader? {
+        let key = KeyLayout.object(bucket: bucket, key: key)
+        guard var bytes = try await metadata.get(key) else { return nil }
+        for _ in 0..<max(options.commitAttempts, 1) {
+            let view = try await blobs.readView()
+            guard let current = try await metadata.get(key) else { return nil }
+            if current == bytes {
+                return ObjectReader(record: try ObjectRecord(encoded: bytes), view: view, maxBatch: options.readBatchPackages)
+            }
+            bytes = current
         }
-        return ObjectReader(record: record, snapshot: snapshot)
+        throw StorageError.conditionFailed(.equals(key, bytes))
     }
 
-    /// Commits an object in one synced batch: puts the record, clears its blobs' pending
-    /// markers, and marks the blobs of the record it replaces as garbage (reclaimed right after).
+    /// Commits an object in one synced commit: puts the record, clears its blobs' pending
+    /// markers, and marks the blobs of the record it replaces as garbage (reclaimed right
+    /// after). The commit is conditional on the bucket existing, on the replaced record being
+    /// the one `precondition` was checked against, and on the new blobs being pending.
     ///
     /// Every segment blob must be pending (written by ``makeBlobWriter()``, not yet committed)
     /// unless the replaced record already owns it. Throws `.noSuchBucket` if the bucket is gone.
     /// - Returns: the replaced record, if any.
     @discardableResult
-    public func commitObject(_ record: ObjectRecord, precondition: WritePrecondition = .none) throws(StorageError) -> ObjectRecord? {
+    public func commitObject(_ record: ObjectRecord, precondition: WritePrecondition = .none) async throws(StorageError) -> ObjectRecord? {
         try KeyLayout.validateBucketName(record.bucket)
         guard !record.key.isEmpty else { throw StorageError(.invalidArgument, "empty object key") }
         let key = KeyLayout.object(bucket: record.bucket, key: record.key)
+        let bucketKey = KeyLayout.bucket(record.bucket)
         let encoded = try record.encoded()
-        let (replaced, garbage) = try bucketLocks.lock(for: record.bucket.utf8).withReadLock {
-            () throws(StorageError) -> (ObjectRecord?, Set<BlobID>) in
-            try entryLocks.lock(for: key).withLock { () throws(StorageError) -> (ObjectRecord?, Set<BlobID>) in
-                try requireBucket(record.bucket)
-                let old = try read(ObjectRecord.self, at: key)
-                try precondition.check(old)
-                let newBlobs = Set(record.segments.map(\.id))
-                let oldBlobs = Set(old?.segments.map(\.id) ?? [])
-                try requirePending(newBlobs.subtracting(oldBlobs))
-                let garbage = oldBlobs.subtracting(newBlobs)
-                let batch = WriteBatch()
-                batch.put(key, encoded)
-                for blob in newBlobs { batch.delete(KeyLayout.blobMarker(blob)) }
-                Self.markGarbage(garbage, in: batch)
-                try db.write(batch, sync: true)
-                return (old, garbage)
+        let newBlobs = Self.unique(record.segments.map(\.id))
+        let newSet = Set(newBlobs)
+        let (replaced, garbage) = try await optimistically { () throws(StorageError) -> (ObjectRecord?, [BlobID]) in
+            let values = try await metadata.get(keys: [bucketKey, key] + newBlobs.map(KeyLayout.blobMarker))
+            guard values[0] != nil else { throw StorageError(.noSuchBucket, "bucket \(record.bucket) does not exist") }
+            let oldBytes = values[1]
+            let old = try oldBytes.map { (bytes) throws(StorageError) in try ObjectRecord(encoded: bytes) }
+            try precondition.check(old)
+            let oldBlobs = Self.unique(old?.segments.map(\.id) ?? [])
+            let oldSet = Set(oldBlobs)
+            var batch = MetadataBatch()
+            batch.require(.present(bucketKey))
+            batch.require(oldBytes.map { .equals(key, $0) } ?? .absent(key))
+            for (blob, marker) in zip(newBlobs, values.dropFirst(2)) where !oldSet.contains(blob) {
+                try Self.requirePending(marker, blob)
+                batch.require(.equals(KeyLayout.blobMarker(blob), Self.pendingMarker))
             }
+            batch.put(key, encoded)
+            for blob in newBlobs { batch.delete(KeyLayout.blobMarker(blob)) }
+            let garbage = oldBlobs.filter { !newSet.contains($0) }
+            Self.markGarbage(garbage, in: &batch)
+            try await metadata.commit(batch, durability: .synced)
+            return (old, garbage)
         }
-        try reclaim(garbage)
+        try await reclaim(garbage)
         return replaced
     }
 
-    /// Deletes an object in one synced batch and reclaims its blobs.
+    /// Deletes an object in one synced commit (conditional on the record being the one read)
+    /// and reclaims its blobs. Throws `.noSuchBucket` if the bucket does not exist.
     /// - Returns: the deleted record, or nil if there was none.
     @discardableResult
-    public func deleteObject(bucket: String, key objectKey: String) throws(StorageError) -> ObjectRecord? {
+    public func deleteObject(bucket: String, key objectKey: String) async throws(StorageError) -> ObjectRecord? {
         let key = KeyLayout.object(bucket: bucket, key: objectKey)
-        let deleted = try bucketLocks.lock(for: bucket.utf8).withReadLock { () throws(StorageError) -> ObjectRecord? in
-            try entryLocks.lock(for: key).withLock { () throws(StorageError) -> ObjectRecord? in
-                try requireBucket(bucket)
-                guard let old = try read(ObjectRecord.self, at: key) else { return nil }
-                let batch = WriteBatch()
-                batch.delete(key)
-                Self.markGarbage(old.segments.map(\.id), in: batch)
-                try db.write(batch, sync: true)
-                return old
-            }
+        let deleted = try await optimistically { () throws(StorageError) -> ObjectRecord? in
+            let values = try await metadata.get(keys: [KeyLayout.bucket(bucket), key])
+            guard values[0] != nil else { throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist") }
+            guard let oldBytes = values[1] else { return nil }
+            let old = try ObjectRecord(encoded: oldBytes)
+            var batch = MetadataBatch()
+            batch.require(.equals(key, oldBytes))
+            batch.delete(key)
+            Self.markGarbage(Self.unique(old.segments.map(\.id)), in: &batch)
+            try await metadata.commit(batch, durability: .synced)
+            return old
         }
-        if let deleted { try reclaim(deleted.segments.map(\.id)) }
+        if let deleted { try await reclaim(Self.unique(deleted.segments.map(\.id))) }
         return deleted
+    }
+
+    /// `ids` without repeats, in first-seen order.
+    static func unique(_ ids: [BlobID]) -> [BlobID] {
+        var seen = Set<BlobID>()
+        return ids.filter { seen.insert($0).inserted }
     }
 }

@@ -24,29 +24,26 @@ extension ObjectStore {
     public func listUploads(
         bucket: String, prefix: String = "", delimiter: String? = nil,
         keyMarker: String? = nil, uploadIdMarker: String? = nil, maxUploads: Int = 1000
-    ) throws(StorageError) -> UploadListing {
+    ) async throws(StorageError) -> UploadListing {
         try KeyLayout.validateBucketName(bucket)
-        let iterator = db.makeIterator()
-        try requireBucket(bucket)
+        let snapshot = try await metadata.snapshot()
+        guard try await snapshot.get(KeyLayout.bucket(bucket)) != nil else {
+            throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist")
+        }
         var listing = UploadListing()
         guard maxUploads > 0 else { return listing }
         let base = KeyLayout.uploads(in: bucket)
         let prefixBytes = Array(prefix.utf8)
         let delimiterBytes = Array((delimiter ?? "").utf8)
-        let scope = base + prefixBytes
-
-        iterator.seek(Self.uploadListingStart(
+        let start = Self.uploadListingStart(
             base: base, prefix: prefixBytes, delimiter: delimiterBytes,
-            keyMarker: keyMarker.map { Array($0.utf8) }, uploadIdMarker: uploadIdMarker))
+            keyMarker: keyMarker.map { Array($0.utf8) }, uploadIdMarker: uploadIdMarker)
+        var cursor = ScanCursor(reader: snapshot, prefix: base + prefixBytes, start: .at(start), pageSize: min(maxUploads, 999) + 1)
         var returned = 0
-        while iterator.isValid(withPrefix: scope) {
-            let entry = iterator.key
-            guard let (key, _) = KeyLayout.splitUploadSuffix(entry[base.count...]),
+        while let entry = try await cursor.next() {
+            guard let (key, _) = KeyLayout.splitUploadSuffix(entry.key[base.count...]),
                   key.count >= prefixBytes.count
-            else {
-                iterator.next()
-                continue
-            }
+            else { continue }
             if let group = ListingBytes.commonPrefix(of: key, prefixCount: prefixBytes.count, delimiter: delimiterBytes) {
                 if returned == maxUploads { listing.isTruncated = true; break }
                 let name = ListingBytes.string(group)
@@ -55,18 +52,16 @@ extension ObjectStore {
                 listing.nextUploadIdMarker = nil
                 returned += 1
                 guard let next = KeyLayout.successor(ofPrefix: base + group) else { break }
-                iterator.seek(next)
+                cursor.seek(next)
                 continue
             }
             if returned == maxUploads { listing.isTruncated = true; break }
-            let upload = try iterator.withValue { (v) throws(StorageError) in try UploadRecord(encoded: v) }
+            let upload = try UploadRecord(encoded: entry.value)
             listing.uploads.append(upload)
             listing.nextKeyMarker = upload.key
             listing.nextUploadIdMarker = upload.uploadId
             returned += 1
-            iterator.next()
         }
-        try iterator.checkError()
         if !listing.isTruncated {
             listing.nextKeyMarker = nil
             listing.nextUploadIdMarker = nil

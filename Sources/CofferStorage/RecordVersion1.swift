@@ -65,9 +65,16 @@ enum RecordVersion1 {
         var bucketKeyBlob: String?
     }
 
-    /// The typed encryption of a version-1 `extensions` map; nil when it holds no `sse` entry.
-    /// Requires exactly what version 1's reader required to open the data key.
-    static func encryption<R>(_ extensions: [String: String], of record: R.Type) throws(StorageError) -> ObjectEncryption? {
+    /// The typed encryption of a version-1 `extensions` map; nil when it holds no `sse` entry,
+    /// or one that does not describe a data key the way version 1's reader required. Version 1
+    /// read such a record as one without encryption information: it lists, and reading its
+    /// body fails because no data key can be opened (never plaintext). So does this build.
+    static func encryption<R>(_ extensions: [String: String], of record: R.Type) -> ObjectEncryption? {
+        do { return try strictEncryption(extensions, of: record) } catch { return nil }
+    }
+
+    /// The typed encryption, or `.invalidRecord` when the `sse` entry is malformed.
+    static func strictEncryption<R>(_ extensions: [String: String], of record: R.Type) throws(StorageError) -> ObjectEncryption? {
         guard let text = extensions[encryptionExtension] else { return nil }
         let invalid = StorageError(.invalidRecord, "\(R.self) version 1 carries invalid encryption info")
         guard let info = try? JSONDecoder().decode(EncryptionInfo.self, from: Data(text.utf8)), info.v == 1,
@@ -121,7 +128,7 @@ extension ObjectRecord {
             bucket: old.bucket, key: old.key, size: old.size, etag: old.etag, lastModified: old.lastModified, owner: old.owner,
             contentHeaders: old.contentHeaders, userMetadata: old.userMetadata, checksum: old.checksum, parts: old.parts,
             segments: old.segments, storageClass: old.storageClass,
-            encryption: try RecordVersion1.encryption(old.extensions, of: ObjectRecord.self))
+            encryption: RecordVersion1.encryption(old.extensions, of: ObjectRecord.self))
     }
 }
 
@@ -133,6 +140,6 @@ extension UploadRecord {
             bucket: old.bucket, key: old.key, uploadId: old.uploadId, initiated: old.initiated, owner: old.owner,
             contentHeaders: old.contentHeaders, userMetadata: old.userMetadata, checksumAlgorithm: old.checksumAlgorithm,
             checksumType: old.checksumType, storageClass: old.storageClass,
-            encryption: try RecordVersion1.encryption(old.extensions, of: UploadRecord.self))
+            encryption: RecordVersion1.encryption(old.extensions, of: UploadRecord.self))
     }
 }

@@ -31,6 +31,9 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         case unsupportedFormat
         /// A conditional write's precondition did not hold.
         case preconditionFailed
+        /// A condition of a metadata commit did not hold (``key`` names it): nothing was
+        /// written. ``ObjectStore`` retries such conflicts a bounded number of times.
+        case conditionFailed
     }
 
     /// The error's category.
@@ -41,6 +44,8 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     public var file: String
     /// The source line that raised the error.
     public var line: Int
+    /// For `.conditionFailed`: the key (or prefix) of the condition that failed.
+    public var key: [UInt8]?
 
     /// Creates an error; the location defaults to the caller's.
     public init(_ code: Code, _ message: String, file: String = #fileID, line: Int = #line) {
@@ -48,6 +53,36 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         self.message = message
         self.file = file
         self.line = line
+        self.key = nil
+    }
+
+    /// The error of a commit whose `condition` did not hold.
+    public static func conditionFailed(_ condition: MetadataCondition, file: String = #fileID, line: Int = #line) -> StorageError {
+        let name = printable(condition.key)
+        let message = switch condition {
+        case .absent: "key \(name) is not absent"
+        case .present: "key \(name) is not present"
+        case .equals: "key \(name) changed"
+        case .keyCount(_, let count): "prefix \(name) does not hold exactly \(count) keys"
+        }
+        var error = StorageError(.conditionFailed, message, file: file, line: line)
+        error.key = condition.key
+        return error
+    }
+
+    /// A key for messages: printable ASCII kept, other bytes as `\xNN`, at most 80 bytes shown.
+    /// Keys name buckets, objects, uploads and blobs; they never hold secrets.
+    static func printable(_ key: [UInt8]) -> String {
+        var text = ""
+        for byte in key.prefix(80) {
+            if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") {
+                text.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let hex = Array("0123456789abcdef")
+                text += "\\x" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0x0F)])
+            }
+        }
+        return key.count > 80 ? text + "..." : text
     }
 
     public var description: String {

@@ -1,5 +1,6 @@
-/// A condition on the object a commit replaces, checked atomically with the commit (under
-/// the object's lock): S3's conditional writes (`If-None-Match: *`, `If-Match: <etag>`).
+/// A condition on the object a commit replaces, checked atomically with the commit (the
+/// commit is conditional on the record it was checked against being unchanged): S3's
+/// conditional writes (`If-None-Match: *`, `If-Match: <etag>`).
 public enum WritePrecondition: Sendable, Equatable {
     /// Always write.
     case none

@@ -27,15 +27,15 @@ struct Keys: ParsableCommand {
         }
     }
 
-    struct Rotate: ParsableCommand {
+    struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a root key version and re-seal every data key under it (no object data is rewritten).")
         @OptionGroup var options: Options
         @Flag(help: "Only finish an interrupted rotation: re-seal what is not yet under the current version.")
         var resume = false
 
-        func run() throws {
-            let report = resume ? try RootKeyRotation.resume(dataDir: options.dataDir) : try RootKeyRotation.rotate(dataDir: options.dataDir)
+        func run() async throws {
+            let report = resume ? try await RootKeyRotation.resume(dataDir: options.dataDir) : try await RootKeyRotation.rotate(dataDir: options.dataDir)
             try Keys.emit(report, format: options.format, text: """
                 root key version \(report.currentVersion) is current (was \(report.previousVersion)); \
                 re-sealed \(report.objectsResealed) object and \(report.uploadsResealed) upload data keys \
@@ -44,12 +44,12 @@ struct Keys: ParsableCommand {
         }
     }
 
-    struct Status: ParsableCommand {
+    struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the root key versions and how many records each seals.")
         @OptionGroup var options: Options
 
-        func run() throws {
-            let status = try RootKeyRotation.status(dataDir: options.dataDir)
+        func run() async throws {
+            let status = try await RootKeyRotation.status(dataDir: options.dataDir)
             let counts = status.recordsByVersion.sorted { $0.key < $1.key }.map { "v\($0.key): \($0.value)" }.joined(separator: ", ")
             try Keys.emit(status, format: options.format, text: """
                 current root key version: \(status.currentVersion) (versions kept: \(status.versions.map(String.init).joined(separator: ", ")))

@@ -1,54 +1,120 @@
 import CofferStorage
 import Foundation
-import Synchronization
 import Testing
 
 @Suite struct BucketTests {
-    @Test func createListUpdateDelete() throws {
-        try withStore { store, _ in
-            try makeBucket(store, "b2")
-            try makeBucket(store, "b1")
-            #expect(throwsCode(.bucketExists) { try makeBucket(store, "b1") })
-            #expect(try store.listBuckets().map(\.name) == ["b1", "b2"])
-            var record = try #require(try store.bucket(named: "b1"))
+    @Test(arguments: Backend.allCases) func createListUpdateDelete(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            try await makeBucket(store, "b2")
+            try await makeBucket(store, "b1")
+            #expect(await errorCode { try await makeBucket(store, "b1") } == .bucketExists)
+            #expect(try await store.listBuckets().map(\.name) == ["b1", "b2"])
+            var record = try #require(try await store.bucket(named: "b1"))
             record.policy = "{}"
-            try store.updateBucket(record)
-            #expect(try store.bucket(named: "b1") == record)
-            try store.deleteBucket(named: "b1")
-            #expect(try store.bucket(named: "b1") == nil)
+            try await store.updateBucket(record)
+            #expect(try await store.bucket(named: "b1") == record)
+            try await store.deleteBucket(named: "b1")
+            #expect(try await store.bucket(named: "b1") == nil)
             // A record read (and so cached decoded) before is never answered for a new one.
-            try store.createBucket(BucketRecord(name: "b1", owner: "someone-else", region: "r", createdAt: fixedDate))
-            #expect(try store.bucket(named: "b1")?.owner == "someone-else")
-            try store.deleteBucket(named: "b1")
-            #expect(throwsCode(.noSuchBucket) { try store.deleteBucket(named: "b1") })
-            #expect(throwsCode(.noSuchBucket) {
-                try store.updateBucket(BucketRecord(name: "zz", owner: "o", region: "r", createdAt: fixedDate))
-            })
-            #expect(throwsCode(.invalidArgument) { try makeBucket(store, "") })
+            try await store.createBucket(BucketRecord(name: "b1", owner: "someone-else", region: "r", createdAt: fixedDate))
+            #expect(try await store.bucket(named: "b1")?.owner == "someone-else")
+            try await store.deleteBucket(named: "b1")
+            #expect(await errorCode { try await store.deleteBucket(named: "b1") } == .noSuchBucket)
+            #expect(await errorCode {
+                try await store.updateBucket(BucketRecord(name: "zz", owner: "o", region: "r", createdAt: fixedDate))
+            } == .noSuchBucket)
+            #expect(await errorCode { try await makeBucket(store, "") } == .invalidArgument)
         }
     }
 
-    @Test func deleteBucketRefusesObjectsAndUploads() throws {
-        try withStore { store, _ in
-            try makeBucket(store)
-            try putObject(store, key: "k")
-            #expect(throwsCode(.bucketNotEmpty) { try store.deleteBucket(named: "bucket") })
-            try store.deleteObject(bucket: "bucket", key: "k")
-            try store.createUpload(UploadRecord(bucket: "bucket", key: "m", uploadId: "u1", initiated: fixedDate, owner: "o"))
-            #expect(throwsCode(.bucketNotEmpty) { try store.deleteBucket(named: "bucket") })
-            try store.abortUpload(id: "u1")
-            try store.deleteBucket(named: "bucket")
+    @Test(arguments: Backend.allCases) func deleteBucketRefusesObjectsAndUploads(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            try await makeBucket(store)
+            try await putObject(store, key: "k")
+            #expect(await errorCode { try await store.deleteBucket(named: "bucket") } == .bucketNotEmpty)
+            try await store.deleteObject(bucket: "bucket", key: "k")
+            try await store.createUpload(UploadRecord(bucket: "bucket", key: "m", uploadId: "u1", initiated: fixedDate, owner: "o"))
+            #expect(await errorCode { try await store.deleteBucket(named: "bucket") } == .bucketNotEmpty)
+            try await store.abortUpload(id: "u1")
+            try await store.deleteBucket(named: "bucket")
         }
     }
 
-    @Test func concurrentCreatesOfOneNameHaveOneWinner() throws {
-        try withStore { store, _ in
-            let wins = Mutex(0)
-            DispatchQueue.concurrentPerform(iterations: 8) { _ in
-                if (try? makeBucket(store, "same")) != nil { wins.withLock { $0 += 1 } }
+    @Test(arguments: Backend.allCases) func concurrentCreatesOfOneNameHaveOneWinner(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let outcomes = try await withThrowingTaskGroup(of: StorageError.Code?.self) { group in
+                for _ in 0..<16 {
+                    group.addTask { await errorCode { try await makeBucket(store, "same") } }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(wins.withLock { $0 } == 1)
+            #expect(outcomes.filter { $0 == nil }.count == 1)
+            #expect(outcomes.filter { $0 == .bucketExists }.count == 15)
+        }
+    }
+
+    /// Commits into a bucket race with its deletion: the deletion is conditional on the
+    /// listing being empty at commit time and every commit on the bucket existing, so no
+    /// object or upload ever outlives its bucket, and no blob stays pending.
+    @Test(arguments: Backend.allCases) func deleteBucketDoesNotRaceCommits(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for i in 0..<40 {
+                        try? await makeBucket(store, "race\(i % 3)")
+                        try? await store.deleteBucket(named: "race\(i % 3)")
+                    }
+                }
+                for writer in 1...4 {
+                    group.addTask {
+                        for i in 0..<30 {
+                            let bucket = "race\(i % 3)"
+                            if writer == 4 {
+                                let id = "up\(writer)-\(i)"
+                                if (try? await store.createUpload(UploadRecord(bucket: bucket, key: "m", uploadId: id, initiated: fixedDate, owner: "o"))) != nil {
+                                    try await store.abortUpload(id: id)
+                                }
+                            } else if let record = try? await putObject(store, bucket: bucket, key: "k\(writer)") {
+                                _ = try? await store.deleteObject(bucket: bucket, key: record.key)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let buckets = Set(try await store.listBuckets().map(\.name))
+            for i in 0..<3 where !buckets.contains("race\(i)") {
+                for writer in 1...3 {
+                    #expect(try await store.object(bucket: "race\(i)", key: "k\(writer)") == nil)
+                }
+            }
+            #expect(try await store.pendingBlobCount() == 0)
+            #expect(try await store.garbageBlobCount() == 0)
+            #expect(try await store.chunkCount() == 0)
+        }
+    }
+
+    /// A deletion that lands while an object is committed into the bucket either sees the
+    /// object (bucketNotEmpty) or makes the commit fail (noSuchBucket): never both succeed.
+    @Test(arguments: Backend.allCases) func deleteAndCommitNeverBothSucceed(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            for round in 0..<25 {
+                let bucket = "b\(round)"
+                try await makeBucket(store, bucket)
+                let blob = try await writeBlob(store, [[UInt8(round)]])
+                async let committed = errorCode { try await store.commitObject(objectRecord(bucket: bucket, key: "k", segments: [blob])) }
+                async let deleted = errorCode { try await store.deleteBucket(named: bucket) }
+                let (commit, delete) = await (committed, deleted)
+                #expect((commit == nil) != (delete == nil), "round \(round): commit \(String(describing: commit)), delete \(String(describing: delete))")
+                if commit == nil {
+                    #expect(delete == .bucketNotEmpty)
+                    #expect(try await store.bucket(named: bucket) != nil)
+                } else {
+                    #expect(commit == .noSuchBucket)
+                    try await store.discard([blob.id])
+                }
+            }
+            #expect(try await store.pendingBlobCount() == 0)
         }
     }
 }
-

@@ -33,12 +33,12 @@ import Testing
         #expect(try PartRecord(encoded: part.encoded()) == part)
     }
 
-    @Test func unknownVersionIsRejected() throws {
+    @Test func unknownVersionIsRejected() async throws {
         var bytes = try BucketRecord(name: "b", owner: "o", region: "r", createdAt: fixedDate).encoded()
         bytes[0] = 3
-        #expect(throwsCode(.unsupportedRecordVersion) { _ = try BucketRecord(encoded: bytes) })
-        #expect(throwsCode(.invalidRecord) { _ = try BucketRecord(encoded: [UInt8]()) })
-        #expect(throwsCode(.invalidRecord) { _ = try BucketRecord(encoded: [1, 0x7B]) })
+        #expect(await errorCode { _ = try BucketRecord(encoded: bytes) } == .unsupportedRecordVersion)
+        #expect(await errorCode { _ = try BucketRecord(encoded: [UInt8]()) } == .invalidRecord)
+        #expect(await errorCode { _ = try BucketRecord(encoded: [1, 0x7B]) } == .invalidRecord)
     }
 
     @Test func blobIDHex() {

@@ -17,25 +17,75 @@ struct TemporaryDirectory {
     }
 }
 
-/// Runs `body` with a store in a temporary directory that is removed afterwards.
-func withStore<R>(_ body: (ObjectStore, TemporaryDirectory) throws -> R) throws -> R {
-    let directory = try TemporaryDirectory()
-    defer { directory.remove() }
-    let store = try ObjectStore(directory: directory.path)
-    return try body(store, directory)
+/// The storage implementations the conformance suite runs against.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case levelDB
+    case memory
+
+    var testDescription: String { rawValue }
+}
+
+/// One instance of a backend. ``open()`` opens an ``ObjectStore`` over it, again and again:
+/// for LevelDB it opens the directory (the previous store must be gone, as after a crash or a
+/// restart); for memory it builds a new store over the same two memory stores (behind
+/// ``YieldingMetadataStore`` and ``YieldingBlobStore``).
+final class Harness {
+    let backend: Backend
+    let directory: TemporaryDirectory
+    var options = ObjectStore.Options()
+    private let memory = (MemoryMetadataStore(), MemoryBlobStore())
+
+    init(_ backend: Backend) throws {
+        self.backend = backend
+        self.directory = try TemporaryDirectory()
+    }
+
+    func open() async throws -> ObjectStore {
+        switch backend {
+        case .levelDB: try await ObjectStore(directory: directory.path, options: options)
+        case .memory:
+            try await ObjectStore(metadata: YieldingMetadataStore(base: memory.0), blobs: YieldingBlobStore(base: memory.1), options: options)
+        }
+    }
+
+    /// The bare stores (for LevelDB, over a database of their own in the directory).
+    func stores() throws -> (metadata: any MetadataStore, blobs: any BlobStore) {
+        switch backend {
+        case .levelDB:
+            let db = try LevelDB(path: directory.path + "/raw")
+            return (LevelDBMetadataStore(database: db), LevelDBBlobStore(database: db))
+        case .memory:
+            return memory
+        }
+    }
+}
+
+/// Runs `body` with a store of `backend` whose directory is removed afterwards.
+func withStore<R>(_ backend: Backend, _ body: (ObjectStore, Harness) async throws -> R) async throws -> R {
+    let harness = try Harness(backend)
+    defer { harness.directory.remove() }
+    return try await body(try await harness.open(), harness)
+}
+
+/// Runs `body` with the bare stores of `backend`.
+func withStores<R>(_ backend: Backend, _ body: (any MetadataStore, any BlobStore) async throws -> R) async throws -> R {
+    let harness = try Harness(backend)
+    defer { harness.directory.remove() }
+    let (metadata, blobs) = try harness.stores()
+    return try await body(metadata, blobs)
 }
 
 let fixedDate = Date(milliseconds: 1_700_000_000_123)
 
-func makeBucket(_ store: ObjectStore, _ name: String = "bucket") throws {
-    try store.createBucket(BucketRecord(name: name, owner: "alice", region: "us-east-1", createdAt: fixedDate))
+func makeBucket(_ store: ObjectStore, _ name: String = "bucket") async throws {
+    try await store.createBucket(BucketRecord(name: name, owner: "alice", region: "us-east-1", createdAt: fixedDate))
 }
 
 /// Writes a blob made of `chunks` (each chunk's bytes as given).
-func writeBlob(_ store: ObjectStore, _ chunks: [[UInt8]]) throws -> BlobRef {
-    let writer = try store.makeBlobWriter()
-    for chunk in chunks { try writer.writeChunk(chunk) }
-    return try writer.finish(logicalSize: Int64(chunks.reduce(0) { $0 + $1.count }))
+func writeBlob(_ store: ObjectStore, _ chunks: [[UInt8]]) async throws -> BlobRef {
+    let writer = try await store.makeBlobWriter()
+    for chunk in chunks { try await writer.writeChunk(chunk) }
+    return try await writer.finish(logicalSize: Int64(chunks.reduce(0) { $0 + $1.count }))
 }
 
 /// Chunks of `count` bytes each, filled with `byte`.
@@ -51,24 +101,44 @@ func objectRecord(bucket: String = "bucket", key: String, segments: [BlobRef], e
 
 /// Writes and commits an object whose body is `chunks`.
 @discardableResult
-func putObject(_ store: ObjectStore, bucket: String = "bucket", key: String, chunks: [[UInt8]] = [[1]]) throws -> ObjectRecord {
-    let blob = try writeBlob(store, chunks)
-    let record = objectRecord(bucket: bucket, key: key, segments: [blob])
-    try store.commitObject(record)
+func putObject(_ store: ObjectStore, bucket: String = "bucket", key: String, chunks: [[UInt8]] = [[1]], etag: String = "etag",
+               precondition: WritePrecondition = .none) async throws -> ObjectRecord {
+    let blob = try await writeBlob(store, chunks)
+    let record = objectRecord(bucket: bucket, key: key, segments: [blob], etag: etag)
+    do {
+        try await store.commitObject(record, precondition: precondition)
+    } catch {
+        try await store.discard([blob.id])
+        throw error
+    }
     return record
 }
 
 /// Reads every chunk of every segment through the reader's cursor.
-func readBody(_ reader: ObjectReader) throws -> [[UInt8]] {
+func readBody(_ reader: ObjectReader) async throws -> [[UInt8]] {
     var result: [[UInt8]] = []
     for segment in reader.record.segments.indices {
         let cursor = try reader.chunks(segment: segment)
-        while let chunk = try cursor.next() { result.append(chunk) }
+        while let chunk = try await cursor.next() { result.append(chunk) }
     }
     return result
 }
 
-/// Whether `body` throws a `StorageError` with `code`.
+/// The `StorageError` code `body` throws, or nil if it throws nothing or another error.
+func errorCode(_ body: () async throws -> Void) async -> StorageError.Code? {
+    do {
+        try await body()
+        return nil
+    } catch let error as StorageError {
+        return error.code
+    } catch {
+        return nil
+    }
+}
+
+func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// Whether `body` throws a `StorageError` with `code` (synchronous code paths: record decoding).
 func throwsCode(_ code: StorageError.Code, _ body: () throws -> Void) -> Bool {
     do {
         try body()

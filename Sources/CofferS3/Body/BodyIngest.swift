@@ -16,31 +16,43 @@ final class BlobSink {
     private var index = 0
     private(set) var total: Int64 = 0
 
-    init(store: ObjectStore, sealer: any PackageSealing, checksum: ChecksumAlgorithm?) throws {
-        self.writer = try store.makeBlobWriter()
+    init(store: ObjectStore, sealer: any PackageSealing, checksum: ChecksumAlgorithm?) async throws {
+        self.writer = try await store.makeBlobWriter()
         self.sealer = sealer
         self.hasher = checksum.map { ChecksumHasher($0) }
         self.chunk = []
         chunk.reserveCapacity(chunkSize)
     }
 
-    func append(_ bytes: UnsafeRawBufferPointer) throws {
-        md5.update(bytes)
-        hasher?.update(bytes)
-        total += Int64(bytes.count)
+    func append(_ buffer: ByteBuffer) async throws {
+        try await append(count: buffer.readableBytes) { body in buffer.withUnsafeReadableBytes(body) }
+    }
+
+    func append(_ bytes: [UInt8]) async throws {
+        try await append(count: bytes.count) { body in bytes.withUnsafeBytes(body) }
+    }
+
+    /// Appends `count` bytes that `withBytes` lends.
+    private func append(count: Int, _ withBytes: ((UnsafeRawBufferPointer) -> Void) -> Void) async throws {
+        withBytes { bytes in
+            md5.update(bytes)
+            hasher?.update(bytes)
+        }
+        total += Int64(count)
         var offset = 0
-        while offset < bytes.count {
+        while offset < count {
             // A full chunk is written only once more bytes follow, so the last chunk
             // written is always the one sealed as final.
-            if chunk.count == chunkSize { try flush(isFinal: false) }
-            let take = min(chunkSize - chunk.count, bytes.count - offset)
-            chunk.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
+            if chunk.count == chunkSize { try await flush(isFinal: false) }
+            let take = min(chunkSize - chunk.count, count - offset)
+            withBytes { bytes in chunk.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take])) }
             offset += take
         }
     }
 
-    private func flush(isFinal: Bool) throws {
-        try chunk.withUnsafeBytes { try writer.writeChunk(sealer.seal($0, index: index, isFinal: isFinal)) }
+    private func flush(isFinal: Bool) async throws {
+        let sealed = try chunk.withUnsafeBytes { try sealer.seal($0, index: index, isFinal: isFinal) }
+        try await writer.writeChunk(sealed)
         index += 1
         chunk.removeAll(keepingCapacity: true)
     }
@@ -48,13 +60,13 @@ final class BlobSink {
     /// Writes the final package (an empty blob still gets one, so that its emptiness is
     /// authenticated); returns the blob (pending until a record commits it), the MD5 and the
     /// checksum.
-    func finish() throws -> (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?) {
-        if !chunk.isEmpty || index == 0 { try flush(isFinal: true) }
-        let blob = try writer.finish(logicalSize: total, header: sealer.header)
+    func finish() async throws -> (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?) {
+        if !chunk.isEmpty || index == 0 { try await flush(isFinal: true) }
+        let blob = try await writer.finish(logicalSize: total, header: sealer.header)
         return (blob, md5.finalize(), hasher?.finalize())
     }
 
-    func discard() { try? writer.discard() }
+    func discard() async { try? await writer.discard() }
 }
 
 /// Streams a request body into a new blob through a `BlobSink`, enforcing the size limit
@@ -75,23 +87,23 @@ struct BodyIngest {
         if let declared = body.declaredLength, declared > maxSize {
             throw S3Error(.entityTooLarge, extra: [("ProposedSize", String(declared)), ("MaxSizeAllowed", String(maxSize))])
         }
-        let sink = try BlobSink(store: store, sealer: sealer, checksum: checksum?.algorithm)
+        let sink = try await BlobSink(store: store, sealer: sealer, checksum: checksum?.algorithm)
         let finished: (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?)
         do {
             while let buffer = try await body.next() {
-                try buffer.withUnsafeReadableBytes { try sink.append($0) }
+                try await sink.append(buffer)
                 if sink.total > maxSize { throw S3Error(.entityTooLarge, extra: [("MaxSizeAllowed", String(maxSize))]) }
             }
-            finished = try sink.finish()
+            finished = try await sink.finish()
         } catch {
-            sink.discard()
+            await sink.discard()
             throw error
         }
         if let checksum, let computed = finished.checksum {
             do {
                 try checksum.verify(computed: computed, trailers: body.trailers)
             } catch {
-                try? store.discardBlob(finished.blob)
+                try? await store.discardBlob(finished.blob)
                 throw error
             }
         }

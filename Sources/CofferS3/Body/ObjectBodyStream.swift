@@ -35,8 +35,8 @@ struct ObjectBodyStream: Sendable {
             let firstChunk = Int(localFirst / Int64(chunkSize))
             let lastChunk = Int(localLast / Int64(chunkSize))
             var index = firstChunk
-            let cursor = try reader.chunks(segment: segmentIndex, from: firstChunk)
-            while let stored = try cursor.next() {
+            let cursor = try reader.chunks(segment: segmentIndex, from: firstChunk, upTo: min(lastChunk + 1, segment.chunkCount))
+            while let stored = try await cursor.next() {
                 let plain = try openers[segmentIndex].open(stored, index: index, isFinal: index == segment.chunkCount - 1)
                 let chunkStart = Int64(index) * Int64(chunkSize)
                 let lower = Int(max(localFirst - chunkStart, 0))

@@ -45,8 +45,8 @@ public enum PipelineBenchmark {
     }
 
     public static func run(directory: String, objectMiB: Int = 64, runs: Int = 5, rangeObjectMiB: Int = 1024) async throws -> Result {
-        let store = try ObjectStore(directory: directory)
-        try store.createBucket(BucketRecord(name: "bench", owner: "bench", region: "us-east-1", createdAt: Date()))
+        let store = try await ObjectStore(directory: directory)
+        try await store.createBucket(BucketRecord(name: "bench", owner: "bench", region: "us-east-1", createdAt: Date()))
         let keys = ObjectKeys(keyring: try RootKeyring(keys: [1: SecretBytes.random(count: 32)], currentVersion: 1))
         let slice = (0..<(256 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
         let size = objectMiB << 20
@@ -59,26 +59,26 @@ public enum PipelineBenchmark {
                 let (dataKey, encryption) = try keys.newObject(bucket: "bench", key: key)
                 let stage: any PackageSealing = sealed ? keys.sealer(dataKey: dataKey, bucket: "bench", key: key, partNumber: 0) : PlainCopyStage()
                 var start = ContinuousClock.now
-                let blob = try write(store, stage: stage, slice: slice, size: size)
+                let blob = try await write(store, stage: stage, slice: slice, size: size)
                 puts[name, default: []].append(megabytesPerSecond(size, since: start))
                 let record = ObjectRecord(
                     bucket: "bench", key: key, size: blob.size, etag: "-", lastModified: Date(), owner: "bench", contentHeaders: [:],
                     userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", encryption: encryption)
-                try store.commitObject(record)
-                let reader = try store.openObject(bucket: "bench", key: key)!
+                try await store.commitObject(record)
+                let reader = try await store.openObject(bucket: "bench", key: key)!
                 let opener: any PackageOpening = sealed ? try keys.opener(dataKey: dataKey, bucket: "bench", key: key, blob: blob) : PlainCopyStage()
                 start = ContinuousClock.now
                 var read = 0
                 try await ObjectBodyStream(reader: reader, openers: [opener], range: nil).forEachPiece { read += $0.count }
                 precondition(read == size, "benchmark read \(read) of \(size) bytes")
                 gets[name, default: []].append(megabytesPerSecond(size, since: start))
-                _ = try store.deleteObject(bucket: "bench", key: key)
+                _ = try await store.deleteObject(bucket: "bench", key: key)
             }
         }
 
         // A 1 KiB range from the middle of a large object versus a whole 1 KiB object.
-        let big = try sealedObject(store, keys, key: "range-big", slice: slice, size: rangeObjectMiB << 20)
-        let small = try sealedObject(store, keys, key: "range-small", slice: slice, size: 1024)
+        let big = try await sealedObject(store, keys, key: "range-big", slice: slice, size: rangeObjectMiB << 20)
+        let small = try await sealedObject(store, keys, key: "range-small", slice: slice, size: 1024)
         let middle = Int64(rangeObjectMiB << 19) + 65536 - 512  // straddles a package boundary
         var rangeTimes: [Double] = [], smallTimes: [Double] = []
         var opened = 0
@@ -98,31 +98,31 @@ public enum PipelineBenchmark {
         return result
     }
 
-    static func write(_ store: ObjectStore, stage: any PackageSealing, slice: [UInt8], size: Int) throws -> BlobRef {
-        let sink = try BlobSink(store: store, sealer: stage, checksum: nil)
+    static func write(_ store: ObjectStore, stage: any PackageSealing, slice: [UInt8], size: Int) async throws -> BlobRef {
+        let sink = try await BlobSink(store: store, sealer: stage, checksum: nil)
         var written = 0
         while written < size {
             let n = min(slice.count, size - written)
-            try slice.withUnsafeBytes { try sink.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            try await sink.append(n == slice.count ? slice : Array(slice[0..<n]))
             written += n
         }
-        return try sink.finish().blob
+        return try await sink.finish().blob
     }
 
-    static func sealedObject(_ store: ObjectStore, _ keys: ObjectKeys, key: String, slice: [UInt8], size: Int) throws -> ObjectRecord {
+    static func sealedObject(_ store: ObjectStore, _ keys: ObjectKeys, key: String, slice: [UInt8], size: Int) async throws -> ObjectRecord {
         let (dataKey, encryption) = try keys.newObject(bucket: "bench", key: key)
-        let blob = try write(store, stage: keys.sealer(dataKey: dataKey, bucket: "bench", key: key, partNumber: 0), slice: slice, size: size)
+        let blob = try await write(store, stage: keys.sealer(dataKey: dataKey, bucket: "bench", key: key, partNumber: 0), slice: slice, size: size)
         let record = ObjectRecord(
             bucket: "bench", key: key, size: blob.size, etag: "-", lastModified: Date(), owner: "bench", contentHeaders: [:],
             userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", encryption: encryption)
-        try store.commitObject(record)
+        try await store.commitObject(record)
         return record
     }
 
     /// Microseconds to open the object's key and read `range`, and the packages opened.
     static func timedRead(_ store: ObjectStore, _ keys: ObjectKeys, _ record: ObjectRecord, range: ClosedRange<Int64>?) async throws -> (Double, Int) {
         let start = ContinuousClock.now
-        let reader = try store.openObject(bucket: "bench", key: record.key)!
+        let reader = try await store.openObject(bucket: "bench", key: record.key)!
         let dataKey = try keys.dataKey(encryption: reader.record.encryption, bucket: "bench", key: record.key)
         let opener = CountingOpener(try keys.opener(dataKey: dataKey, bucket: "bench", key: record.key, blob: reader.record.segments[0]))
         var read = 0

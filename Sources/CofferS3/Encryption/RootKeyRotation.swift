@@ -23,15 +23,15 @@ public enum RootKeyRotation {
         public var recordsByVersion: [String: Int]
     }
 
-    public static func rotate(dataDir: String) throws -> Report {
-        let store = try openStore(dataDir)
+    public static func rotate(dataDir: String) async throws -> Report {
+        let store = try await openStore(dataDir)
         var keyring = try existingKeyring(dataDir)
         let previous = keyring.currentVersion
         let current = keyring.rotate()
         // The new key is durable before any record depends on it.
         try RootKeyStore.save(keyring, dataDir: dataDir)
         let keys = ObjectKeys(keyring: keyring)
-        let counts = try store.rewriteEncryption { bucket, key, encryption in
+        let counts = try await store.rewriteEncryption { bucket, key, encryption in
             try keys.resealed(encryption: encryption, bucket: bucket, key: key)
         }
         let kms = try resealKMSMaterial(store, keyring)
@@ -39,22 +39,22 @@ public enum RootKeyRotation {
     }
 
     /// Completes an interrupted rotation: re-seals whatever is not yet under the current version.
-    public static func resume(dataDir: String) throws -> Report {
-        let store = try openStore(dataDir)
+    public static func resume(dataDir: String) async throws -> Report {
+        let store = try await openStore(dataDir)
         let keyring = try existingKeyring(dataDir)
         let keys = ObjectKeys(keyring: keyring)
-        let counts = try store.rewriteEncryption { bucket, key, encryption in
+        let counts = try await store.rewriteEncryption { bucket, key, encryption in
             try keys.resealed(encryption: encryption, bucket: bucket, key: key)
         }
         let kms = try resealKMSMaterial(store, keyring)
         return Report(previousVersion: keyring.currentVersion, currentVersion: keyring.currentVersion, objectsResealed: counts.objects, uploadsResealed: counts.uploads, kmsKeyVersionsResealed: kms)
     }
 
-    public static func status(dataDir: String) throws -> Status {
-        let store = try openStore(dataDir)
+    public static func status(dataDir: String) async throws -> Status {
+        let store = try await openStore(dataDir)
         let keyring = try existingKeyring(dataDir)
         var byVersion: [String: Int] = [:]
-        try store.rewriteEncryption { _, _, encryption in
+        try await store.rewriteEncryption { _, _, encryption in
             let mode = encryption?.mode
             let version = mode == .sseC ? "sse-c" : mode == .sseKMS ? "sse-kms"
                 : (ObjectKeys.rootKeyVersion(of: encryption).map(String.init) ?? "unsealed")
@@ -67,7 +67,8 @@ public enum RootKeyRotation {
     /// Built-in KMS key material is sealed under the root key too (docs/key-hierarchy.md).
     static func resealKMSMaterial(_ store: ObjectStore, _ keyring: RootKeyring) throws -> Int {
         // Region and account only shape ARNs, which re-sealing does not use.
-        try BuiltInKeyService(db: store.db, keyring: keyring, options: .init(region: "", accountId: "")).resealMaterial()
+        guard let db = store.db else { throw ConfigurationError("the built-in KMS needs a LevelDB store") }
+        return try BuiltInKeyService(db: db, keyring: keyring, options: .init(region: "", accountId: "")).resealMaterial()
     }
 
     static func existingKeyring(_ dataDir: String) throws -> RootKeyring {
@@ -77,9 +78,9 @@ public enum RootKeyRotation {
         return try RootKeyStore.load(dataDir: dataDir, operatorKey: nil)
     }
 
-    static func openStore(_ dataDir: String) throws -> ObjectStore {
+    static func openStore(_ dataDir: String) async throws -> ObjectStore {
         do {
-            return try ObjectStore(directory: dataDir)
+            return try await ObjectStore(directory: dataDir)
         } catch {
             throw ConfigurationError("cannot open the store in \(dataDir) (is `coffer serve` still running on it? stop it first): \(error.message)")
         }

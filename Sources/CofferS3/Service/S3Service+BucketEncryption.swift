@@ -17,7 +17,7 @@ extension S3Service {
         record.encryption = configuration
         let store = self.store
         let updated = record
-        try await blocking { try store.updateBucket(updated) }
+        try await store.updateBucket(updated)
         return emptyResponse()
     }
 
@@ -37,7 +37,7 @@ extension S3Service {
         record.encryption = nil
         let store = self.store
         let updated = record
-        try await blocking { try store.updateBucket(updated) }
+        try await store.updateBucket(updated)
         return S3Response(status: .noContent)
     }
 

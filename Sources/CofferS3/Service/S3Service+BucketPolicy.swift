@@ -26,7 +26,7 @@ extension S3Service {
         var updated = bucket
         updated.policy = String(decoding: bytes, as: UTF8.self)
         let store = self.store, record = updated
-        try await blocking { try store.updateBucket(record) }
+        try await store.updateBucket(record)
         return S3Response(status: .noContent)
     }
 
@@ -47,7 +47,7 @@ extension S3Service {
         var updated = bucket
         updated.policy = nil
         let store = self.store, record = updated
-        try await blocking { try store.updateBucket(record) }
+        try await store.updateBucket(record)
         return S3Response(status: .noContent)
     }
 

@@ -2,9 +2,9 @@ import CofferStorage
 import Foundation
 
 extension S3Service {
-    func listBuckets(_ call: AuthorizedCall) throws -> S3Response {
+    func listBuckets(_ call: AuthorizedCall) async throws -> S3Response {
         let user = try call.requireUser()
-        let buckets = try store.listBuckets().filter { $0.owner == user.name }
+        let buckets = try await store.listBuckets().filter { $0.owner == user.name }
         var xml = XMLWriter()
         xml.element("ListAllMyBucketsResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             writeOwner(&x, name: user.name)
@@ -51,22 +51,22 @@ extension S3Service {
         }
         var record = BucketRecord(name: name, owner: user.name, region: region, createdAt: call.now)
         if options.blockSSECOnNewBuckets { record.encryption = .sseS3BlockingSSEC }
-        try insertBucket(record)
+        try await insertBucket(record)
         return emptyResponse(.ok, headers: [.location: "/\(name)"])
     }
 
     /// Creates the bucket; an existing one answers as S3 does in this region.
-    private func insertBucket(_ record: BucketRecord) throws {
+    private func insertBucket(_ record: BucketRecord) async throws {
         let created: Bool
         do {
-            try store.createBucket(record)
+            try await store.createBucket(record)
             created = true
         } catch {
             guard error.code == .bucketExists else { throw error }
             created = false
         }
         if created { return }
-        guard try store.bucket(named: record.name)?.owner == record.owner else {
+        guard try await store.bucket(named: record.name)?.owner == record.owner else {
             throw S3Error(.bucketAlreadyExists, extra: [("BucketName", record.name)])
         }
         // us-east-1 keeps S3's legacy answer: re-creating your own bucket succeeds.
@@ -85,8 +85,8 @@ extension S3Service {
         let bucket = try call.targetBucket()
         let store = self.store
         do {
-            try await blocking { try store.deleteBucket(named: bucket.name) }
-        } catch let error as StorageError {
+            try await store.deleteBucket(named: bucket.name)
+        } catch {
             switch error.code {
             case .bucketNotEmpty: throw S3Error(.bucketNotEmpty, extra: [("BucketName", bucket.name)])
             case .noSuchBucket: throw S3Error(.noSuchBucket, extra: [("BucketName", bucket.name)])
@@ -140,10 +140,10 @@ extension S3Service {
         }
     }
 
-    func getAcl(_ call: AuthorizedCall) throws -> S3Response {
+    func getAcl(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         if let key = call.request.key {
-            guard try store.object(bucket: bucket.name, key: key) != nil else { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
+            guard try await store.object(bucket: bucket.name, key: key) != nil else { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
         }
         var xml = XMLWriter()
         xml.element("AccessControlPolicy", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -166,7 +166,7 @@ extension S3Service {
     func putAcl(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         if let key = call.request.key {
-            guard try store.object(bucket: bucket.name, key: key) != nil else { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
+            guard try await store.object(bucket: bucket.name, key: key) != nil else { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
         }
         try checkCannedACL(call, forBucket: false)
         var body = try IncomingBody(call: call, requireLength: false)

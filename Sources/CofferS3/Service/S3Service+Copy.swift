@@ -33,12 +33,12 @@ struct CopySource {
 
 extension S3Service {
     /// Opens the copy source the pipeline authorised, after checking its conditions hold.
-    func openCopySource(_ call: AuthorizedCall) throws -> (CopySource, ObjectReader) {
+    func openCopySource(_ call: AuthorizedCall) async throws -> (CopySource, ObjectReader) {
         guard let authorized = call.copySource else {
             throw S3Error(.internalError, "The operation table gives this operation no copy source.")
         }
         let source = authorized.source
-        guard let reader = try store.openObject(bucket: authorized.bucket.name, key: source.key) else {
+        guard let reader = try await store.openObject(bucket: authorized.bucket.name, key: source.key) else {
             throw S3Error(.noSuchKey, extra: [("Key", source.key)])
         }
         try CopyConditions.evaluate(call.request, record: reader.record)
@@ -51,13 +51,13 @@ extension S3Service {
         from reader: ObjectReader, sourceKey: CustomerKey?, range: ClosedRange<Int64>?, into sealer: any PackageSealing, checksum: ChecksumAlgorithm?, call: AuthorizedCall
     ) async throws -> (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?) {
         let openers = try await openers(for: reader.record, customerKey: sourceKey, call: call)
-        let sink = try BlobSink(store: store, sealer: sealer, checksum: checksum)
+        let sink = try await BlobSink(store: store, sealer: sealer, checksum: checksum)
         do {
             let stream = ObjectBodyStream(reader: reader, openers: openers, range: range)
-            try await stream.forEachPiece { piece in try piece.withUnsafeBytes { try sink.append($0) } }
-            return try sink.finish()
+            try await stream.forEachPiece { piece in try await sink.append(piece) }
+            return try await sink.finish()
         } catch {
-            sink.discard()
+            await sink.discard()
             throw error
         }
     }
@@ -70,7 +70,7 @@ extension S3Service {
         let encryption = try checkWriteEncryption(call, bucket: bucket)
         let destinationKey = encryption.customerKey
         let sourceKey = try customerKey(call, copySource: true)
-        let (source, reader) = try openCopySource(call)
+        let (source, reader) = try await openCopySource(call)
         let sourceRecord = reader.record
         let directive = call.request.header("x-amz-metadata-directive") ?? "COPY"
         guard directive == "COPY" || directive == "REPLACE" else {

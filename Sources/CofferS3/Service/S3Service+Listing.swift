@@ -35,7 +35,7 @@ struct ListParameters {
 }
 
 extension S3Service {
-    func listObjects(_ call: AuthorizedCall) throws -> S3Response {
+    func listObjects(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let params = try ListParameters(call.request)
         let v2 = call.operation == .listObjectsV2
@@ -56,7 +56,7 @@ extension S3Service {
             token = nil
             startAfter = call.request.queryValue("marker").flatMap { $0.isEmpty ? nil : $0 }
         }
-        let listing = try store.listObjects(bucket: bucket.name, prefix: params.prefix, delimiter: params.delimiter, startAfter: startAfter, maxKeys: params.maxKeys)
+        let listing = try await store.listObjects(bucket: bucket.name, prefix: params.prefix, delimiter: params.delimiter, startAfter: startAfter, maxKeys: params.maxKeys)
         let fetchOwner = !v2 || call.request.queryValue("fetch-owner") == "true"
         var xml = XMLWriter()
         xml.element("ListBucketResult", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -101,7 +101,7 @@ extension S3Service {
     }
 
     /// ListObjectVersions on an unversioned bucket: every object once, version id `null`.
-    func listObjectVersions(_ call: AuthorizedCall) throws -> S3Response {
+    func listObjectVersions(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let params = try ListParameters(call.request)
         let keyMarker = call.request.queryValue("key-marker").flatMap { $0.isEmpty ? nil : $0 }
@@ -112,7 +112,7 @@ extension S3Service {
         if let versionIdMarker, versionIdMarker != "null" {
             throw S3Error(.invalidArgument, "Invalid version id specified", extra: [("ArgumentName", "version-id-marker"), ("ArgumentValue", versionIdMarker)])
         }
-        let listing = try store.listObjects(bucket: bucket.name, prefix: params.prefix, delimiter: params.delimiter, startAfter: keyMarker, maxKeys: params.maxKeys)
+        let listing = try await store.listObjects(bucket: bucket.name, prefix: params.prefix, delimiter: params.delimiter, startAfter: keyMarker, maxKeys: params.maxKeys)
         var xml = XMLWriter()
         xml.element("ListVersionsResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Name", bucket.name)

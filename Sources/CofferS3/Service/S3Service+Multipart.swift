@@ -47,7 +47,7 @@ extension S3Service {
             bucket: bucket.name, key: key, uploadId: uploadId, initiated: call.now, owner: call.user?.name ?? bucket.owner,
             contentHeaders: headers.content, userMetadata: headers.user, checksumAlgorithm: algorithm?.rawValue,
             checksumType: checksumType, storageClass: headers.storageClass, encryption: storedEncryption)
-        try store.createUpload(record)
+        try await store.createUpload(record)
         var xml = XMLWriter()
         xml.element("InitiateMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Bucket", bucket.name)
@@ -63,11 +63,11 @@ extension S3Service {
     }
 
     /// The upload the call names, which must belong to the addressed bucket and key.
-    func namedUpload(_ call: AuthorizedCall, bucket: BucketRecord) throws -> UploadRecord {
+    func namedUpload(_ call: AuthorizedCall, bucket: BucketRecord) async throws -> UploadRecord {
         let uploadId = call.request.queryValue("uploadId") ?? ""
         let found: UploadRecord?
         do {
-            found = try store.upload(id: uploadId)
+            found = try await store.upload(id: uploadId)
         } catch {
             // An id that cannot be a stored upload id names no upload; real I/O errors surface.
             guard error.code == .invalidArgument else { throw error }
@@ -91,7 +91,7 @@ extension S3Service {
     func uploadPart(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let number = try partNumber(call)
-        let upload = try namedUpload(call, bucket: bucket)
+        let upload = try await namedUpload(call, bucket: bucket)
         let expectedMD5 = try ContentMD5.expected(call.request)
         var body = try IncomingBody(call: call, requireLength: true)
         var checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
@@ -107,7 +107,7 @@ extension S3Service {
         do {
             try ContentMD5.verify(expectedMD5, computed: result.md5)
         } catch {
-            try? store.discardBlob(result.blob)
+            try? await store.discardBlob(result.blob)
             throw error
         }
         let part = PartRecord(
@@ -133,9 +133,9 @@ extension S3Service {
     private func commitPart(_ part: PartRecord) async throws {
         let store = self.store
         do {
-            _ = try await blocking { try store.commitPart(part) }
-        } catch let error as StorageError {
-            try? store.discardBlob(part.blob)
+            _ = try await store.commitPart(part)
+        } catch {
+            try? await store.discardBlob(part.blob)
             if error.code == .noSuchUpload { throw S3Error(.noSuchUpload, extra: [("UploadId", part.uploadId)]) }
             throw error
         }
@@ -144,10 +144,10 @@ extension S3Service {
     func uploadPartCopy(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let number = try partNumber(call)
-        let upload = try namedUpload(call, bucket: bucket)
+        let upload = try await namedUpload(call, bucket: bucket)
         let destinationKey = try customerKey(call)
         let sourceKey = try customerKey(call, copySource: true)
-        let (_, reader) = try openCopySource(call)
+        let (_, reader) = try await openCopySource(call)
         let size = reader.record.size
         var range: ClosedRange<Int64>?
         if let header = call.request.header("x-amz-copy-source-range") {
@@ -184,7 +184,7 @@ extension S3Service {
 
     func completeMultipartUpload(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
-        let upload = try namedUpload(call, bucket: bucket)
+        let upload = try await namedUpload(call, bucket: bucket)
         let precondition = try ConditionalWrite.parse(call.request)
         var body = try IncomingBody(call: call, requireLength: false)
         let bytes = try await body.collect(limit: 4 * 1024 * 1024)
@@ -193,7 +193,7 @@ extension S3Service {
         guard !requested.isEmpty else {
             throw S3Error(.malformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
         }
-        let stored = Dictionary(uniqueKeysWithValues: try store.parts(uploadId: upload.uploadId).map { ($0.number, $0) })
+        let stored = Dictionary(uniqueKeysWithValues: try await store.parts(uploadId: upload.uploadId).map { ($0.number, $0) })
         // The whole list is checked for form and order before any part is looked at, as S3 does.
         var numbers: [Int] = []
         for element in requested {
@@ -253,8 +253,8 @@ extension S3Service {
     private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition) async throws {
         let store = self.store
         do {
-            _ = try await blocking { try store.completeUpload(uploadId: upload.uploadId, object: object, usedParts: usedParts, precondition: precondition) }
-        } catch let error as StorageError {
+            _ = try await store.completeUpload(uploadId: upload.uploadId, object: object, usedParts: usedParts, precondition: precondition)
+        } catch {
             if error.code == .noSuchUpload { throw S3Error(.noSuchUpload, extra: [("UploadId", upload.uploadId)]) }
             throw S3Error(storage: error, key: upload.key, bucket: upload.bucket, precondition: precondition)
         }
@@ -286,20 +286,20 @@ extension S3Service {
 
     func abortMultipartUpload(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
-        let upload = try namedUpload(call, bucket: bucket)
+        let upload = try await namedUpload(call, bucket: bucket)
         let store = self.store
         do {
-            try await blocking { try store.abortUpload(id: upload.uploadId) }
-        } catch let error as StorageError {
+            try await store.abortUpload(id: upload.uploadId)
+        } catch {
             guard error.code == .noSuchUpload else { throw error }
             throw S3Error(.noSuchUpload, extra: [("UploadId", upload.uploadId)])
         }
         return S3Response(status: .noContent)
     }
 
-    func listParts(_ call: AuthorizedCall) throws -> S3Response {
+    func listParts(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
-        let upload = try namedUpload(call, bucket: bucket)
+        let upload = try await namedUpload(call, bucket: bucket)
         let params = try ListParameters(call.request, maxName: "max-parts")
         var marker: Int?
         if let text = call.request.queryValue("part-number-marker"), !text.isEmpty {
@@ -308,7 +308,7 @@ extension S3Service {
             }
             marker = value
         }
-        let listing = try store.listParts(uploadId: upload.uploadId, partNumberMarker: marker, maxParts: params.maxKeys)
+        let listing = try await store.listParts(uploadId: upload.uploadId, partNumberMarker: marker, maxParts: params.maxKeys)
         var xml = XMLWriter()
         xml.element("ListPartsResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Bucket", bucket.name)
@@ -339,12 +339,12 @@ extension S3Service {
         return xmlResponse(xml)
     }
 
-    func listMultipartUploads(_ call: AuthorizedCall) throws -> S3Response {
+    func listMultipartUploads(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let params = try ListParameters(call.request, maxName: "max-uploads")
         let keyMarker = call.request.queryValue("key-marker").flatMap { $0.isEmpty ? nil : $0 }
         let uploadIdMarker = call.request.queryValue("upload-id-marker").flatMap { $0.isEmpty ? nil : $0 }
-        let listing = try store.listUploads(
+        let listing = try await store.listUploads(
             bucket: bucket.name, prefix: params.prefix, delimiter: params.delimiter, keyMarker: keyMarker,
             uploadIdMarker: keyMarker == nil ? nil : uploadIdMarker, maxUploads: params.maxKeys)
         var xml = XMLWriter()
@@ -391,5 +391,5 @@ func zip2<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
 
 extension ObjectStore {
     /// Discards an uncommitted blob (its chunks become garbage and are reclaimed).
-    func discardBlob(_ blob: BlobRef) throws { try discard([blob.id]) }
+    func discardBlob(_ blob: BlobRef) async throws { try await discard([blob.id]) }
 }

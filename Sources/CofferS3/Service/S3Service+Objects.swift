@@ -22,7 +22,7 @@ extension S3Service {
         let headers = try ObjectHeaders.parse(call.request)
         let expectedMD5 = try ContentMD5.expected(call.request)
         let precondition = try ConditionalWrite.parse(call.request)
-        if precondition != .none { try precondition.checkEarly(store.object(bucket: bucket.name, key: key), key: key) }
+        if precondition != .none { try precondition.checkEarly(await store.object(bucket: bucket.name, key: key), key: key) }
         var body = try IncomingBody(call: call, requireLength: true)
         let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
         let (dataKey, storedEncryption) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
@@ -31,7 +31,7 @@ extension S3Service {
         do {
             try ContentMD5.verify(expectedMD5, computed: result.md5)
         } catch {
-            try? store.discardBlob(result.blob)
+            try? await store.discardBlob(result.blob)
             throw error
         }
         let record = ObjectRecord(
@@ -55,9 +55,9 @@ extension S3Service {
     func commit(_ record: ObjectRecord, precondition: WritePrecondition = .none) async throws {
         let store = self.store
         do {
-            _ = try await blocking { try store.commitObject(record, precondition: precondition) }
-        } catch let error as StorageError {
-            for segment in record.segments { try? store.discardBlob(segment) }
+            _ = try await store.commitObject(record, precondition: precondition)
+        } catch {
+            for segment in record.segments { try? await store.discardBlob(segment) }
             throw S3Error(storage: error, key: record.key, bucket: record.bucket, precondition: precondition)
         }
     }
@@ -66,7 +66,7 @@ extension S3Service {
         let bucket = try call.targetBucket()
         let key = call.request.key!
         try VersionID.requireNull(call.request.queryValue("versionId"))
-        guard let reader = try store.openObject(bucket: bucket.name, key: key) else {
+        guard let reader = try await store.openObject(bucket: bucket.name, key: key) else {
             throw await call.missingKey(key)
         }
         let record = reader.record
@@ -160,7 +160,7 @@ extension S3Service {
         let key = call.request.key!
         try VersionID.requireNull(call.request.queryValue("versionId"))
         let store = self.store
-        _ = try await blocking { try store.deleteObject(bucket: bucket.name, key: key) }
+        _ = try await store.deleteObject(bucket: bucket.name, key: key)
         return S3Response(status: .noContent)
     }
 
@@ -186,11 +186,10 @@ extension S3Service {
         var allowed: [Bool] = []
         for request in requests { allowed.append(await call.isAllowed(key: request.key)) }
         let decisions = allowed
-        let outcomes = try await blocking { [self] in
-            zip(requests, decisions).map { request, allowed in
-                (key: request.key, versionId: request.versionId,
-                 error: allowed ? self.deleteOne(bucket: bucket.name, key: request.key, versionId: request.versionId) : S3Error(.accessDenied))
-            }
+        var outcomes: [(key: String, versionId: String?, error: S3Error?)] = []
+        for (request, allowed) in zip(requests, decisions) {
+            outcomes.append((key: request.key, versionId: request.versionId,
+                             error: allowed ? await deleteOne(bucket: bucket.name, key: request.key, versionId: request.versionId) : S3Error(.accessDenied)))
         }
         var xml = XMLWriter()
         xml.element("DeleteResult", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -214,11 +213,11 @@ extension S3Service {
     }
 
     /// Deletes one key of a DeleteObjects batch; the error to report for it, if any.
-    private func deleteOne(bucket: String, key: String, versionId: String?) -> S3Error? {
+    private func deleteOne(bucket: String, key: String, versionId: String?) async -> S3Error? {
         do { try VersionID.requireNull(versionId) } catch { return error }
         if key.utf8.count > 1024 { return S3Error(.keyTooLongError) }
         do {
-            _ = try store.deleteObject(bucket: bucket, key: key)
+            _ = try await store.deleteObject(bucket: bucket, key: key)
             return nil
         } catch {
             logger.error("delete failed", metadata: ["bucket": .string(bucket), "error": .string(String(describing: error))])

@@ -71,7 +71,7 @@ extension S3Service {
             guard call.user != nil, identityAllows(call) else { throw S3Error(.accessDenied) }
             return AuthorizedCall(call: call, bucket: nil, copySource: nil, service: self)
         case .bucket, .bucketPolicyManagement, .perKey:
-            let bucket = try requireBucket(call.request.bucket)
+            let bucket = try await requireBucket(call.request.bucket)
             // Per-key operations are authorised key by key by their handler (`isAllowed`).
             if spec.authorization != .perKey, !(await isAuthorized(call, bucket: bucket)) { throw S3Error(.accessDenied) }
             try checkExpectedOwner(call, header: "x-amz-expected-bucket-owner")
@@ -83,9 +83,9 @@ extension S3Service {
         }
     }
 
-    private func requireBucket(_ name: String?) throws -> BucketRecord {
+    private func requireBucket(_ name: String?) async throws -> BucketRecord {
         guard let name else { throw S3Error(.invalidRequest) }
-        guard let bucket = try store.bucket(named: name) else {
+        guard let bucket = try await store.bucket(named: name) else {
             throw S3Error(.noSuchBucket, extra: [("BucketName", name)])
         }
         return bucket
@@ -100,7 +100,7 @@ extension S3Service {
     /// A copy reads its source with `action` (`s3:GetObject` on the source object ARN).
     private func authorizeCopySource(_ call: S3Call, action: String) async throws -> AuthorizedCopySource {
         let source = try CopySource.parse(call.request)
-        let bucket = try requireBucket(source.bucket)
+        let bucket = try await requireBucket(source.bucket)
         let question = AccessQuestion(action: action, scope: .object, key: source.key)
         guard await isAuthorized(call, bucket: bucket, question) else { throw S3Error(.accessDenied) }
         try checkExpectedOwner(call, header: "x-amz-source-expected-bucket-owner")

@@ -8,7 +8,6 @@ import Foundation
 import HTTPTypes
 import Logging
 import NIOCore
-import NIOPosix
 import Synchronization
 
 /// Everything one S3 request needs once parsed: the request, its body, who sent it.
@@ -140,21 +139,21 @@ public final class S3Service: Sendable {
     /// Hands the authorised call to the operation's handler.
     private func dispatch(_ call: AuthorizedCall) async throws -> S3Response {
         switch call.operation {
-        case .listBuckets: try listBuckets(call)
+        case .listBuckets: try await listBuckets(call)
         case .createBucket: try await createBucket(call)
         case .headBucket: try headBucket(call)
         case .deleteBucket: try await deleteBucket(call)
         case .getBucketLocation: try getBucketLocation(call)
-        case .getBucketAcl, .getObjectAcl: try getAcl(call)
+        case .getBucketAcl, .getObjectAcl: try await getAcl(call)
         case .putBucketAcl, .putObjectAcl: try await putAcl(call)
         case .getBucketVersioning: try getBucketVersioning(call)
         case .getBucketOwnershipControls: try getBucketOwnershipControls(call)
         case .putBucketEncryption: try await putBucketEncryption(call)
         case .getBucketEncryption: try getBucketEncryption(call)
         case .deleteBucketEncryption: try await deleteBucketEncryption(call)
-        case .listObjects, .listObjectsV2: try listObjects(call)
-        case .listObjectVersions: try listObjectVersions(call)
-        case .listMultipartUploads: try listMultipartUploads(call)
+        case .listObjects, .listObjectsV2: try await listObjects(call)
+        case .listObjectVersions: try await listObjectVersions(call)
+        case .listMultipartUploads: try await listMultipartUploads(call)
         case .deleteObjects: try await deleteObjects(call)
         case .putObject: try await putObject(call)
         case .getObject, .headObject: try await getObject(call)
@@ -165,7 +164,7 @@ public final class S3Service: Sendable {
         case .uploadPartCopy: try await uploadPartCopy(call)
         case .completeMultipartUpload: try await completeMultipartUpload(call)
         case .abortMultipartUpload: try await abortMultipartUpload(call)
-        case .listParts: try listParts(call)
+        case .listParts: try await listParts(call)
         case .putBucketPolicy: try await putBucketPolicy(call)
         case .getBucketPolicy: try getBucketPolicy(call)
         case .deleteBucketPolicy: try await deleteBucketPolicy(call)
@@ -177,12 +176,6 @@ public final class S3Service: Sendable {
     public func kmsKeyStateChanged() {
         keys.kms?.bucketKeys.evict()
         keys.kms?.decryptedBucketKeys.evict()
-    }
-
-    /// Runs a storage call that may block (a synced LevelDB write, reclaiming a large blob) on
-    /// NIO's blocking-I/O thread pool, off Swift's cooperative threads and the event loops.
-    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await NIOThreadPool.singleton.runIfActive(body)
     }
 
     // MARK: Responses

@@ -1,0 +1,49 @@
+/// Reads of an ordered key-value store of byte strings: the live store, or a snapshot of it.
+///
+/// Keys are ordered bytewise (unsigned lexicographic order, a key before its extensions).
+/// Every method may cross a network: callers batch what they can (``get(keys:)``, paged
+/// ``scan(_:)``) instead of issuing one call per key.
+public protocol MetadataReader: Sendable {
+    /// The value stored under `key`, or nil.
+    func get(_ key: [UInt8]) async throws(StorageError) -> [UInt8]?
+
+    /// The values stored under `keys` (nil where absent), in the order of `keys`, all read as
+    /// of one moment.
+    func get(keys: [[UInt8]]) async throws(StorageError) -> [[UInt8]?]
+
+    /// One page of the entries whose keys start with `request.prefix`, in key order, from
+    /// `request.start`, at most `request.limit` of them. `.invalidArgument` if the limit is
+    /// not positive.
+    func scan(_ request: ScanRequest) async throws(StorageError) -> ScanPage
+}
+
+/// Coffer's ordered metadata store: records, blob markers, the store format, KMS keys.
+///
+/// The contract every implementation keeps (and the conformance suite checks):
+/// - **Atomic commits.** ``commit(_:durability:)`` applies every put and delete of a batch or
+///   none of them, in batch order (a later operation on a key wins).
+/// - **Conditional commits.** A batch's conditions are checked and its writes applied as one
+///   atomic step with respect to every other commit, in this process or any other: no commit
+///   lands between the check and the write. If a condition fails nothing is written and the
+///   commit throws `.conditionFailed` naming the key (or prefix) of the first failed
+///   condition.
+/// - **Durability.** A `.synced` commit is on stable storage when it returns; a `.buffered`
+///   one survives a process crash but may be lost with the machine, and never after a later
+///   synced commit of the same store.
+/// - **Snapshots.** ``snapshot()`` returns a read view that keeps answering as of the moment it
+///   was taken, whatever is committed afterwards.
+public protocol MetadataStore: MetadataReader {
+    /// Applies `batch` atomically if its conditions hold.
+    func commit(_ batch: MetadataBatch, durability: Durability) async throws(StorageError)
+
+    /// A consistent read view as of now. Release it promptly: it may pin old versions.
+    func snapshot() async throws(StorageError) -> any MetadataReader
+}
+
+/// How durable a write is when the call returns.
+public enum Durability: Sendable, Hashable {
+    /// On stable storage: survives power loss. Concurrent synced writes may share one sync.
+    case synced
+    /// Survives a process crash, not necessarily power loss; ordered before later writes.
+    case buffered
+}

@@ -1,0 +1,97 @@
+extension ObjectStore {
+    static let pendingMarker: [UInt8] = [KeyLayout.BlobState.pending.rawValue]
+    static let garbageMarker: [UInt8] = [KeyLayout.BlobState.garbage.rawValue]
+
+    /// Starts a new blob: allocates a random id and records its `pending` marker before any data.
+    public func makeBlobWriter() async throws(StorageError) -> BlobWriter {
+        var generator = SystemRandomNumberGenerator()
+        let id = BlobID.random(using: &generator)
+        var batch = MetadataBatch()
+        batch.require(.absent(KeyLayout.blobMarker(id)))
+        batch.put(KeyLayout.blobMarker(id), Self.pendingMarker)
+        try await metadata.commit(batch, durability: .buffered)
+        return BlobWriter(store: self, id: id)
+    }
+
+    /// Reclaims blobs that were written but never committed (e.g. after a failed commit).
+    /// Blobs that are not pending (committed, or already reclaimed) are left untouched.
+    public func discard(_ ids: [BlobID]) async throws(StorageError) {
+        for blob in ids {
+            let marker = KeyLayout.blobMarker(blob)
+            guard try await metadata.get(marker) == Self.pendingMarker else { continue }
+            var batch = MetadataBatch()
+            batch.require(.equals(marker, Self.pendingMarker))
+            batch.put(marker, Self.garbageMarker)
+            do throws(StorageError) {
+                try await metadata.commit(batch, durability: .buffered)
+            } catch where error.code == .conditionFailed {
+                continue // committed (or discarded) meanwhile
+            }
+            try await reclaim([blob])
+        }
+    }
+
+    /// Reads package `index` of a blob from the live store (no read view); nil if absent.
+    public func readChunk(blob: BlobID, index: Int) async throws(StorageError) -> [UInt8]? {
+        guard index >= 0, index <= KeyLayout.maxChunkIndex else { return nil }
+        return try await blobs.read(blob, packages: index..<(index + 1)).first
+    }
+
+    /// Reclaims blobs that a committed batch marked as garbage.
+    func reclaim(_ ids: some Sequence<BlobID>) async throws(StorageError) {
+        for id in ids {
+            try await Self.reclaim(id, metadata, blobs)
+        }
+    }
+
+    /// Deletes a blob's packages, then its marker: a marker disappears only after its
+    /// packages, so a crash in between leaves the marker for the next start-up.
+    static func reclaim(_ blob: BlobID, _ metadata: any MetadataStore, _ blobs: any BlobStore) async throws(StorageError) {
+        try await blobs.delete(blob)
+        var batch = MetadataBatch()
+        batch.delete(KeyLayout.blobMarker(blob))
+        try await metadata.commit(batch, durability: .buffered)
+    }
+
+    /// Throws unless `marker` (the stored value of a blob's marker) says pending.
+    static func requirePending(_ marker: [UInt8]?, _ blob: BlobID) throws(StorageError) {
+        guard marker == pendingMarker else {
+            throw StorageError(.invalidRecord, "blob \(blob) is not a pending blob")
+        }
+    }
+
+    /// Adds garbage markers for `blobs` to `batch`.
+    static func markGarbage(_ blobs: some Sequence<BlobID>, in batch: inout MetadataBatch) {
+        for blob in blobs {
+            batch.put(KeyLayout.blobMarker(blob), garbageMarker)
+        }
+    }
+
+    /// Every blob with a marker (of `state`, or any).
+    static func markedBlobs(_ metadata: any MetadataReader, state: KeyLayout.BlobState?) async throws(StorageError) -> [BlobID] {
+        var cursor = ScanCursor(reader: metadata, prefix: KeyLayout.allBlobMarkers)
+        var ids: [BlobID] = []
+        while let entry = try await cursor.next() {
+            guard state.map({ entry.value == [$0.rawValue] }) ?? true, let id = BlobID(bytes: Array(entry.key.dropFirst())) else { continue }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    // MARK: Statistics (scans; for tests and benchmarks)
+
+    /// Number of packages in the whole blob store.
+    public func chunkCount() async throws(StorageError) -> Int {
+        try await blobs.packageCount()
+    }
+
+    /// Number of blobs written but not yet committed or discarded.
+    public func pendingBlobCount() async throws(StorageError) -> Int {
+        try await Self.markedBlobs(metadata, state: .pending).count
+    }
+
+    /// Number of blobs marked garbage and not yet reclaimed.
+    public func garbageBlobCount() async throws(StorageError) -> Int {
+        try await Self.markedBlobs(metadata, state: .garbage).count
+    }
+}

@@ -1,0 +1,94 @@
+extension ObjectStore {
+    /// Completes an upload in one synced commit: puts `object`, deletes the upload, its index
+    /// and every part record; the blobs of parts not used by the object and of the object it
+    /// replaces become garbage (reclaimed right after). The commit is conditional on the
+    /// upload, its parts (exactly those read) and the replaced object being unchanged.
+    ///
+    /// Every number in `usedParts` must name a current part, and every segment of `object` must
+    /// be the blob of a used part; otherwise `.invalidPart` (e.g. a part was replaced after the
+    /// caller read it). `.noSuchUpload` if the upload is gone.
+    /// - Returns: the replaced object, if any.
+    @discardableResult
+    public func completeUpload(uploadId: String, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition = .none) async throws(StorageError) -> ObjectRecord? {
+        try KeyLayout.validateUploadId(uploadId)
+        let objectKey = KeyLayout.object(bucket: object.bucket, key: object.key)
+        let bucketKey = KeyLayout.bucket(object.bucket)
+        let encoded = try object.encoded()
+        let (replaced, garbage) = try await optimistically { () throws(StorageError) -> (ObjectRecord?, [BlobID]) in
+            let snapshot = try await metadata.snapshot()
+            var batch = MetadataBatch()
+            let (upload, parts) = try await readUpload(uploadId, from: snapshot, pinningIn: &batch)
+            guard upload.bucket == object.bucket, upload.key == object.key else {
+                throw StorageError(.invalidArgument, "object does not match upload \(uploadId)")
+            }
+            let values = try await snapshot.get(keys: [bucketKey, objectKey])
+            guard values[0] != nil else { throw StorageError(.noSuchBucket, "bucket \(object.bucket) does not exist") }
+            let usedBlobs = Set(parts.filter { usedParts.contains($0.number) }.map(\.blob.id))
+            if let missing = usedParts.subtracting(parts.map(\.number)).min() {
+                throw StorageError(.invalidPart, "part \(missing) of upload \(uploadId) does not exist")
+            }
+            let segments = Set(object.segments.map(\.id))
+            guard segments.isSubset(of: usedBlobs) else {
+                throw StorageError(.invalidPart, "object segments are not the blobs of the used parts")
+            }
+            let oldBytes = values[1]
+            let old = try oldBytes.map { (bytes) throws(StorageError) in try ObjectRecord(encoded: bytes) }
+            try precondition.check(old)
+            let garbage = Self.unique(parts.map(\.blob.id) + (old?.segments.map(\.id) ?? [])).filter { !segments.contains($0) }
+            batch.require(.present(bucketKey))
+            batch.require(oldBytes.map { .equals(objectKey, $0) } ?? .absent(objectKey))
+            batch.put(objectKey, encoded)
+            Self.markGarbage(garbage, in: &batch)
+            try await metadata.commit(batch, durability: .synced)
+            return (old, garbage)
+        }
+        try await reclaim(garbage)
+        return replaced
+    }
+
+    /// Aborts an upload in one synced commit: deletes the upload, its index and its parts, and
+    /// reclaims every part's blob. `.noSuchUpload` if it does not exist.
+    public func abortUpload(id uploadId: String) async throws(StorageError) {
+        try KeyLayout.validateUploadId(uploadId)
+        let garbage = try await optimistically { () throws(StorageError) -> [BlobID] in
+            let snapshot = try await metadata.snapshot()
+            var batch = MetadataBatch()
+            let (_, parts) = try await readUpload(uploadId, from: snapshot, pinningIn: &batch)
+            let blobs = Self.unique(parts.map(\.blob.id))
+            Self.markGarbage(blobs, in: &batch)
+            try await metadata.commit(batch, durability: .synced)
+            return blobs
+        }
+        try await reclaim(garbage)
+    }
+
+    /// Reads an upload and all its parts from `snapshot`, and adds to `batch` the deletion of
+    /// the upload, its index and its parts, on the condition that all of them are unchanged
+    /// and no other part exists. `.noSuchUpload` if the upload does not exist.
+    private func readUpload(_ uploadId: String, from snapshot: any MetadataReader, pinningIn batch: inout MetadataBatch) async throws(StorageError) -> (UploadRecord, [PartRecord]) {
+        let indexKey = KeyLayout.uploadIndex(uploadId)
+        guard let indexBytes = try await snapshot.get(indexKey) else {
+            throw StorageError(.noSuchUpload, "upload \(uploadId) does not exist")
+        }
+        let index = try UploadIndexRecord(encoded: indexBytes)
+        let uploadKey = KeyLayout.upload(bucket: index.bucket, key: index.key, uploadId: uploadId)
+        guard let uploadBytes = try await snapshot.get(uploadKey) else {
+            throw StorageError(.noSuchUpload, "upload \(uploadId) does not exist")
+        }
+        let upload = try UploadRecord(encoded: uploadBytes)
+        let prefix = KeyLayout.parts(of: uploadId)
+        var cursor = ScanCursor(reader: snapshot, prefix: prefix)
+        var parts: [PartRecord] = []
+        while let entry = try await cursor.next() {
+            parts.append(try PartRecord(encoded: entry.value))
+            batch.require(.equals(entry.key, entry.value))
+            batch.delete(entry.key)
+        }
+        batch.require(.keyCount(prefix: prefix, count: parts.count))
+        batch.require(.equals(indexKey, indexBytes))
+        batch.require(.equals(uploadKey, uploadBytes))
+        batch.delete(uploadKey)
+        batch.delete(indexKey)
+        return (upload, parts)
+    }
+}
