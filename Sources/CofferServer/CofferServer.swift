@@ -28,9 +28,9 @@ public struct CofferServer: Sendable {
 
     public let configuration: ServerConfiguration
     public let logger: Logger
-    /// Benchmark only: copy packages instead of sealing them, to measure sealing's cost end to
-    /// end. Reachable only through the `Benchmark` SPI, never from `coffer serve`.
-    @_spi(Benchmark) public var plainStageForBenchmark = false
+    /// How packages are sealed: always the sealed-object format, except where a benchmark
+    /// injects its plain-copy stage through the `Benchmark` SPI to measure sealing end to end.
+    @_spi(Benchmark) public var packageStage: any PackageStage = SealedPackageStage()
     /// The key service SSE-KMS uses instead of the built-in one (`coffer serve --kms-endpoint`):
     /// any AWS-KMS-protocol service. The built-in service's KMS API stays on the endpoint.
     public var remoteKeyService: (any KeyService)?
@@ -79,7 +79,7 @@ public struct CofferServer: Sendable {
         let service = S3Service(
             store: store, users: users, keyring: keyring,
             options: .init(region: config.region, domains: config.domains, blockSSECOnNewBuckets: config.blockSSECOnNewBuckets, allowSSECOverHTTP: config.allowSSECOverHTTP),
-            logger: logger, plainStageForBenchmark: plainStageForBenchmark,
+            logger: logger, packageStage: packageStage,
             keyService: keyService, bucketKeyLimits: bucketKeyLimits, dataEvents: audit)
         onService?(service)
         let jsonAPIs = JSONAPIs(users: users, region: config.region, kmsAPI: KMSAPI(service: builtIn, sink: audit),

@@ -42,7 +42,7 @@ struct InProcessServer {
                 rootAccessKey: credential.accessKeyId, rootSecretKey: credential.secretAccessKey),
             logger: logger)
         server.auditEnabled = audit
-        server.plainStageForBenchmark = plainStage
+        if plainStage { server.packageStage = PipelineBenchmark.plainCopyStage }
         let serviceBox = Mutex<S3Service?>(nil)
         server.onService = { service in serviceBox.withLock { $0 = service } }
         let ready = OnceContinuation()

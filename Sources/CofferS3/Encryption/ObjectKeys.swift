@@ -23,9 +23,9 @@ struct ObjectKeys: Sendable {
     let keyring: RootKeyring
     /// The key service for SSE-KMS, with its caches; nil only in benchmarks of the pipeline.
     var kms: KMSKeys?
-    /// Benchmark only (`PipelineBenchmark`, `CofferServer.plainStageForBenchmark`): packages are
-    /// copied instead of sealed, to measure what sealing costs. Never reachable from `coffer serve`.
-    var plainStageForBenchmark = false
+    /// How packages are sealed and opened: the sealed-object format, unless a benchmark
+    /// injects its own stage (`PipelineBenchmark.plainCopyStage`) to measure what sealing costs.
+    var stage: any PackageStage = SealedPackageStage()
 
     /// A fresh data key for a new object (or multipart upload) and the record's encryption
     /// that keeps it: sealed under the customer's key for SSE-C, else under the current root key.
@@ -115,17 +115,15 @@ struct ObjectKeys: Sendable {
 
     /// Seals the packages of one new blob.
     func sealer(dataKey: SecretBytes, bucket: String, key: String, partNumber: Int) -> any PackageSealing {
-        if plainStageForBenchmark { return PipelineBenchmark.PlainCopyStage() }
-        return BlobSealer(context: .forWriting(dataKey: dataKey, bucket: bucket, key: key, partNumber: UInt32(partNumber)))
+        stage.sealer(dataKey: dataKey, bucket: bucket, key: key, partNumber: partNumber)
     }
 
     /// Opens the packages of an existing blob, from its seal header.
     func opener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> any PackageOpening {
-        if plainStageForBenchmark { return PipelineBenchmark.PlainCopyStage() }
-        return try sealedOpener(dataKey: dataKey, bucket: bucket, key: key, blob: blob)
+        try stage.opener(dataKey: dataKey, bucket: bucket, key: key, blob: blob)
     }
 
-    func sealedOpener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> BlobSealingContext {
+    static func sealedOpener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> BlobSealingContext {
         guard let json = blob.header, let header = try? JSONDecoder().decode(BlobHeader.self, from: Data(json.utf8)),
             header.v == Int(SealedFormat.version), let salt = Base64.decode(header.salt), salt.count == SealedFormat.saltByteCount
         else {
@@ -135,18 +133,38 @@ struct ObjectKeys: Sendable {
     }
 }
 
-/// The stage of the body pipeline that turns a 64 KiB plaintext package into what is stored.
-/// Coffer's only production stage is `BlobSealer` (the sealed-object format); the benchmark
-/// measures it against a plain copy in the same pipeline (`PipelineBenchmark`).
-protocol PackageSealing: Sendable {
+/// The stage of the body pipeline that turns a 64 KiB plaintext package into what is stored,
+/// and back. Coffer's only production stage is `SealedPackageStage` (the sealed-object
+/// format); a benchmark injects another (`PipelineBenchmark.plainCopyStage`) to measure it.
+public protocol PackageStage: Sendable {
+    func sealer(dataKey: SecretBytes, bucket: String, key: String, partNumber: Int) -> any PackageSealing
+    func opener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> any PackageOpening
+}
+
+/// Seals one blob's packages.
+public protocol PackageSealing: Sendable {
     func seal(_ plaintext: UnsafeRawBufferPointer, index: Int, isFinal: Bool) throws -> [UInt8]
     /// The blob's header (`BlobRef.header`).
     var header: String { get }
 }
 
 /// The reading side of `PackageSealing`.
-protocol PackageOpening: Sendable {
+public protocol PackageOpening: Sendable {
     func open(_ stored: [UInt8], index: Int, isFinal: Bool) throws -> [UInt8]
+}
+
+/// The sealed-object format (docs/sealed-object-format.md): AES-256-GCM packages under a
+/// per-blob key derived from the object's data key.
+public struct SealedPackageStage: PackageStage {
+    public init() {}
+
+    public func sealer(dataKey: SecretBytes, bucket: String, key: String, partNumber: Int) -> any PackageSealing {
+        BlobSealer(context: .forWriting(dataKey: dataKey, bucket: bucket, key: key, partNumber: UInt32(partNumber)))
+    }
+
+    public func opener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> any PackageOpening {
+        try ObjectKeys.sealedOpener(dataKey: dataKey, bucket: bucket, key: key, blob: blob)
+    }
 }
 
 extension BlobSealingContext: PackageOpening {}

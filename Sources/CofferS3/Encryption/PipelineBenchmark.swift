@@ -26,11 +26,16 @@ public enum PipelineBenchmark {
         public var packagesOpenedByRangeRead: Int
     }
 
-    /// A copy in place of the cipher: what the pipeline costs without encryption.
-    struct PlainCopyStage: PackageSealing, PackageOpening {
+    /// A copy in place of the cipher: what the pipeline costs without encryption. Injected into
+    /// a server by the benchmark (`CofferServer.packageStage`), never by `coffer serve`.
+    public static let plainCopyStage: any PackageStage = PlainCopyStage()
+
+    struct PlainCopyStage: PackageStage, PackageSealing, PackageOpening {
         func seal(_ plaintext: UnsafeRawBufferPointer, index: Int, isFinal: Bool) throws -> [UInt8] { Array(plaintext) }
         func open(_ stored: [UInt8], index: Int, isFinal: Bool) throws -> [UInt8] { stored }
         var header: String { "plain" }
+        func sealer(dataKey: SecretBytes, bucket: String, key: String, partNumber: Int) -> any PackageSealing { self }
+        func opener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> any PackageOpening { self }
     }
 
     /// Counts the packages a read opens.

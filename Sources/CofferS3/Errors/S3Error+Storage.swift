@@ -15,6 +15,8 @@ extension S3Error {
             let condition = precondition == .absent ? "If-None-Match" : "If-Match"
             self.init(.preconditionFailed, extra: [("Condition", condition)])
         case .notFound: self.init(.noSuchKey, extra: key.map { [("Key", $0)] } ?? [])
+        // Concurrent writers kept changing what a commit read, past its retries.
+        case .conditionFailed: self.init(.operationAborted)
         default: self.init(.internalError)
         }
     }

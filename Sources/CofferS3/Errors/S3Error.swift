@@ -71,6 +71,7 @@ public enum S3ErrorCode: String, Sendable {
     case noSuchUpload = "NoSuchUpload"
     case notImplemented = "NotImplemented"
     case notModified = "NotModified"
+    case operationAborted = "OperationAborted"
     case preconditionFailed = "PreconditionFailed"
     case requestTimeTooSkewed = "RequestTimeTooSkewed"
     case requestTimeout = "RequestTimeout"
@@ -104,7 +105,7 @@ public enum S3ErrorCode: String, Sendable {
         case .noSuchBucket, .noSuchKey, .noSuchUpload, .noSuchBucketPolicy, .serverSideEncryptionConfigurationNotFoundError: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .requestTimeout: .badRequest
-        case .bucketAlreadyExists, .bucketAlreadyOwnedByYou, .bucketNotEmpty: .conflict
+        case .bucketAlreadyExists, .bucketAlreadyOwnedByYou, .bucketNotEmpty, .operationAborted: .conflict
         case .missingContentLength: .lengthRequired
         case .preconditionFailed: .preconditionFailed
         case .invalidRange, .invalidPartNumber: .rangeNotSatisfiable
@@ -154,6 +155,7 @@ public enum S3ErrorCode: String, Sendable {
         case .noSuchUpload: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."
         case .notImplemented: "A header you provided implies functionality that is not implemented"
         case .notModified: "Not Modified"
+        case .operationAborted: "A conflicting conditional operation is currently in progress against this resource. Try again."
         case .preconditionFailed: "At least one of the pre-conditions you specified did not hold"
         case .requestTimeTooSkewed: "The difference between the request time and the current time is too large."
         case .signatureDoesNotMatch: "The request signature we calculated does not match the signature you provided. Check your key and signing method."

@@ -60,12 +60,12 @@ public final class S3Service: Sendable {
 
     public init(
         store: ObjectStore, users: UserDirectory, keyring: RootKeyring, options: Options, logger: Logger,
-        clock: @escaping @Sendable () -> Date = { Date() }, plainStageForBenchmark: Bool = false,
+        clock: @escaping @Sendable () -> Date = { Date() }, packageStage: any PackageStage = SealedPackageStage(),
         keyService: (any KeyService)? = nil, bucketKeyLimits: DataKeyCache.Limits = .init(), dataEvents: (any DataEventSink)? = nil
     ) {
         self.dataEvents = dataEvents
         self.store = store
-        self.keys = ObjectKeys(keyring: keyring, kms: keyService.map { KMSKeys(service: $0, bucketKeyLimits: bucketKeyLimits) }, plainStageForBenchmark: plainStageForBenchmark)
+        self.keys = ObjectKeys(keyring: keyring, kms: keyService.map { KMSKeys(service: $0, bucketKeyLimits: bucketKeyLimits) }, stage: packageStage)
         self.users = users
         self.options = options
         self.logger = logger
