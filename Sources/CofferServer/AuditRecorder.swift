@@ -67,7 +67,7 @@ public final class AuditRecorder: KMSAuditSink, DataEventSink, Sendable {
             Self.identity(principalArn: $0.arn, accountId: $0.accountId, userName: $0.isRoot ? nil : $0.name, accessKeyId: call.auth?.accessKeyId, invokedBy: nil)
         } ?? .anonymous
         let context = AuditContext(time: call.now, region: region, identity: identity, sourceIPAddress: call.request.sourceIP,
-                                   userAgent: call.request.header("user-agent"), requestID: call.requestId,
+                                   userAgent: call.request.header(.userAgent), requestID: call.requestId,
                                    recipientAccountId: ownerAccount)
         try trail.record(.s3DataEvent(eventName, context: context, bucket: call.request.bucket ?? "", key: call.request.key,
                                       extraParameters: parameters, failure: failure))

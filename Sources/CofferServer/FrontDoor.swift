@@ -47,8 +47,8 @@ public struct FrontDoor: HTTPResponder {
             service.logger.error("internal error", metadata: ["request-id": .string(requestId), "error": .string(String(describing: error))])
             response = Response(service.errorResponse(S3Error(.internalError), resource: s3Request?.resource ?? "/", requestId: requestId, method: request.head.method))
         }
-        response.headers[.init("x-amz-request-id")!] = requestId
-        response.headers[.init("x-amz-id-2")!] = RequestID.hostId(requestId)
+        response.headers[.xAmzRequestId] = requestId
+        response.headers[.xAmzId2] = RequestID.hostId(requestId)
         response.headers[.server] = "Coffer"
         return logged(response, request: request, context: context, requestId: requestId, started: started)
     }

@@ -41,11 +41,11 @@ public struct JSONAPIs: Sendable {
     }
 
     static func accepts(_ request: S3Request) -> Bool {
-        request.method == .post && request.rawPath == "/" && request.header("x-amz-target") != nil
+        request.method == .post && request.rawPath == "/" && request.header(.xAmzTarget) != nil
     }
 
     func handle(_ request: S3Request, body: RequestBody, requestId: String) async throws -> Response {
-        let target = request.header("x-amz-target") ?? ""
+        let target = request.header(.xAmzTarget) ?? ""
         let service: String
         if target.hasPrefix(KMSWire.targetPrefix) {
             service = "kms"
@@ -80,7 +80,7 @@ public struct JSONAPIs: Sendable {
             return jsonError(answer.type, answer.message, status: .badRequest, requestId: requestId)
         }
         let caller = KMSCaller(principalArn: user.arn, accountId: user.accountId, userName: user.isRoot ? nil : user.name, accessKeyId: accessKeyId,
-                               sourceIPAddress: request.sourceIP, userAgent: request.header("user-agent"), requestID: requestId,
+                               sourceIPAddress: request.sourceIP, userAgent: request.header(.userAgent), requestID: requestId,
                                identityPolicy: user.policy)
         if service == "cloudtrail" {
             guard let lookupEvents else {
@@ -111,7 +111,7 @@ public struct JSONAPIs: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = KMSWire.contentType
         headers[.contentLength] = String(body.count)
-        headers[HTTPField.Name("x-amzn-RequestId")!] = requestId
+        headers[.xAmznRequestId] = requestId
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 

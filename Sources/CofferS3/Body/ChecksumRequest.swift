@@ -26,7 +26,7 @@ struct ChecksumRequest: Sendable {
         if found.count + trailerChecksums.count > 1 {
             throw S3Error(.invalidRequest, "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
         }
-        let sdkAlgorithm = request.header("x-amz-sdk-checksum-algorithm")
+        let sdkAlgorithm = request.header(.xAmzSdkChecksumAlgorithm)
         var parsedSDK: ChecksumAlgorithm?
         if let sdkAlgorithm {
             guard let algorithm = ChecksumAlgorithm(name: sdkAlgorithm) else {

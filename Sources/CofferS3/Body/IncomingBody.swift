@@ -23,8 +23,8 @@ struct IncomingBody {
 
     init(call: AuthorizedCall, requireLength: Bool) throws(S3Error) {
         let request = call.request
-        let contentLength = try Self.parseLength(request.header("content-length"), code: .missingContentLength)
-        let encodings = (request.header("content-encoding") ?? "").lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let contentLength = try Self.parseLength(request.header(.contentLength), code: .missingContentLength)
+        let encodings = (request.header(.contentEncoding) ?? "").lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let payload = call.auth?.payload
         let streaming: AWSChunkedDecoder.Mode?
         switch payload {
@@ -33,11 +33,11 @@ struct IncomingBody {
         case .streamingUnsignedTrailer?: streaming = .unsignedWithTrailer
         default: streaming = nil
         }
-        declaredTrailers = (request.header("x-amz-trailer") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        declaredTrailers = (request.header(.xAmzTrailer) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         if let streaming {
             // SDKs stream aws-chunked bodies with Transfer-Encoding: chunked; the decoded
             // length header is what S3 requires then.
-            guard let decoded = try Self.parseLength(request.header("x-amz-decoded-content-length"), code: .missingContentLength) else {
+            guard let decoded = try Self.parseLength(request.header(.xAmzDecodedContentLength), code: .missingContentLength) else {
                 throw S3Error(.missingContentLength, "You must provide the x-amz-decoded-content-length header for aws-chunked uploads.")
             }
             declaredLength = decoded

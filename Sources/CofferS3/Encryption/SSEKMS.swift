@@ -120,12 +120,12 @@ struct ObjectEncryptionHeaders: Sendable {
             fields[HTTPField.Name(CustomerKey.prefix + "algorithm")!] = "AES256"
             if let customerKey { fields[HTTPField.Name(CustomerKey.prefix + "key-MD5")!] = customerKey.md5 }
         case .sseKMS:
-            fields[HTTPField.Name("x-amz-server-side-encryption")!] = "aws:kms"
+            fields[.xAmzServerSideEncryption] = "aws:kms"
             if let kmsKeyArn { fields[HTTPField.Name(SSEKMSChoice.keyIdHeader)!] = kmsKeyArn }
             if bucketKeyEnabled { fields[HTTPField.Name(SSEKMSChoice.bucketKeyHeader)!] = "true" }
             if let contextHeader { fields[HTTPField.Name(SSEKMSChoice.contextHeader)!] = contextHeader }
         case .sseS3:
-            fields[HTTPField.Name("x-amz-server-side-encryption")!] = "AES256"
+            fields[.xAmzServerSideEncryption] = "AES256"
         }
         return fields
     }

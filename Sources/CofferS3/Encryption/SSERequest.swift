@@ -8,7 +8,7 @@ enum SSERequest {
     /// Checks the SSE headers of a write (PutObject, CopyObject, CreateMultipartUpload) once
     /// the customer key (if any) was parsed.
     static func validateWrite(_ request: S3Request, customerKey: CustomerKey?) throws(S3Error) {
-        if let value = request.header("x-amz-server-side-encryption") {
+        if let value = request.header(.xAmzServerSideEncryption) {
             if customerKey != nil {
                 throw S3Error(.invalidArgument, "Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
                     extra: [("ArgumentName", "x-amz-server-side-encryption"), ("ArgumentValue", value)])
@@ -23,9 +23,9 @@ enum SSERequest {
                     extra: [("ArgumentName", "x-amz-server-side-encryption"), ("ArgumentValue", value)])
             }
         }
-        for name in ["x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-context"] where request.header(name) != nil && request.header("x-amz-server-side-encryption") != "aws:kms" {
+        for name in ["x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-context"] where request.header(name) != nil && request.header(.xAmzServerSideEncryption) != "aws:kms" {
             throw S3Error(.invalidArgument, "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
-                extra: [("ArgumentName", "x-amz-server-side-encryption"), ("ArgumentValue", request.header("x-amz-server-side-encryption") ?? "null")])
+                extra: [("ArgumentName", "x-amz-server-side-encryption"), ("ArgumentValue", request.header(.xAmzServerSideEncryption) ?? "null")])
         }
     }
 
@@ -43,6 +43,6 @@ enum SSERequest {
             if let customerKey { fields[HTTPField.Name(CustomerKey.prefix + "key-MD5")!] = customerKey.md5 }
             return fields
         }
-        return [HTTPField.Name("x-amz-server-side-encryption")!: "AES256"]
+        return [.xAmzServerSideEncryption: "AES256"]
     }
 }

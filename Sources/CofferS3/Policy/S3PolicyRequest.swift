@@ -80,8 +80,8 @@ public enum S3PolicyRequest {
         context["aws:CurrentTime"] = [iso8601(now)]
         context["aws:EpochTime"] = [String(Int64(now.timeIntervalSince1970))]
         if let ip = request.sourceIP { context["aws:SourceIp"] = [ip] }
-        if let agent = request.header("user-agent") { context["aws:UserAgent"] = [agent] }
-        if let referer = request.header("referer") { context["aws:Referer"] = [referer] }
+        if let agent = request.header(.userAgent) { context["aws:UserAgent"] = [agent] }
+        if let referer = request.header(.referer) { context["aws:Referer"] = [referer] }
         if let name = caller.userName { context["aws:username"] = [name] }
         if let id = caller.userId { context["aws:userid"] = [id] }
         if request.secure { context["s3:TlsVersion"] = ["1.2"] }
@@ -100,8 +100,8 @@ public enum S3PolicyRequest {
             if let value = request.header(name) { context["s3:" + name] = [value] }
         }
         if let kmsKeyArn { context["s3:x-amz-server-side-encryption-aws-kms-key-id"] = [kmsKeyArn] }
-        if let ifMatch = request.header("if-match") { context["s3:if-match"] = [ifMatch] }
-        if let ifNoneMatch = request.header("if-none-match") { context["s3:if-none-match"] = [ifNoneMatch] }
+        if let ifMatch = request.header(.ifMatch) { context["s3:if-match"] = [ifMatch] }
+        if let ifNoneMatch = request.header(.ifNoneMatch) { context["s3:if-none-match"] = [ifNoneMatch] }
         if [.listObjects, .listObjectsV2, .listObjectVersions, .headBucket].contains(operation) {
             // S3 sets s3:prefix, s3:delimiter and s3:max-keys for ListBucket requests that send them.
             if let prefix = request.queryValue("prefix") { context["s3:prefix"] = [prefix] }
@@ -134,7 +134,7 @@ public enum S3PolicyRequest {
         let request = try S3RequestParser(domains: domains).parse(
             method: method, target: String(parts[1]), authority: authority, headers: fields, secure: secure, sourceIP: sourceIP)
         let operation = try S3Operation.parse(request)
-        let kms = request.header("x-amz-server-side-encryption-aws-kms-key-id").map { kmsKeyArn($0, region: region, accountId: accountId) }
+        let kms = request.header(.xAmzServerSideEncryptionAwsKmsKeyId).map { kmsKeyArn($0, region: region, accountId: accountId) }
         let authentication: PolicyAuthentication? = caller.principal == .anonymous ? nil
             : PolicyAuthentication(authType: request.query.contains { $0.name == "X-Amz-Signature" } ? "REST-QUERY-STRING" : "REST-HEADER")
         return (make(request, operation: operation, caller: caller, authentication: authentication, now: now, kmsKeyArn: kms), operation)

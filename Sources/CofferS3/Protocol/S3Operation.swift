@@ -111,9 +111,9 @@ public enum S3Operation: String, Sendable, CaseIterable {
         case "PUT":
             if has("acl") { return .putObjectAcl }
             if has("uploadId") || has("partNumber") {
-                return request.header("x-amz-copy-source") != nil ? .uploadPartCopy : .uploadPart
+                return request.header(.xAmzCopySource) != nil ? .uploadPartCopy : .uploadPart
             }
-            return request.header("x-amz-copy-source") != nil ? .copyObject : .putObject
+            return request.header(.xAmzCopySource) != nil ? .copyObject : .putObject
         case "GET":
             if has("uploadId") { return .listParts }
             if has("acl") { return .getObjectAcl }

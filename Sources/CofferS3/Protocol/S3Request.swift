@@ -23,6 +23,7 @@ public struct S3Request: Sendable {
 
     public func queryValue(_ name: String) -> String? { query.first { $0.name == name }?.value }
     public func hasQuery(_ name: String) -> Bool { query.contains { $0.name == name } }
+    public func header(_ name: HTTPField.Name) -> String? { headers[name] }
     public func header(_ name: String) -> String? {
         guard let field = HTTPField.Name(name) else { return nil }
         return headers[field]

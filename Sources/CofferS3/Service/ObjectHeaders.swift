@@ -50,7 +50,7 @@ struct ObjectHeaders {
         if size > maxUserMetadataBytes {
             throw S3Error(.metadataTooLarge, extra: [("Size", String(size)), ("MaxSizeAllowed", String(maxUserMetadataBytes))])
         }
-        if let storageClass = request.header("x-amz-storage-class") {
+        if let storageClass = request.header(.xAmzStorageClass) {
             guard storageClasses.contains(storageClass) else { throw S3Error(.invalidStorageClass, "The storage class you specified is not valid") }
             result.storageClass = storageClass
         }
@@ -70,7 +70,7 @@ struct ObjectHeaders {
             if let field = HTTPField.Name("x-amz-meta-" + key) { fields[field] = value }
         }
         if record.storageClass != "STANDARD" {
-            fields[.init("x-amz-storage-class")!] = record.storageClass
+            fields[.xAmzStorageClass] = record.storageClass
         }
         return fields
     }
@@ -88,7 +88,7 @@ enum ObjectKey {
 /// Parses and checks `Content-MD5`.
 enum ContentMD5 {
     static func expected(_ request: S3Request) throws(S3Error) -> [UInt8]? {
-        guard let value = request.header("content-md5") else { return nil }
+        guard let value = request.header(.contentMd5) else { return nil }
         guard let bytes = Base64.decode(value.trimmingCharacters(in: .whitespaces)), bytes.count == 16 else {
             throw S3Error(.invalidDigest)
         }

@@ -60,7 +60,7 @@ extension S3Service {
         try SSERequest.validateWrite(call.request, customerKey: key)
         if let key { return .sseC(key) }
         let requestBucketKey = try SSEKMSChoice.parseBucketKey(call.request.header(SSEKMSChoice.bucketKeyHeader))
-        switch call.request.header("x-amz-server-side-encryption") {
+        switch call.request.header(.xAmzServerSideEncryption) {
         case "AES256"?:
             return .sseS3
         case "aws:kms"?:

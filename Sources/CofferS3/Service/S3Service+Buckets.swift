@@ -26,7 +26,7 @@ extension S3Service {
         let name = call.request.bucket!
         guard BucketName.isValid(name) else { throw S3Error(.invalidBucketName, extra: [("BucketName", name)]) }
         try checkCannedACL(call, forBucket: true)
-        if call.request.header("x-amz-bucket-object-lock-enabled")?.lowercased() == "true" {
+        if call.request.header(.xAmzBucketObjectLockEnabled)?.lowercased() == "true" {
             throw S3Error(.notImplemented, "Coffer does not implement Object Lock yet.")
         }
         var body = try IncomingBody(call: call, requireLength: false)
@@ -76,8 +76,8 @@ extension S3Service {
     func headBucket(_ call: AuthorizedCall) throws -> S3Response {
         let bucket = try call.targetBucket()
         return emptyResponse(.ok, headers: [
-            .init("x-amz-bucket-region")!: bucket.region,
-            .init("x-amz-access-point-alias")!: "false",
+            .xAmzBucketRegion: bucket.region,
+            .xAmzAccessPointAlias: "false",
         ])
     }
 
@@ -130,7 +130,7 @@ extension S3Service {
     static let grantHeaders = ["x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control"]
 
     func checkCannedACL(_ call: AuthorizedCall, forBucket: Bool) throws(S3Error) {
-        let acl = call.request.header("x-amz-acl")
+        let acl = call.request.header(.xAmzAcl)
         let hasGrants = Self.grantHeaders.contains { call.request.header($0) != nil }
         if hasGrants || (acl.map { !Self.acceptedCannedACLs.contains($0) } ?? false) {
             if forBucket {

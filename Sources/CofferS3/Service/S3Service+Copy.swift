@@ -12,7 +12,7 @@ struct CopySource {
     static func parse(_ request: S3Request) throws(S3Error) -> CopySource {
         let invalid = S3Error(.invalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
             extra: [("ArgumentName", "x-amz-copy-source")])
-        guard let raw = request.header("x-amz-copy-source") else { throw invalid }
+        guard let raw = request.header(.xAmzCopySource) else { throw invalid }
         var text = Substring(raw)
         var versionId: String?
         if let mark = text.firstIndex(of: "?") {
@@ -72,23 +72,23 @@ extension S3Service {
         let sourceKey = try customerKey(call, copySource: true)
         let (source, reader) = try await openCopySource(call)
         let sourceRecord = reader.record
-        let directive = call.request.header("x-amz-metadata-directive") ?? "COPY"
+        let directive = call.request.header(.xAmzMetadataDirective) ?? "COPY"
         guard directive == "COPY" || directive == "REPLACE" else {
             throw S3Error(.invalidArgument, "Unknown metadata directive.", extra: [("ArgumentName", "x-amz-metadata-directive"), ("ArgumentValue", directive)])
         }
         let replacing = directive == "REPLACE"
         let headers = try ObjectHeaders.parse(call.request)
-        let storageClass = call.request.header("x-amz-storage-class") != nil ? headers.storageClass : sourceRecord.storageClass
-        let changesEncryption = destinationKey != nil || sourceKey != nil || call.request.header("x-amz-server-side-encryption") != nil
+        let storageClass = call.request.header(.xAmzStorageClass) != nil ? headers.storageClass : sourceRecord.storageClass
+        let changesEncryption = destinationKey != nil || sourceKey != nil || call.request.header(.xAmzServerSideEncryption) != nil
             || sourceRecord.encryption?.mode == .sseKMS
-        if source.bucket == bucket.name, source.key == key, !replacing, call.request.header("x-amz-storage-class") == nil, !changesEncryption {
+        if source.bucket == bucket.name, source.key == key, !replacing, call.request.header(.xAmzStorageClass) == nil, !changesEncryption {
             throw S3Error(.invalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
         if sourceRecord.size > Self.maxPutSize {
             throw S3Error(.invalidRequest, "The specified copy source is larger than the maximum allowable size for a copy source: \(Self.maxPutSize)")
         }
         var algorithm: ChecksumAlgorithm?
-        if let name = call.request.header("x-amz-checksum-algorithm") {
+        if let name = call.request.header(.xAmzChecksumAlgorithm) {
             guard let parsed = ChecksumAlgorithm(name: name) else { throw S3Error(.invalidRequest, "Checksum algorithm provided is unsupported.") }
             algorithm = parsed
         } else if let stored = sourceRecord.checksum {

@@ -16,14 +16,14 @@ extension S3Service {
         let encryption = try checkWriteEncryption(call, bucket: bucket)
         let headers = try ObjectHeaders.parse(call.request)
         var algorithm: ChecksumAlgorithm?
-        if let name = call.request.header("x-amz-checksum-algorithm") {
+        if let name = call.request.header(.xAmzChecksumAlgorithm) {
             guard let parsed = ChecksumAlgorithm(name: name) else {
                 throw S3Error(.invalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
             }
             algorithm = parsed
         }
         var checksumType: String?
-        if let type = call.request.header("x-amz-checksum-type")?.uppercased() {
+        if let type = call.request.header(.xAmzChecksumType)?.uppercased() {
             guard type == "COMPOSITE" || type == "FULL_OBJECT" else { throw S3Error(.invalidRequest, "Value for x-amz-checksum-type header is invalid.") }
             guard let algorithm else { throw S3Error(.invalidRequest, "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.") }
             if type == "FULL_OBJECT", algorithm == .sha1 || algorithm == .sha256 {
@@ -56,8 +56,8 @@ extension S3Service {
         }
         var fields = ObjectEncryptionHeaders(encryption: storedEncryption, customerKey: encryption.customerKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields
         if let algorithm, let checksumType {
-            fields[.init("x-amz-checksum-algorithm")!] = algorithm.rawValue
-            fields[.init("x-amz-checksum-type")!] = checksumType
+            fields[.xAmzChecksumAlgorithm] = algorithm.rawValue
+            fields[.xAmzChecksumType] = checksumType
         }
         return xmlResponse(xml, headers: fields)
     }
@@ -150,7 +150,7 @@ extension S3Service {
         let (_, reader) = try await openCopySource(call)
         let size = reader.record.size
         var range: ClosedRange<Int64>?
-        if let header = call.request.header("x-amz-copy-source-range") {
+        if let header = call.request.header(.xAmzCopySourceRange) {
             let invalid = S3Error(.invalidArgument, "Range specified is not valid for source object of size: \(size)",
                 extra: [("ArgumentName", "x-amz-copy-source-range"), ("ArgumentValue", header)])
             let spec = header.hasPrefix("bytes=") ? header.dropFirst(6) : ""

@@ -45,7 +45,7 @@ extension S3Service {
 
         if let checksum = record.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
             fields[HTTPField.Name(algorithm.headerName)!] = checksum.value
-            fields[.init("x-amz-checksum-type")!] = checksum.type
+            fields[.xAmzChecksumType] = checksum.type
         }
         return emptyResponse(.ok, headers: fields)
     }
@@ -91,14 +91,14 @@ extension S3Service {
             guard let partNumber = Int(partText), partNumber >= 1, partNumber <= 10000 else {
                 throw S3Error(.invalidArgument, "Part number must be an integer between 1 and 10000, inclusive", extra: [("ArgumentName", "partNumber"), ("ArgumentValue", partText)])
             }
-            if call.request.header("range") != nil {
+            if call.request.header(.range) != nil {
                 throw S3Error(.invalidRequest, "Cannot specify both Range header and partNumber query parameter")
             }
             if let parts = record.parts {
                 guard partNumber <= parts.count else { throw S3Error(.invalidPartNumber, "The requested partnumber is not satisfiable") }
                 let start = parts.prefix(partNumber - 1).reduce(Int64(0)) { $0 + $1.size }
                 let size = parts[partNumber - 1].size
-                fields[.init("x-amz-mp-parts-count")!] = String(parts.count)
+                fields[.xAmzMpPartsCount] = String(parts.count)
                 guard size > 0 else {
                     // An empty part: nothing to send, and never the whole object instead.
                     fields[.contentLength] = "0"
@@ -110,7 +110,7 @@ extension S3Service {
             } else if record.size > 0 {
                 range = 0...(record.size - 1)  // part 1 of a single-part object is the whole object, answered 206
             }
-        } else if let header = call.request.header("range") {
+        } else if let header = call.request.header(.range) {
             switch ByteRange.parse(header, size: record.size) {
             case .none: break
             case .satisfiable(let r): range = r
@@ -120,10 +120,10 @@ extension S3Service {
             }
         }
         let wholeObject = range == nil && call.request.queryValue("partNumber") == nil
-        if wholeObject, call.request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED",
+        if wholeObject, call.request.header(.xAmzChecksumMode)?.uppercased() == "ENABLED",
             let checksum = record.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
             fields[HTTPField.Name(algorithm.headerName)!] = checksum.value
-            fields[.init("x-amz-checksum-type")!] = checksum.type
+            fields[.xAmzChecksumType] = checksum.type
         }
         applyResponseOverrides(call, &fields)
         let status: HTTPResponse.Status

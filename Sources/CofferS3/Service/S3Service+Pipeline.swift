@@ -1,5 +1,6 @@
 import CofferStorage
 import Foundation
+import HTTPTypes
 
 /// An S3 call the pipeline has authorised, as every handler receives it: the request with its
 /// caller, the bucket record the operation acts on (resolved once), the authorised copy source,
@@ -74,7 +75,7 @@ extension S3Service {
             let bucket = try await requireBucket(call.request.bucket)
             // Per-key operations are authorised key by key by their handler (`isAllowed`).
             if spec.authorization != .perKey, !(await isAuthorized(call, bucket: bucket)) { throw S3Error(.accessDenied) }
-            try checkExpectedOwner(call, header: "x-amz-expected-bucket-owner")
+            try checkExpectedOwner(call, header: .xAmzExpectedBucketOwner)
             var copySource: AuthorizedCopySource?
             if let action = spec.copySourceAction {
                 copySource = try await authorizeCopySource(call, action: action)
@@ -91,7 +92,7 @@ extension S3Service {
         return bucket
     }
 
-    private func checkExpectedOwner(_ call: S3Call, header: String) throws(S3Error) {
+    private func checkExpectedOwner(_ call: S3Call, header: HTTPField.Name) throws(S3Error) {
         if let expected = call.request.header(header), expected != users.root.accountId {
             throw S3Error(.accessDenied)
         }
@@ -103,7 +104,7 @@ extension S3Service {
         let bucket = try await requireBucket(source.bucket)
         let question = AccessQuestion(action: action, scope: .object, key: source.key)
         guard await isAuthorized(call, bucket: bucket, question) else { throw S3Error(.accessDenied) }
-        try checkExpectedOwner(call, header: "x-amz-source-expected-bucket-owner")
+        try checkExpectedOwner(call, header: .xAmzSourceExpectedBucketOwner)
         return AuthorizedCopySource(source: source, bucket: bucket)
     }
 }
