@@ -16,7 +16,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
@@ -32,12 +31,14 @@ let package = Package(
         .systemLibrary(name: "CLevelDB", path: "Sources/CLevelDB", providers: [.apt(["libleveldb-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev", "zlib1g-dev"])]),
 
+        // The one bounded in-memory cache type (parsed policies, decoded records, signing keys).
+        .target(name: "CofferCache", dependencies: [], swiftSettings: strict),
         .target(name: "CofferCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
-        .target(name: "CofferStorage", dependencies: ["CLevelDB"], swiftSettings: strict),
+        .target(name: "CofferStorage", dependencies: ["CLevelDB", "CofferCache"], swiftSettings: strict),
         // AWS Signature Version 4 in every form, aws-chunked framing, percent encoding, AMZ dates.
         .target(
             name: "CofferSigV4",
-            dependencies: ["CofferCrypto", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CofferCrypto", "CofferCache", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
         // The audit trail: CloudTrail-shaped records, hash-chained files, signed digests.
@@ -49,11 +50,11 @@ let package = Package(
         // The IAM policy engine: pure (no I/O, no clock, no network).
         .target(name: "CofferPolicy", dependencies: [], swiftSettings: strict),
         // The key service protocol, the built-in KMS and the KMS JSON API.
-        .target(name: "CofferKMS", dependencies: ["CofferCrypto", "CofferStorage", "CofferPolicy"], swiftSettings: strict),
+        .target(name: "CofferKMS", dependencies: ["CofferCrypto", "CofferCache", "CofferStorage", "CofferPolicy"], swiftSettings: strict),
         .target(
             name: "CofferS3",
             dependencies: [
-                "CofferCrypto", "CofferSigV4", "CofferStorage", "CofferKMS", "CofferAudit", "CofferPolicy",
+                "CofferCrypto", "CofferCache", "CofferSigV4", "CofferStorage", "CofferKMS", "CofferAudit", "CofferPolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -110,6 +111,7 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .testTarget(name: "CofferCacheTests", dependencies: ["CofferCache"]),
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], resources: [.copy("Vectors")]),
         .testTarget(name: "CofferStorageTests", dependencies: ["CofferStorage", "CofferCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CofferPolicyTests", dependencies: ["CofferPolicy"]),

@@ -17,13 +17,11 @@ import Synchronization
 extension BuiltInKeyService {
     /// The parsed policy of a key, cached by (key id, policy text).
     func parsedPolicy(_ record: KMSKeyRecord) throws(KMSError) -> Policy {
-        if let cached = policies.withLock({ $0[record.keyId] }), cached.text == record.policy { return cached.policy }
-        let policy: Policy
-        do { policy = try Policy.parseKeyPolicy(record.policy) } catch {
-            throw KMSError(.internalFailure, "the stored policy of \(record.arn) does not parse")
+        try policies.value(for: record.keyId, validFor: record.policy) { () throws(KMSError) -> Policy in
+            do { return try Policy.parseKeyPolicy(record.policy) } catch {
+                throw KMSError(.internalFailure, "the stored policy of \(record.arn) does not parse")
+            }
         }
-        policies.withLock { $0[record.keyId] = (record.policy, policy) }
-        return policy
     }
 
     /// The policy request for `caller` doing `action` on the key.

@@ -1,3 +1,4 @@
+import CofferCache
 import CofferCrypto
 import CofferPolicy
 import CofferStorage
@@ -39,7 +40,7 @@ public final class BuiltInKeyService: KeyService, Sendable {
     /// Opened key material, by "keyId/version". Zeroed (SecretBytes) when dropped.
     let materials = Mutex([String: SecretBytes]())
     /// Parsed key policies by key id, with the text they were parsed from.
-    let policies = Mutex([String: (text: String, policy: Policy)]())
+    let policies = BoundedCache<String, (source: String, value: Policy)>(capacity: 1024)
 
     public init(db: LevelDB, keyring: RootKeyring, options: Options, clock: @escaping @Sendable () -> Date = Date.init) {
         self.db = db

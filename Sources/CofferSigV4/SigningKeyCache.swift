@@ -1,5 +1,5 @@
 import CofferCrypto
-import Synchronization
+import CofferCache
 
 /// A small bounded cache of derived signing keys, keyed by (secret digest, date, region,
 /// service): deriving a key costs four HMACs, and a server sees the same few keys all day.
@@ -7,26 +7,19 @@ import Synchronization
 /// Entries are keyed by the SHA-256 of the secret, never the secret itself. When full, the
 /// cache is emptied (a day's keys are refilled by the next requests).
 final class SigningKeyCache: Sendable {
-    private struct Key: Hashable {
+    private struct Key: Hashable, Sendable {
         var secretDigest: [UInt8]
         var date: String
         var region: String
         var service: String
     }
 
-    private let capacity: Int
-    private let entries = Mutex<[Key: SigningKey]>([:])
+    private let entries: BoundedCache<Key, SigningKey>
 
-    init(capacity: Int = 128) { self.capacity = capacity }
+    init(capacity: Int = 128) { entries = BoundedCache(capacity: capacity) }
 
     func signingKey(secret: String, date: String, region: String, service: String) -> SigningKey {
         let key = Key(secretDigest: SHA256.hash(secret), date: date, region: region, service: service)
-        if let cached = entries.withLock({ $0[key] }) { return cached }
-        let derived = SigV4Canonicalizer.deriveSigningKey(secret: secret, date: date, region: region, service: service)
-        entries.withLock { map in
-            if map.count >= capacity { map.removeAll(keepingCapacity: true) }
-            map[key] = derived
-        }
-        return derived
+        return entries.value(for: key) { SigV4Canonicalizer.deriveSigningKey(secret: secret, date: date, region: region, service: service) }
     }
 }

@@ -1,3 +1,4 @@
+import CofferCache
 extension ObjectStore {
     /// Creates a bucket; throws `.bucketExists` if the name is taken (a commit conditional on
     /// the name being free, so of concurrent creates exactly one wins).
@@ -17,13 +18,7 @@ extension ObjectStore {
     /// The bucket's record, or nil.
     public func bucket(named name: String) async throws(StorageError) -> BucketRecord? {
         guard let bytes = try await metadata.get(KeyLayout.bucket(name)) else { return nil }
-        if let cached = decodedBuckets.withLock({ $0[name] }), cached.bytes == bytes { return cached.record }
-        let record = try BucketRecord(encoded: bytes)
-        decodedBuckets.withLock { cache in
-            if cache.count >= Self.decodedBucketsCapacity, cache[name] == nil { cache.removeAll(keepingCapacity: true) }
-            cache[name] = (bytes, record)
-        }
-        return record
+        return try decodedBuckets.value(for: name, validFor: bytes) { () throws(StorageError) in try BucketRecord(encoded: bytes) }
     }
 
     /// Every bucket, sorted by name (one consistent view).
@@ -77,7 +72,7 @@ extension ObjectStore {
             batch.delete(key)
             try await metadata.commit(batch, durability: .synced)
         }
-        decodedBuckets.withLock { $0[name] = nil }
+        decodedBuckets.removeValue(for: name)
     }
 
     func hasKey(withPrefix prefix: [UInt8]) async throws(StorageError) -> Bool {

@@ -1,3 +1,4 @@
+import CofferCache
 import Foundation
 import Synchronization
 
@@ -53,7 +54,7 @@ public final class ObjectStore: Sendable {
     /// request reads its bucket's record, and a record carrying a bucket policy or an
     /// encryption configuration is kilobytes of JSON. A hit costs a byte comparison instead of
     /// a decode; the stored bytes stay the single source of truth.
-    let decodedBuckets = Mutex<[String: (bytes: [UInt8], record: BucketRecord)]>([:])
+    let decodedBuckets = BoundedCache<String, (source: [UInt8], value: BucketRecord)>(capacity: ObjectStore.decodedBucketsCapacity)
     /// Bounds the cache (a record with a 20 KB policy costs about 40 KB here); past it the
     /// cache starts over.
     static let decodedBucketsCapacity = 256

@@ -31,20 +31,14 @@ extension S3Service {
     /// The parsed policy of `bucket`, cached by its text.
     func bucketPolicy(_ bucket: BucketRecord) -> Policy? {
         guard let text = Self.storedPolicy(bucket) else { return nil }
-        if let cached = policyCache.withLock({ $0[bucket.name] }), cached.text == text { return cached.policy }
-        guard let policy = try? Policy.parse(text, bucket: bucket.name) else {
-            logger.error("stored bucket policy does not parse; denying", metadata: ["bucket": .string(bucket.name)])
-            return Policy.denyAll
+        return policyCache.value(for: bucket.name, validFor: text) { () -> Policy in
+            guard let policy = try? Policy.parse(text, bucket: bucket.name) else {
+                logger.error("stored bucket policy does not parse; denying", metadata: ["bucket": .string(bucket.name)])
+                return Policy.denyAll
+            }
+            return policy
         }
-        policyCache.withLock { cache in
-            // Bounded: past the bound the cache starts over (a policy is re-parsed once).
-            if cache.count >= Self.policyCacheCapacity { cache.removeAll(keepingCapacity: true) }
-            cache[bucket.name] = (text, policy)
-        }
-        return policy
     }
-
-    static let policyCacheCapacity = 256
 
     /// The IAM request for `question` (built only when a policy has to be evaluated).
     func policyRequest(_ call: S3Call, _ question: AccessQuestion, bucket: String?) async -> PolicyRequest {

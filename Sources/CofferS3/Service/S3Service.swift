@@ -1,3 +1,4 @@
+import CofferCache
 import CofferSigV4
 import CofferAudit
 import CofferCrypto
@@ -52,7 +53,7 @@ public final class S3Service: Sendable {
     /// Where S3 data events go (nil: not recorded).
     let dataEvents: (any DataEventSink)?
     /// Parsed bucket policies by bucket name, with the text they were parsed from.
-    let policyCache = Mutex([String: (text: String, policy: Policy)]())
+    let policyCache = BoundedCache<String, (source: String, value: Policy)>(capacity: 256)
     let clock: @Sendable () -> Date
 
     /// The largest single PUT S3 accepts (5 GiB).
