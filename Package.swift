@@ -68,6 +68,8 @@ let package = Package(
             name: "CofferServer",
             dependencies: [
                 "CofferS3", "CofferSigV4", "CofferCrypto", "CofferStorage", "CofferKMS", "CofferAudit",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,7 +105,6 @@ let package = Package(
                 "CofferServer", "CofferS3", "CofferSigV4", "CofferStorage", "CofferCrypto", "CofferKMS", "CofferKMSRemote", "CofferAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

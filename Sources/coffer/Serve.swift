@@ -5,7 +5,6 @@ import CofferS3
 import Configuration
 import Foundation
 import Logging
-import SystemPackage
 
 /// `coffer serve`: runs the S3 server. Every setting comes from, in order of precedence, a
 /// flag, a `COFFER_*` environment variable, the JSON config file, or the built-in default.
@@ -52,29 +51,12 @@ struct Serve: AsyncParsableCommand {
         // handler, a SIGHUP (an operator reloading users early) is ignored instead.
         signal(SIGHUP, SIG_IGN)
         let reader = try await configurationReader()
-        func address(_ key: ConfigKey, _ fallback: String) throws -> ListenAddress? {
-            let text = reader.string(forKey: key, default: fallback)
-            if text == "off" { return nil }
-            guard let parsed = ListenAddress(text) else { throw ValidationError("invalid address '\(text)' for \(key): expected host:port") }
-            return parsed
+        var serverConfig: ServerConfiguration
+        do { serverConfig = try ServerConfiguration(reading: reader) } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
         }
-        var serverConfig = ServerConfiguration(
-            dataDir: reader.string(forKey: "data.dir", default: "./coffer-data"),
-            httpAddress: try address("http.address", "127.0.0.1:9000"),
-            httpsAddress: try address("https.address", "127.0.0.1:9443"),
-            region: reader.string(forKey: "region", default: "us-east-1"),
-            domains: reader.string(forKey: "domains", default: "localhost").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-            tlsCertificate: reader.string(forKey: "tls.cert"),
-            tlsKey: reader.string(forKey: "tls.key"),
-            usersFile: reader.string(forKey: "users.file"),
-            rootAccessKey: reader.string(forKey: "root.access.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 },
-            rootSecretKey: reader.string(forKey: "root.secret.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 },
-            sseS3RootKey: reader.string(forKey: "sse.s3.root.key", isSecret: true).flatMap { $0.isEmpty ? nil : $0 })
-        serverConfig.blockSSECOnNewBuckets = blockSseCOnNewBuckets || reader.bool(forKey: "block.sse.c.on.new.buckets", default: false)
-        serverConfig.allowSSECOverHTTP = allowSseCOverHttp || reader.bool(forKey: "allow.sse.c.over.http", default: false)
-        if (serverConfig.tlsCertificate == nil) != (serverConfig.tlsKey == nil) {
-            throw ValidationError("--tls-cert and --tls-key go together")
-        }
+        serverConfig.blockSSECOnNewBuckets = serverConfig.blockSSECOnNewBuckets || blockSseCOnNewBuckets
+        serverConfig.allowSSECOverHTTP = serverConfig.allowSSECOverHTTP || allowSseCOverHttp
         let level = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -113,38 +95,16 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    /// Flags over `COFFER_*` environment over the config file.
+    /// Flags over `COFFER_*` environment over the config file (`ServerConfiguration.reader`).
     func configurationReader() async throws -> ConfigReader {
-        var flags: [AbsoluteConfigKey: ConfigValue] = [:]
-        func set(_ key: String, _ value: String?) {
-            if let value { flags[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.string(value), isSecret: false) }
-        }
-        set("data.dir", dataDir)
-        set("http.address", httpAddress)
-        set("https.address", httpsAddress)
-        set("region", region)
-        set("domains", domains)
-        set("tls.cert", tlsCert)
-        set("tls.key", tlsKey)
-        set("users.file", users)
-        set("log.level", logLevel)
-        set("kms.endpoint", kmsEndpoint)
-        set("kms.region", kmsRegion)
-        set("kms.access.key.id", kmsAccessKeyId)
-        set("kms.secret.access.key", kmsSecretAccessKey)
-        set("kms.timeout", kmsTimeout.map { String($0) })
-        var environment: [String: String] = [:]
-        for (name, value) in ProcessInfo.processInfo.environment where name.hasPrefix("COFFER_") {
-            environment[String(name.dropFirst("COFFER_".count))] = value
-        }
-        var providers: [any ConfigProvider] = [
-            InMemoryProvider(name: "flags", values: flags),
-            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["ROOT_SECRET_KEY", "ROOT_ACCESS_KEY", "SSE_S3_ROOT_KEY", "KMS_SECRET_ACCESS_KEY"])),
+        let flags: [String: String?] = [
+            "data.dir": dataDir, "http.address": httpAddress, "https.address": httpsAddress, "region": region,
+            "domains": domains, "tls.cert": tlsCert, "tls.key": tlsKey, "users.file": users, "log.level": logLevel,
+            "kms.endpoint": kmsEndpoint, "kms.region": kmsRegion, "kms.access.key.id": kmsAccessKeyId,
+            "kms.secret.access.key": kmsSecretAccessKey, "kms.timeout": kmsTimeout.map { String($0) },
         ]
-        if let file = config ?? environment["CONFIG"] {
-            providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
-        }
-        return ConfigReader(providers: providers)
+        return try await ServerConfiguration.reader(
+            flags: flags.compactMapValues { $0 }, environment: ProcessInfo.processInfo.environment, configFile: config)
     }
 
     static func banner(_ startup: CofferServer.Startup, config: ServerConfiguration) -> String {
