@@ -73,15 +73,17 @@ import Testing
              message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.") {
             try await $0.send(.get, "/bkt/k", as: .credential(wrongSecret))
         },
-        Case(code: "InvalidAccessKeyId", status: .forbidden, resource: "/bkt/k", message: "The AWS Access Key Id you provided does not exist in our records.") {
+        Case(code: "InvalidAccessKeyId", status: .forbidden, resource: "/bkt/k", message: "The AWS Access Key Id you provided does not exist in our records.",
+             elements: [("AWSAccessKeyId", "NOSUCHACCESSKEY")]) {
             try await $0.send(.get, "/bkt/k", as: .credential(unknownKey))
         },
         Case(code: "RequestTimeTooSkewed", status: .forbidden, resource: "/bkt/k",
              message: "The difference between the request time and the current time is too large.",
-             elements: [("MaxAllowedSkewMilliseconds", "900000")]) { s3 in
+             elements: [("RequestTime", "20260302T094400Z"), ("ServerTime", "2026-03-02T10:00:00Z"), ("MaxAllowedSkewMilliseconds", "900000")]) { s3 in
             try await s3.send(.get, "/bkt/k", signedAt: s3.clock.now.addingTimeInterval(-16 * 60))
         },
-        Case(code: "AuthorizationHeaderMalformed", status: .badRequest, resource: "/bkt/k", elements: [("Region", "us-east-1")]) {
+        Case(code: "AuthorizationHeaderMalformed", status: .badRequest, resource: "/bkt/k",
+             message: "The authorization header is malformed; the region 'us-west-2' is wrong; expecting 'us-east-1'", elements: [("Region", "us-east-1")]) {
             try await $0.send(.get, "/bkt/k", region: "us-west-2")
         },
         Case(code: "MalformedPolicy", status: .badRequest, resource: "/bkt") { try await $0.send(.put, "/bkt", query: "policy", body: Array("not json".utf8)) },
@@ -102,7 +104,8 @@ import Testing
         Case(code: "EntityTooSmall", status: .badRequest, resource: "/bkt/mp",
              message: "Your proposed upload is smaller than the minimum allowed object size.",
              elements: [("ProposedSize", "1"), ("MinSizeAllowed", "5242880"), ("PartNumber", "1")]) { try await complete($0, parts: [(1, "a"), (2, "b")]) },
-        Case(code: "XAmzContentSHA256Mismatch", status: .badRequest, resource: "/bkt/k2") {
+        Case(code: "XAmzContentSHA256Mismatch", status: .badRequest, resource: "/bkt/k2", message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
+             elements: [("ClientComputedContentSHA256", Hex.encode(SHA256.hash("other"))), ("S3ComputedContentSHA256", Hex.encode(SHA256.hash("hello")))]) {
             try await $0.send(.put, "/bkt/k2", body: Array("hello".utf8), payloadHash: Hex.encode(SHA256.hash("other")))
         },
         Case(code: "MissingContentLength", status: .lengthRequired, resource: "/bkt/k3", message: "You must provide the Content-Length HTTP header.") {
@@ -138,6 +141,19 @@ import Testing
             #expect(error.childText("RequestId") == requestId)
             #expect(error.childText("HostId") == reply.header("x-amz-id-2"))
             #expect(reply.header("content-length") == String(reply.body.count))
+        }
+    }
+
+    @Test func methodNotAllowedNamesTheMethodAndResourceType() async throws {
+        try await Harness.run { s3 in
+            try await s3.createBucket("bkt")
+            let reply = try await s3.send(.post, "/bkt", body: []).expect(.methodNotAllowed)
+            // BUG: S3's MethodNotAllowed document carries <Method>POST</Method> and
+            // <ResourceType>BUCKET</ResourceType> (OBJECT for a key); Coffer's has neither.
+            withKnownIssue("MethodNotAllowed lacks Method and ResourceType") {
+                #expect(reply.xml?.childText("Method") == "POST")
+                #expect(reply.xml?.childText("ResourceType") == "BUCKET")
+            }
         }
     }
 

@@ -121,6 +121,18 @@ import Testing
         let auditBefore = try s3.harness.auditEvents().count
         let reply = try await s3.send(request.method, request.path, query: request.query, headers: request.headers, body: request.body, as: scenario.caller)
         let outcome = expected(row, scenario)
+        if scenario == .anonymousGranted, row.authorization == .bucketPolicyManagement {
+            // BUG: S3 answers a caller outside the bucket owner's account (anonymous here) that
+            // a bucket policy grants s3:Put/Get/DeleteBucketPolicy with 405 MethodNotAllowed
+            // ("If you have the correct permissions, but you're not using an identity that
+            // belongs to the bucket owner's account, Amazon S3 returns a 405 Method Not Allowed
+            // error", PutBucketPolicy API reference); Coffer answers the request.
+            withKnownIssue("anonymous bucket-policy management answers \(reply.status.code), S3 answers 405") {
+                #expect(reply.status == .methodNotAllowed, context)
+                #expect(reply.code == "MethodNotAllowed", context)
+            }
+            return
+        }
         let refusedKey = reply.xml?.child("Error")?.childText("Code")
         switch (outcome, row.authorization) {
         case (.allowed, .perKey):
