@@ -126,9 +126,13 @@ let package = Package(
         .testTarget(
             name: "CofferServerTests",
             dependencies: [
-                "CofferServer", "CofferS3", "CofferSigV4", "CofferCrypto", "CofferStorage",
+                "CofferServer", "CofferS3", "CofferSigV4", "CofferCrypto", "CofferStorage", "CofferKMS", "CofferAudit",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

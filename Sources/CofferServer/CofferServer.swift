@@ -49,41 +49,12 @@ public struct CofferServer: Sendable {
     /// Runs until a shutdown signal; `onReady` is called once every listener is bound.
     public func run(onReady: @escaping @Sendable (Startup) -> Void) async throws {
         let config = configuration
-        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let (root, generated) = try RootCredentials.loadOrCreate(dataDir: config.dataDir, accessKeyId: config.rootAccessKey, secretAccessKey: config.rootSecretKey)
-        let users = try UserDirectory(
-            root: User(name: "root", accessKeyId: root.accessKeyId, secretAccessKey: root.secretAccessKey, isRoot: true, accountId: root.accountId),
-            usersFile: config.usersFile)
-        let store = try await ObjectStore(directory: config.dataDir)
-        if store.recoveredBlobCount > 0 {
-            logger.notice("collected blobs left by an interrupted write", metadata: ["blobs": .stringConvertible(store.recoveredBlobCount)])
-        }
-        let keyring = try RootKeyStore.load(dataDir: config.dataDir, operatorKey: config.sseS3RootKey)
-        guard let db = store.db else { throw StorageError(.invalidArgument, "the built-in KMS needs the LevelDB store") }
-        let builtIn = BuiltInKeyService(db: db, keyring: keyring, options: .init(region: config.region, accountId: root.accountId))
-        let trail: AuditTrail? = auditEnabled
-            ? try AuditTrail(directory: AuditLayout.auditDirectory(dataDir: config.dataDir), keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir))
-            : nil
+        let parts = try await assemble()
+        let trail = parts.trail
         defer {
             do { try trail?.close() } catch { logger.error("audit trail not closed cleanly", metadata: ["error": .string(String(describing: error))]) }
         }
-        let audit = AuditRecorder(trail: trail, region: config.region)
-        let keyService = AuditedKeyService(remoteKeyService ?? builtIn, sink: audit)
-        let lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))? = trail.map { trail in
-            let reader = AuditReader(directory: trail.directory)
-            return { body in
-                let answer = LookupEventsAPI.handle(body: body, reader: reader)
-                return (answer.status, answer.body)
-            }
-        }
-        let service = S3Service(
-            store: store, users: users, keyring: keyring,
-            options: .init(region: config.region, domains: config.domains, blockSSECOnNewBuckets: config.blockSSECOnNewBuckets, allowSSECOverHTTP: config.allowSSECOverHTTP),
-            logger: logger, packageStage: packageStage,
-            keyService: keyService, bucketKeyLimits: bucketKeyLimits, dataEvents: audit)
-        onService?(service)
-        let jsonAPIs = JSONAPIs(users: users, region: config.region, kmsAPI: KMSAPI(service: builtIn, sink: audit),
-                                lookupEvents: lookupEvents, keyStateChanged: { service.kmsKeyStateChanged() })
+        onService?(parts.service)
 
         let tls: TLSMaterial?
         if config.httpsAddress == nil {
@@ -95,13 +66,13 @@ public struct CofferServer: Sendable {
         }
 
         let ready = ReadyTracker(expected: (config.httpAddress != nil ? 1 : 0) + (config.httpsAddress != nil ? 1 : 0)) { ports in
-            onReady(Startup(root: root, generatedCredentials: generated, tls: tls, httpPort: ports["http"], httpsPort: ports["https"]))
+            onReady(Startup(root: parts.root, generatedCredentials: parts.generatedCredentials, tls: tls, httpPort: ports["http"], httpsPort: ports["https"]))
         }
         var services: [any Service] = []
         let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(120))
         if let address = config.httpAddress {
             services.append(Application(
-                responder: FrontDoor(service: service, jsonAPIs: jsonAPIs, secure: false),
+                responder: parts.frontDoor(secure: false),
                 server: .http1(configuration: http1),
                 configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil, reuseAddress: true),
                 onServerRunning: { channel in ready.bound("http", port: channel.localAddress?.port) },
@@ -109,14 +80,14 @@ public struct CofferServer: Sendable {
         }
         if let address = config.httpsAddress, let tls {
             services.append(Application(
-                responder: FrontDoor(service: service, jsonAPIs: jsonAPIs, secure: true),
+                responder: parts.frontDoor(secure: true),
                 server: try .tls(.http1(configuration: http1), tlsConfiguration: try tls.serverConfiguration()),
                 configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil, reuseAddress: true),
                 onServerRunning: { channel in ready.bound("https", port: channel.localAddress?.port) },
                 logger: logger))
         }
-        services.append(ReloadOnHangup(users: users, logger: logger))
-        services.append(KeyMaintenance(service: builtIn, trail: trail, logger: logger))
+        services.append(ReloadOnHangup(users: parts.users, logger: logger))
+        services.append(KeyMaintenance(service: parts.builtInKeyService, trail: trail, logger: logger))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -1,8 +1,9 @@
 /// The operation table: one row per S3 operation. The request pipeline authorises and audits
 /// from it, `coffer policy simulate --http` derives action and resource from it, and the
 /// in-process tests check every row. To add an operation: a case in `S3Operation`, its route
-/// in `S3Operation.parse`, its row here, its handler in `S3Service+<Area>.swift` and its line
-/// in `S3Service.dispatch` (docs/architecture.md).
+/// in `S3Operation.parse`, its row here, its handler in `S3Service+<Area>.swift`, its line
+/// in `S3Service.dispatch` (docs/architecture.md), and its expected row and representative
+/// request in `Tests/CofferServerTests/OperationTableRows.swift`.
 extension S3Operation {
     public var spec: OperationSpec {
         switch self {

@@ -55,12 +55,19 @@ public enum S3Operation: String, Sendable, CaseIterable {
         "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes",
     ]
 
+    /// S3's MethodNotAllowed names the method and the kind of resource addressed.
+    enum ResourceType: String { case service = "SERVICE", bucket = "BUCKET", object = "OBJECT" }
+
+    static func methodNotAllowed(_ method: String, _ type: ResourceType) -> S3Error {
+        S3Error(.methodNotAllowed, extra: [("Method", method), ("ResourceType", type.rawValue)])
+    }
+
     /// Maps a request to its operation, or the S3 error for a request no operation matches.
     public static func parse(_ request: S3Request) throws(S3Error) -> S3Operation {
         let m = request.method.rawValue
         guard let bucket = request.bucket else {
             if m == "GET" { return .listBuckets }
-            throw S3Error(.methodNotAllowed)
+            throw methodNotAllowed(m, .service)
         }
         _ = bucket
         let has = request.hasQuery
@@ -100,8 +107,8 @@ public enum S3Operation: String, Sendable, CaseIterable {
                 return has("encryption") ? .deleteBucketEncryption : .deleteBucket
             case "POST":
                 if has("delete") { return .deleteObjects }
-                throw S3Error(.methodNotAllowed)
-            default: throw S3Error(.methodNotAllowed)
+                throw methodNotAllowed(m, .bucket)
+            default: throw methodNotAllowed(m, .bucket)
             }
         }
         if let sub = request.query.first(where: { unsupportedObjectSubresources.contains($0.name) }) {
@@ -123,8 +130,8 @@ public enum S3Operation: String, Sendable, CaseIterable {
         case "POST":
             if has("uploads") { return .createMultipartUpload }
             if has("uploadId") { return .completeMultipartUpload }
-            throw S3Error(.methodNotAllowed)
-        default: throw S3Error(.methodNotAllowed)
+            throw methodNotAllowed(m, .object)
+        default: throw methodNotAllowed(m, .object)
         }
     }
 }

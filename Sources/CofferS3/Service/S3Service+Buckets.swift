@@ -4,7 +4,9 @@ import Foundation
 extension S3Service {
     func listBuckets(_ call: AuthorizedCall) async throws -> S3Response {
         let user = try call.requireUser()
-        let buckets = try await store.listBuckets().filter { $0.owner == user.name }
+        // The account's root user lists every bucket of the account, as on S3; a user lists the
+        // buckets they own (Coffer's ownership grant: the only buckets a user may use by default).
+        let buckets = try await store.listBuckets().filter { user.isRoot || $0.owner == user.name }
         var xml = XMLWriter()
         xml.element("ListAllMyBucketsResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             writeOwner(&x, name: user.name)
