@@ -137,14 +137,16 @@ def test_get_bucket_location(s3, bucket):
     assert r.get("LocationConstraint") in (None, "")
 
 
-def test_list_buckets_shows_only_the_callers_buckets(coffer):
+def test_list_buckets_root_sees_the_account_a_user_their_own(coffer):
+    """S3 lists every bucket of the account for its root user; a Coffer user lists the
+    buckets they own (the only ones they may use without a policy)."""
     root, alice = coffer.client(), coffer.client(user="alice")
     rb, ab = unique_bucket_name("root-owned"), unique_bucket_name("alice-owned")
     root.create_bucket(Bucket=rb)
     alice.create_bucket(Bucket=ab)
     root_names = [b["Name"] for b in root.list_buckets()["Buckets"]]
     alice_names = [b["Name"] for b in alice.list_buckets()["Buckets"]]
-    assert rb in root_names and ab not in root_names
+    assert rb in root_names and ab in root_names
     assert ab in alice_names and rb not in alice_names
     assert root_names == sorted(root_names)
     ra = root.list_buckets()["Owner"]
