@@ -33,18 +33,20 @@ let package = Package(
 
         // The one bounded in-memory cache type (parsed policies, decoded records, signing keys).
         .target(name: "CofferCache", dependencies: [], swiftSettings: strict),
+        // The one date codec: UTC times and every textual form of them Coffer reads or writes.
+        .target(name: "CofferTime", dependencies: [], swiftSettings: strict),
         .target(name: "CofferCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "CofferStorage", dependencies: ["CLevelDB", "CofferCache"], swiftSettings: strict),
         // AWS Signature Version 4 in every form, aws-chunked framing, percent encoding, AMZ dates.
         .target(
             name: "CofferSigV4",
-            dependencies: ["CofferCrypto", "CofferCache", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CofferCrypto", "CofferCache", "CofferTime", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
         // The audit trail: CloudTrail-shaped records, hash-chained files, signed digests.
         .target(
             name: "CofferAudit",
-            dependencies: ["CofferCrypto", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CofferCrypto", "CofferTime", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // The IAM policy engine: pure (no I/O, no clock, no network).
@@ -54,7 +56,7 @@ let package = Package(
         .target(
             name: "CofferS3",
             dependencies: [
-                "CofferCrypto", "CofferCache", "CofferSigV4", "CofferStorage", "CofferKMS", "CofferAudit", "CofferPolicy",
+                "CofferCrypto", "CofferCache", "CofferTime", "CofferSigV4", "CofferStorage", "CofferKMS", "CofferAudit", "CofferPolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -113,6 +115,7 @@ let package = Package(
         ),
 
         .testTarget(name: "CofferCacheTests", dependencies: ["CofferCache"]),
+        .testTarget(name: "CofferTimeTests", dependencies: ["CofferTime"]),
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], resources: [.copy("Vectors")]),
         .testTarget(name: "CofferStorageTests", dependencies: ["CofferStorage", "CofferCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CofferPolicyTests", dependencies: ["CofferPolicy"]),

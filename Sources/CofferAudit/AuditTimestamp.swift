@@ -1,20 +1,15 @@
+import CofferTime
 import Foundation
 
 /// The UTC timestamps of the trail: `2026-11-25T12:00:00Z` in records and digests,
-/// `20261125T120000Z` in file names. Pure arithmetic on the proleptic Gregorian calendar, no
-/// locale or time zone database.
+/// `20261125T120000Z` in file names, written with CofferTime's `UTCTime` (Coffer's one date
+/// codec); parsing accepts the ISO 8601 forms a user types (fractions, offsets, bare dates).
 public enum AuditTimestamp {
     /// `2026-11-25T12:00:00Z` (whole seconds, rounded down).
-    public static func iso8601(_ date: Date) -> String {
-        let c = components(date)
-        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))Z"
-    }
+    public static func iso8601(_ date: Date) -> String { UTCTime(date).iso8601Extended }
 
     /// `20261125T120000Z`, the form used in log file names.
-    public static func compact(_ date: Date) -> String {
-        let c = components(date)
-        return "\(pad(c.year, 4))\(pad(c.month, 2))\(pad(c.day, 2))T\(pad(c.hour, 2))\(pad(c.minute, 2))\(pad(c.second, 2))Z"
-    }
+    public static func compact(_ date: Date) -> String { UTCTime(date).iso8601Basic }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` or a bare date `YYYY-MM-DD` (midnight UTC).
     public static func parse(_ text: String) -> Date? {
@@ -61,50 +56,14 @@ public enum AuditTimestamp {
         default:
             return nil
         }
-        return date(year, month, day, hour, minute, second, fraction).addingTimeInterval(TimeInterval(-offset))
+        return date(year, month, day, hour, minute, second, fraction)?.addingTimeInterval(TimeInterval(-offset))
     }
 
-    private static func date(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int, _ fraction: Double) -> Date {
-        let days = daysFromCivil(year, month, day)
-        let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second) + fraction
-        return Date(timeIntervalSince1970: seconds)
-    }
-
-    private struct Components { var year, month, day, hour, minute, second: Int }
-
-    private static func components(_ date: Date) -> Components {
-        let total = Int(date.timeIntervalSince1970.rounded(.down))
-        var days = total / 86_400
-        var rest = total % 86_400
-        if rest < 0 { rest += 86_400; days -= 1 }
-        let (year, month, day) = civilFromDays(days)
-        return Components(year: year, month: month, day: day, hour: rest / 3600, minute: rest % 3600 / 60, second: rest % 60)
-    }
-
-    // Howard Hinnant's days_from_civil / civil_from_days.
-    private static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    private static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    /// The time of a validated calendar day plus a time of day (a leap second 60 counts as the
+    /// next second, as the arithmetic has it); nil for a day the calendar does not have.
+    private static func date(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int, _ fraction: Double) -> Date? {
+        guard let midnight = UTCTime(year: year, month: month, day: day) else { return nil }
+        let seconds = midnight.epochSeconds + Int64(hour * 3600 + minute * 60 + second)
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 }

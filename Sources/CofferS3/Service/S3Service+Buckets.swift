@@ -1,4 +1,5 @@
 import CofferStorage
+import CofferTime
 import Foundation
 
 extension S3Service {
@@ -190,38 +191,19 @@ enum S3XML {
     static let namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
 }
 
-/// Date formats on the S3 wire.
+/// Date formats on the S3 wire (CofferTime's `UTCTime`, Coffer's one date codec).
 public enum S3Date {
     /// `2006-02-03T16:45:09.000Z`, as in XML bodies.
     public static func iso8601(_ date: Date) -> String {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        let seconds = millis / 1000
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, Int(millis % 1000))
+        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        return UTCTime(epochSeconds: seconds).iso8601Extended(milliseconds: Int(millis - seconds * 1000))
     }
-
-    private static let dayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// `Wed, 12 Oct 2009 17:50:00 GMT`, as in Last-Modified.
-    public static func http(_ date: Date) -> String {
-        var time = time_t(Int64(date.timeIntervalSince1970.rounded(.down)))
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d GMT", dayNames[Int(parts.tm_wday)], parts.tm_mday, monthNames[Int(parts.tm_mon)], parts.tm_year + 1900, parts.tm_hour, parts.tm_min, parts.tm_sec)
-    }
+    public static func http(_ date: Date) -> String { UTCTime(date).rfc1123 }
 
-    /// Parses an HTTP date (RFC 1123, RFC 850 or asctime), as conditional headers carry.
-    public static func parseHTTP(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy", "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
-    }
+    /// Parses an HTTP date (RFC 1123, RFC 850 or asctime) or an ISO 8601 time, as conditional
+    /// headers carry.
+    public static func parseHTTP(_ text: String) -> Date? { UTCTime(httpDate: text)?.date }
 }
