@@ -70,10 +70,11 @@ enum AuditFileIO {
         guard ftruncate(fd, off_t(length)) == 0, fsync(fd) == 0 else { throw AuditError(.io, "cannot truncate \(path): \(errorText())") }
     }
 
-    /// Writes `bytes` to a temporary file beside `path`, fsyncs it, renames it over `path` and
-    /// fsyncs the directory: readers see the old file or the whole new one.
-    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t) throws {
-        let temporary = path + ".tmp"
+    /// Writes `bytes` to a temporary file beside `path` (`temporary`, by default `path.tmp`),
+    /// fsyncs it, renames it over `path` and fsyncs the directory: readers see the old file or
+    /// the whole new one.
+    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t, temporary: String? = nil) throws {
+        let temporary = temporary ?? path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw AuditError(.io, "cannot create \(temporary): \(errorText())") }
         do {
