@@ -50,9 +50,10 @@ public struct FileAuditSink: AuditSink {
     public func openWriter() throws(StorageError) -> any AuditSinkWriter {
         try Self.io { try AuditFileIO.makeDirectory(directory, mode: 0o700) }
         let lockPath = path(Self.lockFileName)
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StorageError(.io, "cannot open \(lockPath): \(AuditFileIO.errorText())") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        guard let fd = AuditFileIO.openFile(lockPath, O_RDWR | O_CREAT) else {
+            throw StorageError(.io, "cannot open \(lockPath): \(AuditFileIO.errorText())")
+        }
+        guard AuditFileIO.lockExclusively(fd) else {
             AuditFileIO.closeDescriptor(fd)
             throw StorageError(.writerActive, "another audit trail writer holds \(lockPath)")
         }
@@ -93,8 +94,7 @@ final class FileAuditSinkWriter: AuditSinkWriter {
     func createSegment(_ name: String, durability: Durability) throws(StorageError) {
         try AuditSinkName.check(name)
         let path = sink.path(name)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
+        guard let fd = AuditFileIO.openFile(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND) else {
             let code: StorageError.Code = errno == EEXIST ? .alreadyExists : .io
             throw StorageError(code, "cannot create \(path): \(AuditFileIO.errorText())")
         }
@@ -115,15 +115,13 @@ final class FileAuditSinkWriter: AuditSinkWriter {
         try AuditSinkName.check(name)
         let path = sink.path(name)
         let owned = descriptor(name)
-        let fd = owned ?? open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else {
+        guard let fd = owned ?? AuditFileIO.openFile(path, O_WRONLY) else {
             throw StorageError(errno == ENOENT ? .notFound : .io, "cannot open \(path): \(AuditFileIO.errorText())")
         }
         defer { if owned == nil { AuditFileIO.closeDescriptor(fd) } }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw StorageError(.io, "cannot stat \(path): \(AuditFileIO.errorText())") }
-        guard length >= 0, off_t(length) <= info.st_size else {
-            throw StorageError(.invalidArgument, "cannot truncate \(name) (\(info.st_size) bytes) to \(length) bytes")
+        guard let size = AuditFileIO.size(fd) else { throw StorageError(.io, "cannot stat \(path): \(AuditFileIO.errorText())") }
+        guard length >= 0, length <= size else {
+            throw StorageError(.invalidArgument, "cannot truncate \(name) (\(size) bytes) to \(length) bytes")
         }
         guard AuditFileIO.truncate(fd, to: length) else { throw StorageError(.io, "cannot truncate \(path): \(AuditFileIO.errorText())") }
         if durability == .synced { try FileAuditSink.io { try AuditFileIO.sync(fd, path: path) } }
@@ -133,8 +131,7 @@ final class FileAuditSinkWriter: AuditSinkWriter {
         try AuditSinkName.check(name)
         let path = sink.path(name)
         let owned = descriptors.withLock { $0.removeValue(forKey: name) }
-        let fd = owned ?? open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
+        guard let fd = owned ?? AuditFileIO.openFile(path, O_RDONLY) else {
             throw StorageError(errno == ENOENT ? .notFound : .io, "cannot open \(path): \(AuditFileIO.errorText())")
         }
         defer { AuditFileIO.closeDescriptor(fd) }
