@@ -129,6 +129,30 @@ final class AuditTrailSinkTests: XCTestCase {
         }
     }
 
+    /// The sink does not shape the bytes: a trail written in memory, copied item by item into a
+    /// directory, reads and verifies there with the file sink, and continues there.
+    func testATrailMovesBetweenSinksByteForByte() throws {
+        let memory = TrailFixture(self, backend: .memory)
+        let clock = TestClock()
+        let trail = try memory.trail(options: .init(maxFileBytes: 2500), clock: clock)
+        for _ in 0..<12 { try trail.record(Events.generateDataKey(clock.now)) }
+        let files = TrailFixture(self)
+        try FileManager.default.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
+        for name in try memory.sink.list() { try files.replace(name, with: try memory.bytes(name)) }
+        XCTAssertEqual(try files.sink.list(), try memory.sink.list())
+        // Same key pair: the copy is verified with the key that signed it.
+        let report = AuditVerifier.verify(directory: files.directory, publicKey: trail.publicKey)
+        XCTAssertNil(report.problem, report.summary)
+        XCTAssertEqual(report.recordsVerified, 12)
+        XCTAssertEqual(try AuditReader(directory: files.directory).records().map(\.line),
+                       try AuditReader(sink: memory.sink).records().map(\.line))
+        let continued = try AuditTrail(directory: files.directory, keyDirectory: memory.keyDirectory, clock: clock.function)
+        try continued.record(Events.generateDataKey(clock.now))
+        try continued.close()
+        XCTAssertEqual(AuditVerifier.verify(directory: files.directory, publicKey: trail.publicKey).recordsVerified, 13)
+        XCTAssertNil(AuditVerifier.verify(directory: files.directory, publicKey: trail.publicKey).problem)
+    }
+
     func testFollowerAcrossRotation() throws {
         try forEachBackend { fixture in
             let trail = try fixture.trail()
