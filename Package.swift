@@ -46,7 +46,7 @@ let package = Package(
         // The audit trail: CloudTrail-shaped records, hash-chained files, signed digests.
         .target(
             name: "CofferAudit",
-            dependencies: ["CofferCrypto", "CofferTime", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CofferCrypto", "CofferTime", "CofferStorage", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // The IAM policy engine: pure (no I/O, no clock, no network).
@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], resources: [.copy("Vectors")]),
         .testTarget(name: "CofferStorageTests", dependencies: ["CofferStorage", "CofferCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CofferPolicyTests", dependencies: ["CofferPolicy"]),
-        .testTarget(name: "CofferAuditTests", dependencies: ["CofferAudit", "CofferCrypto"]),
+        .testTarget(name: "CofferAuditTests", dependencies: ["CofferAudit", "CofferCrypto", "CofferStorage"]),
         .testTarget(
             name: "CofferKMSTests",
             dependencies: ["CofferKMS", "CofferKMSRemote", "CofferServer", "CofferS3", "CofferSigV4", "CofferAudit", "CofferCrypto", "CofferStorage"]

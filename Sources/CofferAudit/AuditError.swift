@@ -1,3 +1,5 @@
+import CofferStorage
+
 /// Errors of the CofferAudit module. Messages name files, lines and field names, never the
 /// values of a record's parameters (which might be secrets a caller passed by mistake).
 public struct AuditError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -25,4 +27,21 @@ public struct AuditError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "AuditError.\(code.rawValue): \(message)" }
+}
+
+extension AuditError {
+    /// A failure of the trail's ``AuditSink``: `.unavailable` when another writer holds it,
+    /// else `.io`. Sink messages name items and system reasons, never record values.
+    init(storage error: StorageError) {
+        self.init(error.code == .writerActive ? .unavailable : .io, error.message)
+    }
+
+    /// Runs a sink call, turning its error into an ``AuditError``.
+    static func storage<T>(_ body: () throws(StorageError) -> T) throws(AuditError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw AuditError(storage: error)
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Every POSIX call of the module: appends, fsyncs, atomic replacement, reads.
+/// Every POSIX call of the module: opens, locks, appends, fsyncs, truncation, atomic
+/// replacement, reads.
 enum AuditFileIO {
     /// The whole file; throws `.io` naming the path when it cannot be read.
     static func read(_ path: String) throws -> [UInt8] {
@@ -35,11 +36,20 @@ enum AuditFileIO {
         }
     }
 
-    /// Opens a new file for appending; fails when it already exists.
-    static func createForAppend(_ path: String) throws -> Int32 {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw AuditError(.io, "cannot create \(path): \(errorText())") }
-        return fd
+    /// Opens `path` with `flags` (`mode` for a file it creates); `nil`, with `errno` set, when
+    /// it cannot.
+    static func openFile(_ path: String, _ flags: Int32, mode: mode_t = 0o600) -> Int32? {
+        let fd = open(path, flags | O_CLOEXEC, mode)
+        return fd >= 0 ? fd : nil
+    }
+
+    /// Takes an exclusive `flock` on `fd` without waiting; `false` when another holds it.
+    static func lockExclusively(_ fd: Int32) -> Bool { flock(fd, LOCK_EX | LOCK_NB) == 0 }
+
+    /// The size of the open file `fd`; `nil`, with `errno` set, when it cannot be read.
+    static func size(_ fd: Int32) -> Int? {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? Int(info.st_size) : nil
     }
 
     /// Writes every byte, retrying short writes and EINTR.
@@ -63,17 +73,11 @@ enum AuditFileIO {
 
     static func truncate(_ fd: Int32, to length: Int) -> Bool { ftruncate(fd, off_t(length)) == 0 }
 
-    static func truncate(_ path: String, to length: Int) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw AuditError(.io, "cannot open \(path): \(errorText())") }
-        defer { close(fd) }
-        guard ftruncate(fd, off_t(length)) == 0, fsync(fd) == 0 else { throw AuditError(.io, "cannot truncate \(path): \(errorText())") }
-    }
-
-    /// Writes `bytes` to a temporary file beside `path`, fsyncs it, renames it over `path` and
-    /// fsyncs the directory: readers see the old file or the whole new one.
-    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t) throws {
-        let temporary = path + ".tmp"
+    /// Writes `bytes` to a temporary file beside `path` (`temporary`, by default `path.tmp`),
+    /// fsyncs it, renames it over `path` and fsyncs the directory: readers see the old file or
+    /// the whole new one.
+    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t, temporary: String? = nil) throws {
+        let temporary = temporary ?? path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw AuditError(.io, "cannot create \(temporary): \(errorText())") }
         do {

@@ -1,25 +1,33 @@
+import CofferStorage
 import Foundation
 
 /// Follows the trail as it grows, across rotation: each ``poll()`` returns the records
 /// appended since the previous one (the first returns every record already there).
 public struct AuditFollower: Sendable {
-    public let directory: String
+    /// Where the trail's files are.
+    public let sink: any AuditSinkReader
     private var fileNumber: Int?
     private var offset = 0
     private var lineNumber = 0
 
+    public init(sink: any AuditSinkReader) {
+        self.sink = sink
+    }
+
+    /// A follower of the trail in `directory` (a ``FileAuditSink``).
     public init(directory: String) {
-        self.directory = directory
+        self.init(sink: FileAuditSink(directory: directory))
     }
 
     /// The complete records written since the last poll, oldest first. A line still being
     /// written is left for a later poll; once a newer file exists, the current one is final.
     public mutating func poll() throws -> [AuditRecord] {
         var result: [AuditRecord] = []
-        let files = try AuditReader(directory: directory).logFiles()
+        let files = try AuditReader(sink: sink).logFiles()
         while true {
             guard let file = files.first(where: { $0.number == fileNumber }) ?? moveToNext(after: fileNumber, in: files) else { break }
-            let bytes = try AuditFileIO.read((directory as NSString).appendingPathComponent(file.name), from: offset)
+            let start = offset
+            let bytes = try AuditError.storage { () throws(StorageError) in try sink.read(file.name, from: start) }
             let (lines, _) = AuditRecordLine.split(bytes)
             for line in lines {
                 lineNumber += 1

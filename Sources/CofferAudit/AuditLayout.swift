@@ -1,3 +1,4 @@
+import CofferStorage
 import Foundation
 
 /// Names and constants of the trail on disk (docs/audit-trail.md).
@@ -69,8 +70,9 @@ public enum AuditLayout {
     }
 }
 
-/// The log files and digest files of a trail directory, ordered by file number.
-struct AuditDirectoryListing {
+/// The log files and digest files of a trail, ordered by file number; other names in the
+/// sink are ignored.
+struct AuditFileListing {
     struct Entry {
         var number: Int
         var logFile: String?
@@ -79,13 +81,8 @@ struct AuditDirectoryListing {
 
     var entries: [Entry]
 
-    init(directory: String) throws {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw AuditError(.io, "cannot list the audit directory \(directory)")
-        }
+    init(sink: any AuditSinkReader) throws {
+        let names = try AuditError.storage { () throws(StorageError) in try sink.list() }
         var byNumber: [Int: Entry] = [:]
         for name in names {
             guard let number = AuditLayout.fileNumber(of: name) else { continue }

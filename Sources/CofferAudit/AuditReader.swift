@@ -1,3 +1,4 @@
+import CofferStorage
 import Foundation
 
 /// Reads the trail's records in order, while a writer may be appending to it.
@@ -15,15 +16,21 @@ public struct AuditReader: Sendable {
         public var digested: Bool
     }
 
-    public let directory: String
+    /// Where the trail's files are.
+    public let sink: any AuditSinkReader
 
+    public init(sink: any AuditSinkReader) {
+        self.sink = sink
+    }
+
+    /// A reader of the trail in `directory` (a ``FileAuditSink``).
     public init(directory: String) {
-        self.directory = directory
+        self.init(sink: FileAuditSink(directory: directory))
     }
 
     /// The log files, oldest first (by file number).
     public func logFiles() throws -> [LogFile] {
-        try AuditDirectoryListing(directory: directory).entries.compactMap { entry in
+        try AuditFileListing(sink: sink).entries.compactMap { entry in
             entry.logFile.map { LogFile(name: $0, number: entry.number, digested: entry.digestFile != nil) }
         }
     }
@@ -53,7 +60,7 @@ public struct AuditReader: Sendable {
 
     /// The valid records of one log file, in order.
     func records(in name: String) throws -> [AuditRecord] {
-        let bytes = try AuditFileIO.read((directory as NSString).appendingPathComponent(name))
+        let bytes = try AuditError.storage { () throws(StorageError) in try sink.read(name) }
         let (lines, _) = AuditRecordLine.split(bytes)
         return lines.enumerated().compactMap { index, line in AuditRecordLine.record(line, file: name, lineNumber: index + 1) }
     }

@@ -1,11 +1,11 @@
 import CofferCrypto
+import CofferStorage
 import Foundation
 
-/// The log file being appended to. Owned by the writer's state (under its lock).
+/// The log file being appended to (a segment of the sink). Owned by the writer's state (under
+/// its lock).
 final class OpenLogFile {
-    let fd: Int32
     let name: String
-    let path: String
     let created: Date
     private(set) var bytes: Int64 = 0
     private(set) var firstSequence: Int64?
@@ -13,10 +13,8 @@ final class OpenLogFile {
     private(set) var recordCount: Int64 = 0
     private let sha256 = CofferCrypto.Digest(.sha256)
 
-    init(fd: Int32, name: String, path: String, created: Date) {
-        self.fd = fd
+    init(name: String, created: Date) {
         self.name = name
-        self.path = path
         self.created = created
     }
 
@@ -33,50 +31,46 @@ final class OpenLogFile {
 }
 
 extension AuditTrail {
+    /// How durable each record is when `record` returns.
+    var recordDurability: Durability { options.fsyncEachRecord ? .synced : .buffered }
+
     /// Creates the next log file; files are created lazily, by the first record they hold.
     func openNewFile(now: Date) throws -> OpenLogFile {
         let name = AuditLayout.logFileName(number: state.nextFileNumber, created: now)
-        let path = (directory as NSString).appendingPathComponent(name)
-        let fd = try AuditFileIO.createForAppend(path)
+        try AuditError.storage { () throws(StorageError) in try writer.createSegment(name, durability: recordDurability) }
         state.nextFileNumber += 1
-        if options.fsyncEachRecord { AuditFileIO.syncDirectory(of: path) }
-        let file = OpenLogFile(fd: fd, name: name, path: path, created: now)
+        let file = OpenLogFile(name: name, created: now)
         state.current = file
         return file
     }
 
-    /// Writes one line. On failure removes whatever part of it reached the file, or, when even
-    /// that fails, marks the trail broken so no record is ever appended after a torn line.
+    /// Appends one line. On failure removes whatever part of it reached the file, or, when even
+    /// that fails, marks the trail broken so no record is ever appended after a torn line. A
+    /// failed synced append also marks it broken: the sink could not confirm what it holds.
     func append(_ bytes: [UInt8], to file: OpenLogFile) throws {
         do {
-            try AuditFileIO.writeAll(file.fd, bytes, path: file.path)
+            try writer.append(bytes, to: file.name, durability: recordDurability)
         } catch {
-            if !AuditFileIO.truncate(file.fd, to: Int(file.bytes)) {
+            do {
+                try writer.truncate(file.name, to: Int(file.bytes), durability: .buffered)
+                if recordDurability == .synced { state.broken = "a synced append to \(file.name) failed" }
+            } catch {
                 state.broken = "a partly written record could not be removed from \(file.name)"
             }
-            throw error
-        }
-        if options.fsyncEachRecord {
-            do {
-                try AuditFileIO.sync(file.fd, path: file.path)
-            } catch {
-                state.broken = "fsync of \(file.name) failed"
-                throw error
-            }
+            throw AuditError(storage: error)
         }
     }
 
-    /// fsyncs and closes the active file and writes its signed digest. Any failure marks the
-    /// trail broken: the next start digests the file and continues.
+    /// Seals (fsyncs and closes) the active file and writes its signed digest. Any failure
+    /// marks the trail broken: the next start digests the file and continues.
     func finishCurrentFile(now: Date) throws {
         guard let file = state.current else { return }
         state.current = nil
         do {
-            defer { AuditFileIO.closeDescriptor(file.fd) }
-            try AuditFileIO.sync(file.fd, path: file.path)
+            try writer.seal(file.name)
         } catch {
             state.broken = "fsync of \(file.name) failed at rotation"
-            throw error
+            throw AuditError(storage: error)
         }
         do {
             let digest = try AuditDigest(
@@ -84,7 +78,7 @@ extension AuditTrail {
                 firstSequence: file.firstSequence, lastSequence: file.lastSequence, recordCount: file.recordCount,
                 startTime: AuditTimestamp.iso8601(file.created), endTime: AuditTimestamp.iso8601(now),
                 previousDigestFile: state.lastDigest?.name, previousDigestSHA256: state.lastDigest?.sha256, signer: signer)
-            state.lastDigest = try WriterState.writeDigest(digest, directory: directory)
+            state.lastDigest = try WriterState.writeDigest(digest, writer: writer)
         } catch {
             state.broken = "the digest of \(file.name) could not be written"
             throw error

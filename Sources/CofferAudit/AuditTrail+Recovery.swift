@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferStorage
 import Foundation
 
 /// The writer's mutable state, guarded by the trail's lock.
@@ -14,26 +15,27 @@ struct WriterState {
     /// Why the trail refuses records, after a failure it could not clean up.
     var broken: String?
 
-    /// Rebuilds the state from the directory: every log file without a digest (normally only
-    /// the newest, after a crash) has a torn last line removed (it was never acknowledged)
-    /// and is digested, in file order; the chain continues from the newest file's last record.
-    static func recover(directory: String, signer: AuditSigner, now: Date) throws -> WriterState {
-        let listing = try AuditDirectoryListing(directory: directory)
+    /// Rebuilds the state from the sink: every log file without a digest (normally only the
+    /// newest, after a crash) has a torn last line removed (it was never acknowledged), is
+    /// sealed and digested, in file order; the chain continues from the newest file's last
+    /// record.
+    static func recover(sink: any AuditSinkReader, writer: any AuditSinkWriter, signer: AuditSigner, now: Date) throws -> WriterState {
+        let listing = try AuditFileListing(sink: sink)
         var lastDigest: (name: String, sha256: String)?
         for entry in listing.entries {
             if let digestFile = entry.digestFile {
-                let bytes = try AuditFileIO.read((directory as NSString).appendingPathComponent(digestFile))
+                let bytes = try AuditError.storage { () throws(StorageError) in try sink.read(digestFile) }
                 lastDigest = (digestFile, AuditRecordLine.hash(bytes))
             } else if let logFile = entry.logFile {
-                let digest = try digestLeftover(logFile, directory: directory, previous: lastDigest, signer: signer, now: now)
-                lastDigest = try writeDigest(digest, directory: directory)
+                let digest = try digestLeftover(logFile, sink: sink, writer: writer, previous: lastDigest, signer: signer, now: now)
+                lastDigest = try writeDigest(digest, writer: writer)
             }
         }
         var state = WriterState(lastSequence: 0, lastHash: AuditLayout.genesisHash,
                                 nextFileNumber: (listing.entries.last?.number ?? 0) + 1, lastDigest: lastDigest)
         for entry in listing.entries.reversed() {
             guard let logFile = entry.logFile else { continue }
-            let bytes = try AuditFileIO.read((directory as NSString).appendingPathComponent(logFile))
+            let bytes = try AuditError.storage { () throws(StorageError) in try sink.read(logFile) }
             let (lines, _) = AuditRecordLine.split(bytes)
             guard let last = lines.last else { continue }
             guard let (link, _) = AuditRecordLine.link(of: last) else {
@@ -46,29 +48,26 @@ struct WriterState {
         return state
     }
 
-    /// Writes a digest file next to its log file; returns its name and the SHA-256 of its bytes.
-    static func writeDigest(_ digest: AuditDigest, directory: String) throws -> (name: String, sha256: String) {
+    /// Writes a digest file (an object of the sink) beside its log file; returns its name and
+    /// the SHA-256 of its bytes.
+    static func writeDigest(_ digest: AuditDigest, writer: any AuditSinkWriter) throws -> (name: String, sha256: String) {
         let name = AuditLayout.digestFileName(forLogFile: digest.logFile)
         let bytes = digest.fileBytes
-        try AuditFileIO.writeAtomically((directory as NSString).appendingPathComponent(name), bytes, mode: 0o600)
+        try AuditError.storage { () throws(StorageError) in try writer.writeObject(name, bytes) }
         return (name, AuditRecordLine.hash(bytes))
     }
 
-    private static func digestLeftover(_ logFile: String, directory: String, previous: (name: String, sha256: String)?,
-                                       signer: AuditSigner, now: Date) throws -> AuditDigest {
-        let path = (directory as NSString).appendingPathComponent(logFile)
-        var bytes = try AuditFileIO.read(path)
+    private static func digestLeftover(_ logFile: String, sink: any AuditSinkReader, writer: any AuditSinkWriter,
+                                       previous: (name: String, sha256: String)?, signer: AuditSigner, now: Date) throws -> AuditDigest {
+        var bytes = try AuditError.storage { () throws(StorageError) in try sink.read(logFile) }
         let (lines, partialTail) = AuditRecordLine.split(bytes)
         if partialTail {
             let keep = lines.last.map { $0.endIndex + 1 } ?? 0
-            try AuditFileIO.truncate(path, to: keep)
+            try AuditError.storage { () throws(StorageError) in try writer.truncate(logFile, to: keep, durability: .synced) }
             bytes.removeSubrange(keep...)
         } else {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            if fd >= 0 {
-                _ = fsync(fd)
-                close(fd)
-            }
+            // Best effort, as the digest that follows is written synced anyway.
+            try? writer.seal(logFile)
         }
         let links = lines.compactMap { AuditRecordLine.link(of: $0)?.0 }
         let created = AuditLayout.creationTime(of: logFile) ?? now

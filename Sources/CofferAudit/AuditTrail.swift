@@ -1,12 +1,16 @@
 import CofferCrypto
+import CofferStorage
 import Foundation
 
 /// The append-only, hash-chained writer of the audit trail (docs/audit-trail.md).
 ///
-/// Each ``record(_:)`` appends one JSON line to the active log file with a single
-/// `write(2)` (retried on short writes) before it returns; a record that cannot be written
-/// throws, and the caller must then fail its operation. Finished files are fsynced and sealed
-/// by a signed digest file at rotation (by size, by age) and at ``close()``.
+/// The trail keeps its files in an ``AuditSink``: log files are the sink's segments, digest
+/// files its objects (``FileAuditSink`` is the directory of docs/audit-trail.md). Each
+/// ``record(_:)`` appends one JSON line to the active log file with a single append (on
+/// files, one `write(2)` retried on short writes) before it returns; a record that cannot be
+/// written throws, and the caller must then fail its operation. Finished files are sealed
+/// (fsynced) and covered by a signed digest file at rotation (by size, by age) and at
+/// ``close()``.
 ///
 /// **Durability.** With the default options a record is in the operating system's page cache
 /// when `record` returns: it survives a crash of the process, not a power loss before the
@@ -14,8 +18,8 @@ import Foundation
 /// flush per KMS call and per object operation).
 ///
 /// Thread-safe: records from concurrent tasks are serialised by a lock, which also makes the
-/// hash chain a single sequence. Only one writer may own a directory at a time (an exclusive
-/// `flock` on `.coffer-audit.lock`).
+/// hash chain a single sequence. Only one writer may own a sink at a time (the sink's writer
+/// role; on files an exclusive `flock` on `.coffer-audit.lock`).
 public final class AuditTrail: @unchecked Sendable {
     /// Rotation and durability settings.
     public struct Options: Sendable, Hashable {
@@ -34,49 +38,47 @@ public final class AuditTrail: @unchecked Sendable {
         }
     }
 
-    /// The trail's directory.
-    public let directory: String
+    /// Where the trail's files are.
+    public let sink: any AuditSink
     public let options: Options
     /// The raw Ed25519 public key that verifies this trail's digests.
     public let publicKey: [UInt8]
 
     let clock: @Sendable () -> Date
     let signer: AuditSigner
+    /// The sink's writer role, held for the trail's life.
+    let writer: any AuditSinkWriter
     private let lock = NSLock()
-    private let lockFile: Int32
     /// Guarded by `lock`.
     var state: WriterState
 
-    /// Opens (or creates) the trail in `directory` (mode 0700) with the signing key pair of
-    /// `keyDirectory`, digests any log file a previous run left undigested (after a crash),
-    /// and continues the hash chain from the last record of the newest file.
-    public init(directory: String, keyDirectory: String, options: Options = .init(),
+    /// Opens (or creates) the trail in `sink` with the signing key pair of `keyDirectory`,
+    /// digests any log file a previous run left undigested (after a crash), and continues the
+    /// hash chain from the last record of the newest file. Throws `.unavailable` when another
+    /// writer holds the sink.
+    public init(sink: any AuditSink, keyDirectory: String, options: Options = .init(),
                 clock: @escaping @Sendable () -> Date = Date.init) throws {
-        self.directory = directory
+        self.sink = sink
         self.options = options
         self.clock = clock
-        try AuditFileIO.makeDirectory(directory, mode: 0o700)
-        lockFile = try Self.acquireDirectoryLock(directory)
-        do {
-            signer = try AuditSigningKey.loadOrCreate(keyDirectory: keyDirectory)
-            publicKey = signer.publicKey
-            state = try WriterState.recover(directory: directory, signer: signer, now: clock())
-        } catch {
-            AuditFileIO.closeDescriptor(lockFile)
-            throw error
-        }
+        writer = try AuditError.storage { () throws(StorageError) in try sink.openWriter() }
+        signer = try AuditSigningKey.loadOrCreate(keyDirectory: keyDirectory)
+        publicKey = signer.publicKey
+        state = try WriterState.recover(sink: sink, writer: writer, signer: signer, now: clock())
     }
 
-    deinit {
-        if let fd = state.current?.fd { AuditFileIO.closeDescriptor(fd) }
-        AuditFileIO.closeDescriptor(lockFile)
+    /// Opens (or creates) the trail in `directory` (mode 0700): ``init(sink:keyDirectory:options:clock:)``
+    /// over a ``FileAuditSink``.
+    public convenience init(directory: String, keyDirectory: String, options: Options = .init(),
+                            clock: @escaping @Sendable () -> Date = Date.init) throws {
+        try self.init(sink: FileAuditSink(directory: directory), keyDirectory: keyDirectory, options: options, clock: clock)
     }
 
     /// The trail's clock: the time to put in a record's `eventTime`.
     public var now: Date { clock() }
 
-    /// Appends one record. Returns once the whole line has been written to the active file
-    /// (and fsynced, with ``Options/fsyncEachRecord``).
+    /// Appends one record. Returns once the whole line has been appended to the active file
+    /// (and synced, with ``Options/fsyncEachRecord``).
     ///
     /// Throws ``AuditError`` `.secretRefused` for a record with a `Plaintext` member,
     /// `.invalidEvent` for an empty required member, `.io` when the line cannot be written
@@ -135,15 +137,4 @@ public final class AuditTrail: @unchecked Sendable {
     }
 
     private func isOld(_ file: OpenLogFile, now: Date) -> Bool { now.timeIntervalSince(file.created) >= options.maxFileAge }
-
-    private static func acquireDirectoryLock(_ directory: String) throws -> Int32 {
-        let path = (directory as NSString).appendingPathComponent(".coffer-audit.lock")
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw AuditError(.io, "cannot open \(path)") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            AuditFileIO.closeDescriptor(fd)
-            throw AuditError(.unavailable, "another audit trail writer holds \(path)")
-        }
-        return fd
-    }
 }

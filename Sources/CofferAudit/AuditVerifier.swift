@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferStorage
 import Foundation
 
 /// Checks a trail offline, in the manner of CloudTrail's log file integrity validation, and
@@ -10,11 +11,11 @@ import Foundation
 /// range equal the digest's. The newest file, when it has no digest yet, is the active file:
 /// only its hash chain is checked, and an incomplete last line is tolerated.
 public enum AuditVerifier {
-    /// Verifies the trail in `directory` against the raw 32-byte Ed25519 `publicKey`.
-    public static func verify(directory: String, publicKey: [UInt8]) -> AuditVerificationReport {
+    /// Verifies the trail in `sink` against the raw 32-byte Ed25519 `publicKey`.
+    public static func verify(sink: any AuditSinkReader, publicKey: [UInt8]) -> AuditVerificationReport {
         var report = AuditVerificationReport()
         do {
-            try walk(directory: directory, publicKey: publicKey, report: &report)
+            try walk(sink: sink, publicKey: publicKey, report: &report)
         } catch let problem as AuditVerificationReport.Problem {
             report.problem = problem
         } catch {
@@ -23,13 +24,19 @@ public enum AuditVerifier {
         return report
     }
 
+    /// Verifies the trail in `directory` (a ``FileAuditSink``) against the raw 32-byte Ed25519
+    /// `publicKey`.
+    public static func verify(directory: String, publicKey: [UInt8]) -> AuditVerificationReport {
+        verify(sink: FileAuditSink(directory: directory), publicKey: publicKey)
+    }
+
     /// Verifies the trail in `directory` with the public key file of `keyDirectory`.
     public static func verify(directory: String, keyDirectory: String) throws -> AuditVerificationReport {
         verify(directory: directory, publicKey: try AuditSigningKey.loadPublicKey(keyDirectory: keyDirectory))
     }
 
-    private static func walk(directory: String, publicKey: [UInt8], report: inout AuditVerificationReport) throws {
-        let entries = try AuditDirectoryListing(directory: directory).entries
+    private static func walk(sink: any AuditSinkReader, publicKey: [UInt8], report: inout AuditVerificationReport) throws {
+        let entries = try AuditFileListing(sink: sink).entries
         var chain = ChainCursor()
         var previousDigest: (name: String, sha256: String)?
         for (index, entry) in entries.enumerated() {
@@ -43,7 +50,7 @@ public enum AuditVerifier {
                               "log file \(AuditLayout.logFileName(forDigest: digest)) is missing (deleted); its digest \(digest) remains")
             }
             report.logFiles += 1
-            let bytes = try read(directory, logFile)
+            let bytes = try read(sink, logFile)
             guard let digestFile = entry.digestFile else {
                 guard index == entries.count - 1 else {
                     throw problem(.digestMissing, file: logFile, "log file \(logFile) has no digest file \(AuditLayout.digestFileName(forLogFile: logFile)) (deleted); only the newest file may be without one")
@@ -57,7 +64,7 @@ public enum AuditVerifier {
                 }
                 return
             }
-            let digestBytes = try read(directory, digestFile)
+            let digestBytes = try read(sink, digestFile)
             let digest = try checkDigest(digestBytes, name: digestFile, logFile: logFile, previous: previousDigest, publicKey: publicKey)
             report.recordsVerified += try chain.walk(bytes, file: logFile, final: true)
             try checkLogFile(bytes, name: logFile, against: digest, digestName: digestFile, chain: chain)
@@ -100,9 +107,9 @@ public enum AuditVerifier {
         }
     }
 
-    private static func read(_ directory: String, _ name: String) throws -> [UInt8] {
+    private static func read(_ sink: any AuditSinkReader, _ name: String) throws -> [UInt8] {
         do {
-            return try AuditFileIO.read((directory as NSString).appendingPathComponent(name))
+            return try sink.read(name)
         } catch {
             throw problem(.unreadable, file: name, "cannot read \(name)")
         }

@@ -54,7 +54,7 @@ extension CofferServer {
         let audit = AuditRecorder(trail: trail, region: config.region)
         let keyService = AuditedKeyService(remoteKeyService ?? builtIn, sink: audit, clock: clock)
         let lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))? = trail.map { trail in
-            let reader = AuditReader(directory: trail.directory)
+            let reader = AuditReader(sink: trail.sink)
             return { body in
                 let answer = LookupEventsAPI.handle(body: body, reader: reader)
                 return (answer.status, answer.body)

@@ -34,6 +34,10 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         /// A condition of a metadata commit did not hold (``key`` names it): nothing was
         /// written. ``ObjectStore`` retries such conflicts a bounded number of times.
         case conditionFailed
+        /// A name that must be new is taken (an audit sink segment is never created twice).
+        case alreadyExists
+        /// Another writer holds a store's one writer role (an audit sink's writer).
+        case writerActive
     }
 
     /// The error's category.

@@ -1,4 +1,5 @@
 @testable import CofferAudit
+import CofferStorage
 import Foundation
 import XCTest
 
@@ -14,36 +15,64 @@ final class TestClock: @unchecked Sendable {
     var function: @Sendable () -> Date { { self.now } }
 }
 
-/// A fresh data dir with `audit/` and `keys/` paths, removed at the end of the test.
+/// A fresh data dir with `audit/` and `keys/` paths, removed at the end of the test; the
+/// trail's files are in a ``FileAuditSink`` over `audit/` (`.files`) or in a
+/// ``MemoryAuditSink`` (`.memory`, the signing keys still in `keys/`).
 struct TrailFixture {
+    enum Backend: String, CaseIterable {
+        case files, memory
+    }
+
     let root: String
+    let backend: Backend
+    private let memory: MemoryAuditSink?
     var directory: String { AuditLayout.auditDirectory(dataDir: root) }
     var keyDirectory: String { AuditLayout.keyDirectory(dataDir: root) }
+    var sink: any AuditSink { memory ?? FileAuditSink(directory: directory) }
 
-    init(_ test: XCTestCase) {
+    init(_ test: XCTestCase, backend: Backend = .files) {
         root = NSTemporaryDirectory() + "coffer-audit-tests-" + UUID().uuidString
+        self.backend = backend
+        memory = backend == .memory ? MemoryAuditSink() : nil
         let path = root
         test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
     }
 
+    /// A trail over this fixture's sink.
+    func trail(options: AuditTrail.Options = .init(), clock: TestClock = TestClock()) throws -> AuditTrail {
+        try AuditTrail(sink: sink, keyDirectory: keyDirectory, options: options, clock: clock.function)
+    }
+
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
-    func logFiles() throws -> [String] { try AuditReader(directory: directory).logFiles().map(\.name) }
+    func logFiles() throws -> [String] { try AuditReader(sink: sink).logFiles().map(\.name) }
 
     func digestFile(of logFile: String) -> String { AuditLayout.digestFileName(forLogFile: logFile) }
 
+    func bytes(_ name: String) throws -> [UInt8] { try sink.read(name) }
+
+    /// Replaces (or with `nil` removes) an item behind the trail's back, as an intruder would.
+    func replace(_ name: String, with bytes: [UInt8]?) throws {
+        if let memory { return memory.overwrite(name, with: bytes) }
+        if let bytes {
+            try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
+        } else {
+            try FileManager.default.removeItem(atPath: path(name))
+        }
+    }
+
     func lines(_ name: String) throws -> [String] {
-        String(decoding: try Data(contentsOf: URL(fileURLWithPath: path(name))), as: UTF8.self)
+        String(decoding: try bytes(name), as: UTF8.self)
             .split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
 
     func write(_ name: String, lines: [String]) throws {
-        try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path(name)))
+        try replace(name, with: Array(lines.map { $0 + "\n" }.joined().utf8))
     }
 
     func publicKey() throws -> [UInt8] { try AuditSigningKey.loadPublicKey(keyDirectory: keyDirectory) }
 
-    func verify() throws -> AuditVerificationReport { AuditVerifier.verify(directory: directory, publicKey: try publicKey()) }
+    func verify() throws -> AuditVerificationReport { AuditVerifier.verify(sink: sink, publicKey: try publicKey()) }
 }
 
 enum Events {

@@ -70,7 +70,7 @@ final class Harness: Sendable {
     /// The audit trail's records so far, oldest first.
     func auditEvents() throws -> [AuditEvent] {
         guard let trail = parts.trail else { return [] }
-        return try AuditReader(directory: trail.directory).records().map(\.event)
+        return try AuditReader(sink: trail.sink).records().map(\.event)
     }
 
     static func usersFile(alicePolicy: String?, bobPolicy: String?) -> String {
