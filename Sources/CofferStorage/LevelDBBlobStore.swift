@@ -1,3 +1,4 @@
+import Foundation
 /// ``BlobStore`` on a LevelDB database: package `i` of blob `id` is the value of the key
 /// `'c' id u32be(i)` (`docs/storage-layout.md`), so a blob's packages are contiguous and in
 /// order, and reading a range seeks once and walks.
@@ -105,14 +106,57 @@ public final class LevelDBBlobStore: BlobStore {
 }
 
 /// A read view of a ``LevelDBBlobStore`` over a LevelDB snapshot.
-final class LevelDBBlobReadView: BlobReader {
+///
+/// A reader asks for a blob's packages batch after batch in order; creating and seeking a
+/// LevelDB iterator for every batch costs more CPU than reading the packages (a large GET is
+/// hundreds of batches). The view keeps its iterator where the last read stopped and goes on
+/// from there when the next read starts at that package; any other read seeks afresh.
+final class LevelDBBlobReadView: BlobReader, @unchecked Sendable {
     let snapshot: LevelDB.Snapshot
+    /// Guards `iterator` and `resume`: LevelDB iterators are not thread-safe.
+    private let lock = NSLock()
+    private var iterator: LevelDB.Iterator?
+    /// The blob and package the iterator stands on, when it stands right after a read.
+    private var resume: (blob: BlobID, index: Int)?
 
     init(snapshot: LevelDB.Snapshot) {
         self.snapshot = snapshot
     }
 
     func read(_ blob: BlobID, packages: Range<Int>) async throws(StorageError) -> [[UInt8]] {
-        try LevelDBBlobStore.read(blob, packages: packages, snapshot.db, snapshot: snapshot)
+        guard packages.lowerBound >= 0, packages.upperBound <= KeyLayout.maxChunkIndex + 1 else {
+            throw StorageError(.invalidArgument, "chunks \(packages) out of range")
+        }
+        guard !packages.isEmpty else { return [] }
+        let result: Result<[[UInt8]], StorageError> = lock.withLock {
+            do throws(StorageError) { return .success(try readLocked(blob, packages: packages)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    private func readLocked(_ blob: BlobID, packages: Range<Int>) throws(StorageError) -> [[UInt8]] {
+        let iterator: LevelDB.Iterator
+        if let kept = self.iterator, let resume, resume.blob == blob, resume.index == packages.lowerBound {
+            iterator = kept
+        } else {
+            iterator = snapshot.db.makeIterator(snapshot: snapshot, fillCache: false)
+            iterator.seek(KeyLayout.chunk(blob: blob, index: packages.lowerBound))
+            self.iterator = iterator
+        }
+        resume = nil
+        var result: [[UInt8]] = []
+        result.reserveCapacity(packages.count)
+        var bytes = 0
+        for index in packages {
+            guard iterator.isValid(withKey: KeyLayout.chunk(blob: blob, index: index)) else { break }
+            let value = iterator.value
+            bytes += value.count
+            result.append(value)
+            iterator.next()
+        }
+        try iterator.checkError()
+        snapshot.db.noteTableBytesRead(bytes)
+        if result.count == packages.count { resume = (blob, packages.upperBound) }
+        return result
     }
 }
