@@ -51,6 +51,21 @@ final class KeyLockTable: @unchecked Sendable {
         return try body()
     }
 
+    /// Runs `body` holding `claim` if it can be granted at once; nil (and `body` not run) when
+    /// it would have to wait.
+    func withClaimIfFree<R, E: Error>(_ claim: Claim, _ body: () throws(E) -> R) throws(E) -> R? {
+        let ticket: UInt64? = lock.withLock {
+            let ticket = nextTicket
+            guard grantable(ticket, claim) else { return nil }
+            nextTicket += 1
+            held[ticket] = claim
+            return ticket
+        }
+        guard let ticket else { return nil }
+        defer { release(ticket) }
+        return try body()
+    }
+
     private func acquire(_ claim: Claim) -> UInt64 {
         lock.lock()
         defer { lock.unlock() }

@@ -44,22 +44,26 @@ public final class LevelDBMetadataStore: MetadataStore {
     public func commit(_ batch: MetadataBatch, durability: Durability) async throws(StorageError) {
         guard !batch.isEmpty else { return }
         let database = self.database, locks = self.locks
-        try await pool.run { () throws(StorageError) in
-            try locks.withClaim(KeyLockTable.Claim(batch)) { () throws(StorageError) in
-                for condition in batch.conditions where try !Self.holds(condition, database) {
-                    throw StorageError.conditionFailed(condition)
-                }
-                guard !batch.operations.isEmpty else { return }
-                let writeBatch = WriteBatch()
-                for operation in batch.operations {
-                    switch operation {
-                    case .put(let key, let value): writeBatch.put(key, value)
-                    case .delete(let key): writeBatch.delete(key)
-                    }
-                }
-                try database.write(writeBatch, sync: durability == .synced)
+        let claim = KeyLockTable.Claim(batch)
+        let apply = { @Sendable () throws(StorageError) in
+            for condition in batch.conditions where try !Self.holds(condition, database) {
+                throw StorageError.conditionFailed(condition)
             }
+            guard !batch.operations.isEmpty else { return }
+            let writeBatch = WriteBatch()
+            for operation in batch.operations {
+                switch operation {
+                case .put(let key, let value): writeBatch.put(key, value)
+                case .delete(let key): writeBatch.delete(key)
+                }
+            }
+            try database.write(writeBatch, sync: durability == .synced)
         }
+        // A buffered commit whose keys are free runs here, as an unsynced LevelDB write always
+        // did (a pending marker per PUT): a hop to the pool would cost more than the write.
+        // Synced commits, and commits that would wait for a key, go to the pool.
+        if durability == .buffered, try locks.withClaimIfFree(claim, apply) != nil { return }
+        try await pool.run { () throws(StorageError) in try locks.withClaim(claim, apply) }
     }
 
     /// Evaluates `condition` against the live database (its keys are claimed by the caller).
