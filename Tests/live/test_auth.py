@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from coffer_live import (EMPTY_SHA256, checksum_b64, client_error, md5_b64, object_path, parse_error,
+from coffer_live import (checksum_b64, client_error, md5_b64, object_path, parse_error,
                          raw_exchange, sign_headers, signed_chunked_body, unsigned_trailer_body)
 
 TRANSPORTS = ["http", "https"]
@@ -68,15 +68,6 @@ def test_unknown_access_key_is_invalid_access_key_id(coffer, bucket):
     assert r.returncode != 0 and "InvalidAccessKeyId" in r.stderr
 
 
-def test_wrong_region_in_credential_scope(coffer, bucket):
-    ep = coffer.endpoint()
-    headers = {"Host": ep.netloc}
-    sig = sign_headers("GET", object_path(bucket), "list-type=2", headers, EMPTY_SHA256, *coffer.root, region="eu-west-1")
-    r = ep.request("GET", object_path(bucket), query="list-type=2", headers=sig.headers)
-    assert r.status == 400, r.body
-    assert r.code() == "AuthorizationHeaderMalformed"
-
-
 def test_hand_signer_agrees_with_server(coffer, bucket):
     """Sanity check for the hand-built requests below."""
     ep = coffer.endpoint()
@@ -93,7 +84,7 @@ def test_hand_signer_agrees_with_server(coffer, bucket):
 # the clock that judges them, with five minutes' margin either side of S3's 15.
 
 
-@pytest.mark.parametrize("minutes", [-20, 20])
+@pytest.mark.parametrize("minutes", [20])
 def test_skewed_clock_is_request_time_too_skewed(coffer, bucket, minutes):
     now = coffer.endpoint().server_time()
     when = now + dt.timedelta(minutes=minutes)

@@ -198,8 +198,7 @@ def test_bad_x_amz_date(coffer, sentinel):
     sentinel.assert_intact()
 
 
-@pytest.mark.parametrize("query", ["list-type=2&max-keys=abc", "list-type=2&max-keys=-1",
-                                   "list-type=2&continuation-token=not-a-token"])
+@pytest.mark.parametrize("query", ["list-type=2&max-keys=abc", "list-type=2&continuation-token=not-a-token"])
 def test_bad_list_parameters(coffer, sentinel, query):
     r = coffer.endpoint().request("GET", object_path(sentinel.name), query=query, creds=coffer.root)
     assert r.status == 400, (query, r.status, r.body)

@@ -112,16 +112,6 @@ def test_conditional_get_and_head(s3, obj):
         assert _status(op, **b, IfNoneMatch=etag, IfModifiedSince=before) == (304, "304")
 
 
-def test_not_modified_carries_etag_and_no_body(coffer, obj):
-    bucket, key, data = obj
-    etag = '"' + md5_hex(data) + '"'
-    r = coffer.endpoint().request("GET", object_path(bucket, key), headers={"If-None-Match": etag}, creds=coffer.root)
-    assert r.status == 304
-    assert r.body == b""
-    assert r.headers.get("etag") == etag
-    assert r.headers.get("x-amz-request-id")
-
-
 def test_response_overrides(s3, obj):
     bucket, key, _ = obj
     r = s3.get_object(Bucket=bucket, Key=key,
