@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Two users: start a throwaway Coffer with a users file, show that buckets belong to their
-# creator, then add a user and reload the file with SIGHUP (no restart).
+# creator (root, as on S3, lists every bucket of the account), then add a user and reload the
+# file with SIGHUP (no restart).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${COFFER_BIN:-.build/release/coffer}
@@ -19,7 +20,7 @@ E="--endpoint-url http://127.0.0.1:19100 --region us-east-1"
 as() { local id=$1 secret=$2; shift 2; AWS_ACCESS_KEY_ID=$id AWS_SECRET_ACCESS_KEY=$secret aws "$@"; }
 
 as ALICEKEY0000 alice-secret-0000 s3api create-bucket --bucket alice-bucket $E
-echo "root lists alice's bucket? (root owns none)"; as ROOTKEY0000 root-secret-0000 s3api list-buckets $E --query 'Buckets[].Name'
+echo "root lists every bucket of the account, alice's too:"; as ROOTKEY0000 root-secret-0000 s3api list-buckets $E --query 'Buckets[].Name'
 echo "bob before reload:"; as BOBKEY000000 bob-secret-0000 s3api list-buckets $E 2>&1 | tail -1 || true
 cat > "$work/users.json" <<JSON
 {"users": [{"name": "alice", "accessKeyId": "ALICEKEY0000", "secretAccessKey": "alice-secret-0000"},
