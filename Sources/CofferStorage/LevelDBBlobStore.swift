@@ -83,12 +83,22 @@ public final class LevelDBBlobStore: BlobStore {
     }
 
     static func read(_ blob: BlobID, packages: Range<Int>, _ database: LevelDB, snapshot: LevelDB.Snapshot?) throws(StorageError) -> [[UInt8]] {
-        guard packages.lowerBound >= 0, packages.upperBound <= KeyLayout.maxChunkIndex + 1 else {
-            throw StorageError(.invalidArgument, "chunks \(packages) out of range")
-        }
+        try checkRange(packages)
         guard !packages.isEmpty else { return [] }
         let iterator = database.makeIterator(snapshot: snapshot, fillCache: false)
         iterator.seek(KeyLayout.chunk(blob: blob, index: packages.lowerBound))
+        return try walk(iterator, blob, packages, database)
+    }
+
+    static func checkRange(_ packages: Range<Int>) throws(StorageError) {
+        guard packages.lowerBound >= 0, packages.upperBound <= KeyLayout.maxChunkIndex + 1 else {
+            throw StorageError(.invalidArgument, "chunks \(packages) out of range")
+        }
+    }
+
+    /// Reads `packages` of `blob` from an iterator standing on the first of them, stopping at
+    /// the first missing one.
+    static func walk(_ iterator: LevelDB.Iterator, _ blob: BlobID, _ packages: Range<Int>, _ database: LevelDB) throws(StorageError) -> [[UInt8]] {
         var result: [[UInt8]] = []
         result.reserveCapacity(packages.count)
         var bytes = 0
@@ -124,9 +134,7 @@ final class LevelDBBlobReadView: BlobReader, @unchecked Sendable {
     }
 
     func read(_ blob: BlobID, packages: Range<Int>) async throws(StorageError) -> [[UInt8]] {
-        guard packages.lowerBound >= 0, packages.upperBound <= KeyLayout.maxChunkIndex + 1 else {
-            throw StorageError(.invalidArgument, "chunks \(packages) out of range")
-        }
+        try LevelDBBlobStore.checkRange(packages)
         guard !packages.isEmpty else { return [] }
         let result: Result<[[UInt8]], StorageError> = lock.withLock {
             do throws(StorageError) { return .success(try readLocked(blob, packages: packages)) } catch { return .failure(error) }
@@ -144,18 +152,7 @@ final class LevelDBBlobReadView: BlobReader, @unchecked Sendable {
             self.iterator = iterator
         }
         resume = nil
-        var result: [[UInt8]] = []
-        result.reserveCapacity(packages.count)
-        var bytes = 0
-        for index in packages {
-            guard iterator.isValid(withKey: KeyLayout.chunk(blob: blob, index: index)) else { break }
-            let value = iterator.value
-            bytes += value.count
-            result.append(value)
-            iterator.next()
-        }
-        try iterator.checkError()
-        snapshot.db.noteTableBytesRead(bytes)
+        let result = try LevelDBBlobStore.walk(iterator, blob, packages, snapshot.db)
         if result.count == packages.count { resume = (blob, packages.upperBound) }
         return result
     }
