@@ -105,9 +105,8 @@ extension Row {
         Row(.putBucketEncryption, "s3:PutEncryptionConfiguration", .bucket) { m in
             .init(method: .put, path: "/\(m.bucket)", query: "encryption", headers: md5(encryptionXML), body: encryptionXML)
         },
-        // A bucket without a configuration: 404 ServerSideEncryptionConfigurationNotFoundError,
-        // answered by the handler, so authorization passed.
-        Row(.getBucketEncryption, "s3:GetEncryptionConfiguration", .bucket, allowed: .notFound) { m in
+        // A bucket without a configuration answers S3's SSE-S3 default.
+        Row(.getBucketEncryption, "s3:GetEncryptionConfiguration", .bucket) { m in
             .init(method: .get, path: "/\(m.bucket)", query: "encryption")
         },
         Row(.deleteBucketEncryption, "s3:PutEncryptionConfiguration", .bucket, allowed: .noContent) { m in

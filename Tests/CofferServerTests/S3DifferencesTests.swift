@@ -1,10 +1,7 @@
 import Testing
 
-/// Answers of Coffer that differ from S3's, found by the in-process tests and not yet fixed:
-/// each test asserts what S3 answers, inside `withKnownIssue`, so the suite stays green and
-/// fails the day the difference is fixed (then drop the `withKnownIssue`). Differences that
-/// belong to a subject file are marked `// BUG:` there (OperationTableTests,
-/// ErrorResponseTests).
+/// Answers where Coffer once differed from S3, found by the in-process tests and fixed: each
+/// test asserts what S3 answers.
 @Suite struct S3DifferencesTests {
     @Test func rootListsEveryBucketOfTheAccount() async throws {
         try await Harness.run { s3 in
@@ -27,15 +24,11 @@ import Testing
         try await Harness.run { s3 in
             try await s3.createBucket("bkt")
             let reply = try await s3.send(.get, "/bkt", query: "encryption")
-            // BUG: since January 2023 every S3 bucket has default encryption: GetBucketEncryption
-            // on a bucket never configured (or after DeleteBucketEncryption) answers 200 with
-            // SSEAlgorithm AES256. Coffer answers 404 ServerSideEncryptionConfigurationNotFoundError
-            // (README, "Encryption settings", documents that older S3 answer). Coffer does encrypt
-            // such writes with SSE-S3 (checked below).
-            withKnownIssue("GetBucketEncryption answers \(reply.status.code) \(reply.code ?? ""), S3 answers the SSE-S3 default") {
-                #expect(reply.status == .ok)
-                #expect(reply.xml?.child("Rule")?.child("ApplyServerSideEncryptionByDefault")?.childText("SSEAlgorithm") == "AES256")
-            }
+            // Since January 2023 every S3 bucket has default encryption: GetBucketEncryption on a
+            // bucket never configured (or after DeleteBucketEncryption) answers 200 with
+            // SSEAlgorithm AES256, and such writes are sealed with SSE-S3 (checked below).
+            #expect(reply.status == .ok)
+            #expect(reply.xml?.child("Rule")?.child("ApplyServerSideEncryptionByDefault")?.childText("SSEAlgorithm") == "AES256")
             let put = try await s3.putObject("bkt", "k")
             #expect(put.header("x-amz-server-side-encryption") == "AES256")
         }

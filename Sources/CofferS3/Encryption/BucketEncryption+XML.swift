@@ -5,6 +5,9 @@ import Foundation
 /// keeps it typed (`BucketRecord.encryption`, CofferStorage's `BucketEncryption`).
 extension BucketEncryption {
     /// The configuration S3 gives new buckets when SSE-C is blocked by default.
+    /// What a bucket without a configuration answers: every S3 bucket has had SSE-S3 default
+    /// encryption since January 2023, and Coffer seals such writes with SSE-S3 too.
+    static let sseS3Default = BucketEncryption(algorithm: .aes256, kmsMasterKeyId: nil, bucketKeyEnabled: false)
     static let sseS3BlockingSSEC = BucketEncryption(algorithm: .aes256, kmsMasterKeyId: nil, bucketKeyEnabled: false, blockedEncryptionTypes: [.sseC])
 
     /// Parses and validates a ServerSideEncryptionConfiguration document as S3 does.

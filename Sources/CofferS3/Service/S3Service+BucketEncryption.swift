@@ -23,11 +23,8 @@ extension S3Service {
 
     func getBucketEncryption(_ call: AuthorizedCall) throws -> S3Response {
         let bucket = try call.targetBucket()
-        guard let configuration = bucket.encryption else {
-            throw S3Error(.serverSideEncryptionConfigurationNotFoundError, extra: [("BucketName", bucket.name)])
-        }
         var xml = XMLWriter()
-        configuration.write(&xml)
+        (bucket.encryption ?? .sseS3Default).write(&xml)
         return xmlResponse(xml)
     }
 
