@@ -20,15 +20,6 @@ public struct S3Response: Sendable {
         case buffer(ByteBuffer)
         /// `length` is the exact number of bytes `write` produces, when known in advance.
         case stream(length: Int?, write: @Sendable (inout any ResponseBodySink) async throws -> Void)
-
-        /// The byte count of the body, when known before it is written.
-        public var contentLength: Int? {
-            switch self {
-            case .empty: 0
-            case .buffer(let buffer): buffer.readableBytes
-            case .stream(let length, _): length
-            }
-        }
     }
 }
 
@@ -46,18 +37,6 @@ public struct RequestBodyStream: AsyncSequence, Sendable {
         make = {
             var iterator = source.makeAsyncIterator()
             return Iterator { try await iterator.next() }
-        }
-    }
-
-    /// A body that is all here already (tests, the benchmark's in-process client).
-    public init(bytes: [UInt8]) {
-        self.init(bytes.isEmpty ? [] : [ByteBuffer(bytes: bytes)])
-    }
-
-    public init(_ buffers: [ByteBuffer]) {
-        make = {
-            var remaining = buffers[...]
-            return Iterator { remaining.popFirst() }
         }
     }
 
