@@ -61,7 +61,7 @@ extension AuditEvent {
     public static func kmsCall(
         _ eventName: String, context: AuditContext, keyArn: String?, requestParameters: AuditJSON?,
         responseElements: AuditJSON? = nil, failure: AuditFailure? = nil, readOnly: Bool? = nil,
-        additionalEventData: AuditJSON? = nil, eventID: String = UUID().uuidString.lowercased()
+        additionalEventData: AuditJSON? = nil, eventID: String = EventID.random()
     ) -> AuditEvent {
         let resources = keyArn.map { [Resource(arn: $0, accountId: accountId(ofArn: $0) ?? context.recipientAccountId, type: "AWS::KMS::Key")] } ?? []
         return AuditEvent(
@@ -84,7 +84,7 @@ extension AuditEvent {
     public static func s3DataEvent(
         _ eventName: String, context: AuditContext, bucket: String, key: String?, extraParameters: [String: AuditJSON] = [:],
         responseElements: AuditJSON? = nil, failure: AuditFailure? = nil, additionalEventData: AuditJSON? = nil,
-        eventID: String = UUID().uuidString.lowercased()
+        eventID: String = EventID.random()
     ) -> AuditEvent {
         var parameters = extraParameters
         parameters["bucketName"] = .string(bucket)

@@ -50,7 +50,7 @@ public struct AuditEvent: Sendable, Hashable {
 
     public init(
         eventTime: Date, eventSource: String, eventName: String, awsRegion: String,
-        userIdentity: UserIdentity, requestID: String, eventID: String = UUID().uuidString.lowercased(),
+        userIdentity: UserIdentity, requestID: String, eventID: String = EventID.random(),
         sourceIPAddress: String? = nil, userAgent: String? = nil,
         requestParameters: AuditJSON? = nil, responseElements: AuditJSON? = nil,
         errorCode: String? = nil, errorMessage: String? = nil, readOnly: Bool, resources: [Resource] = [],

@@ -11,6 +11,14 @@ public protocol StoredRecord: Codable, Sendable, Equatable {
     /// The record from the JSON of an older `version`, its fields moved into today's typed
     /// ones. The default knows no older version.
     static func migrate(version: UInt8, json: Data, decoder: JSONDecoder) throws(StorageError) -> Self
+
+    /// The JSON of the current version. The default is `JSONEncoder`'s (sorted keys, slashes
+    /// unescaped, dates as milliseconds); hot records write the same JSON by hand.
+    func encodedJSON() throws(StorageError) -> [UInt8]
+
+    /// The record from the JSON of the current version, which starts at `offset` in `bytes`.
+    /// The default is `JSONDecoder`'s.
+    static func decodedJSON(_ bytes: [UInt8], offset: Int) throws(StorageError) -> Self
 }
 
 extension StoredRecord {
@@ -22,6 +30,18 @@ extension StoredRecord {
 
     /// The stored form: version byte + JSON.
     public func encoded() throws(StorageError) -> [UInt8] {
+        var bytes = [Self.recordVersion]
+        bytes.append(contentsOf: try encodedJSON())
+        return bytes
+    }
+
+    public func encodedJSON() throws(StorageError) -> [UInt8] {
+        try codableJSON()
+    }
+
+    /// `JSONEncoder`'s form of the record: sorted keys, slashes unescaped, dates as integer
+    /// milliseconds since 1970.
+    func codableJSON() throws(StorageError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -29,10 +49,14 @@ extension StoredRecord {
             try container.encode(Date.milliseconds(of: date))
         }
         do {
-            return [Self.recordVersion] + [UInt8](try encoder.encode(self))
+            return [UInt8](try encoder.encode(self))
         } catch {
             throw StorageError(.invalidRecord, "cannot encode \(Self.self)")
         }
+    }
+
+    public static func decodedJSON(_ bytes: [UInt8], offset: Int) throws(StorageError) -> Self {
+        try decodeJSON(Self.self, Data(bytes[offset...]), decoder: recordDecoder())
     }
 
     /// Decodes the stored form: the current version directly, an older one through `migrate`;
@@ -41,11 +65,10 @@ extension StoredRecord {
         guard let version = bytes.first else {
             throw StorageError(.invalidRecord, "empty \(Self.self)")
         }
-        let json = Data(bytes.dropFirst())
         if version == Self.recordVersion {
-            self = try Self.decodeJSON(Self.self, json, decoder: Self.recordDecoder())
+            self = try Self.decodedJSON(Array(bytes), offset: 1)
         } else {
-            self = try Self.migrate(version: version, json: json, decoder: Self.recordDecoder())
+            self = try Self.migrate(version: version, json: Data(bytes.dropFirst()), decoder: Self.recordDecoder())
         }
     }
 
