@@ -1,7 +1,5 @@
 import CofferServer
 import ArgumentParser
-import NIOCore
-import NIOPosix
 import CofferKMSRemote
 import CofferS3
 import Configuration
@@ -52,11 +50,6 @@ struct Serve: AsyncParsableCommand {
         // SIGHUP's default action ends the process; until the reload service has installed its
         // handler, a SIGHUP (an operator reloading users early) is ignored instead.
         signal(SIGHUP, SIG_IGN)
-        // Swift concurrency's jobs run on NIO's event loops (the threads that own the
-        // connections), so a request does not hop between two thread pools on its way in and
-        // out. Blocking work never runs there: synced LevelDB commits have threads of their
-        // own (`BlockingPool`). docs/architecture.md, "Threads".
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let reader = try await configurationReader()
         var serverConfig: ServerConfiguration
         do { serverConfig = try ServerConfiguration(reading: reader) } catch let error as ConfigurationError {
