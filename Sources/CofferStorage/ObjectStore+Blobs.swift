@@ -6,8 +6,11 @@ extension ObjectStore {
     public func makeBlobWriter() async throws(StorageError) -> BlobWriter {
         var generator = SystemRandomNumberGenerator()
         let id = BlobID.random(using: &generator)
+        // 128 random bits: a repeat is never expected (about 2^-64 after 2^32 blobs), so the
+        // marker is written without first reading that it is absent. That read of a missing
+        // key would also cost LevelDB a "seek" on every PUT, and enough of them trigger
+        // compactions that slowed the large writes that followed (docs/benchmarks.md).
         var batch = MetadataBatch()
-        batch.require(.absent(KeyLayout.blobMarker(id)))
         batch.put(KeyLayout.blobMarker(id), Self.pendingMarker)
         try await metadata.commit(batch, durability: .buffered)
         return BlobWriter(store: self, id: id)
