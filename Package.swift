@@ -125,7 +125,7 @@ let package = Package(
             dependencies: ["CofferKMS", "CofferKMSRemote", "CofferServer", "CofferS3", "CofferSigV4", "CofferAudit", "CofferCrypto", "CofferStorage"]
         ),
         .testTarget(name: "CofferSigV4Tests", dependencies: ["CofferSigV4", "CofferCrypto", .product(name: "NIOCore", package: "swift-nio")], resources: [.copy("Vectors")]),
-        .testTarget(name: "CofferS3Tests", dependencies: ["CofferS3", "CofferSigV4", "CofferCrypto"]),
+        .testTarget(name: "CofferS3Tests", dependencies: ["CofferS3", "CofferSigV4", "CofferCrypto", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "CofferServerTests",
             dependencies: [

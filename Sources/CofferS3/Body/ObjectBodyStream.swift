@@ -50,9 +50,58 @@ struct ObjectBodyStream: Sendable {
         }
     }
 
+    /// Bodies longer than this many packages are read ahead (`ReadAhead.swift`).
+    static let readAheadAbovePackages = 2
+    /// Plaintext handed from the producer to the writer at a time (one hand-over, not one
+    /// per package), and how many such batches may wait.
+    static let readAheadBatchBytes = 256 << 10
+    static let readAheadBatches = 2
+
     private func write(to writer: inout any ResponseBodySink) async throws {
         var w = writer
-        try await forEachPiece { try await w.write(ByteBuffer(bytes: $0)) }
+        let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? reader.record.size
+        if length <= Int64(Self.readAheadAbovePackages * chunkSize) {
+            try await forEachPiece { try await w.write(ByteBuffer(bytes: $0)) }
+        } else {
+            try await writeReadingAhead(to: &w)
+        }
         writer = w
+    }
+
+    /// Opens packages on `ReadAheadExecutor` threads while the previous ones are written, in
+    /// batches of `readAheadBatchBytes`, at most `readAheadBatches` ahead (bounded memory). A failure on either side stops both: a producer
+    /// error reaches the writer after the pieces before it, a writer error cancels the
+    /// producer, and the producer is always awaited before this returns.
+    private func writeReadingAhead(to w: inout any ResponseBodySink) async throws {
+        let buffer = ReadAheadBuffer<ByteBuffer>(capacity: Self.readAheadBatches)
+        let stream = self
+        let producer = Task(executorPreference: ReadAheadExecutor.shared) {
+            do {
+                let batchBytes = Self.readAheadBatchBytes
+                var batch = ByteBufferAllocator().buffer(capacity: batchBytes)
+                try await stream.forEachPiece { piece in
+                    batch.writeBytes(piece)
+                    if batch.readableBytes >= batchBytes {
+                        try await buffer.send(batch)
+                        batch = ByteBufferAllocator().buffer(capacity: batchBytes)
+                    }
+                }
+                if batch.readableBytes > 0 { try await buffer.send(batch) }
+                buffer.finish()
+            } catch {
+                buffer.finish(throwing: error)
+            }
+        }
+        do {
+            while let batch = try await buffer.next() {
+                try await w.write(batch)
+            }
+        } catch {
+            buffer.cancel()
+            producer.cancel()
+            await producer.value
+            throw error
+        }
+        await producer.value
     }
 }
