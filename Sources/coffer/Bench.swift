@@ -54,8 +54,8 @@ struct Bench: AsyncParsableCommand {
     var rssRuns: Int?
     @Option(help: "The RSS bound checked: peak minus idle must stay under this, MiB.")
     var rssBoundMib: Int = 128
-    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads), stage (64 MiB over HTTP: a sealing server vs a plain-copy one), kms (4 KiB PUTs: SSE-S3 vs SSE-KMS with and without bucket keys, key-service calls, audit trail cost), policy (20-statement policy evaluation; 4 KiB PUTs with and without it).")
-    var phases: String = "large,small,rss,pipeline,stage,kms,policy"
+    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads), stage (64 MiB over HTTP: a sealing server vs a plain-copy one), ceiling (synced LevelDB batches of one 4 KiB value and one 200 B record from --concurrency threads, no HTTP: the disk's limit for small PUTs), kms (4 KiB PUTs: SSE-S3 vs SSE-KMS with and without bucket keys, key-service calls, audit trail cost), policy (20-statement policy evaluation; 4 KiB PUTs with and without it).")
+    var phases: String = "large,small,ceiling,rss,pipeline,stage,kms,policy"
 
     @Option(help: "Output format: text (a table) or json.")
     var format: Format = .text
@@ -79,7 +79,7 @@ struct Bench: AsyncParsableCommand {
         guard rssMib >= 1, rssMib <= 65536 else { throw ValidationError("--rss-mib must be 1...65536") }
         guard (rssRuns ?? 1) >= 1, (rssRuns ?? 1) <= 100 else { throw ValidationError("--rss-runs must be 1...100") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        let known: Set<String> = ["large", "small", "rss", "pipeline", "stage", "kms", "policy"]
+        let known: Set<String> = ["large", "small", "ceiling", "rss", "pipeline", "stage", "kms", "policy"]
         for phase in phaseSet where !known.contains(phase) { throw ValidationError("unknown phase '\(phase)' (\(known.sorted().joined(separator: ", ")))") }
         if endpoint != nil {
             guard (accessKey ?? ProcessInfo.processInfo.environment["AWS_ACCESS_KEY_ID"]) != nil,
@@ -121,7 +121,7 @@ struct Bench: AsyncParsableCommand {
             server: .init(spawned: endpoint == nil, endpoint: "", binary: nil, pid: nil, startRSSMiB: nil, exitStatus: nil),
             settings: .init(runs: runs, largeMiB: largeMib, smallCount: smallCount, smallSize: smallSize,
                             concurrency: concurrency, rssMiB: rssMib, rssRuns: rssRuns ?? runs, rssBoundMiB: rssBoundMib),
-            results: [], rss: nil, durationSeconds: 0)
+            results: [], ceiling: nil, rss: nil, durationSeconds: 0)
 
         var failure: (any Error)?
         let mainPhases = !phaseSet.isDisjoint(with: ["large", "small"]) || (self.endpoint != nil && phaseSet.contains("rss"))
@@ -134,6 +134,10 @@ struct Bench: AsyncParsableCommand {
                 failure = error
             }
             if let exit = await close(target) { report.server.exitStatus = exit }
+        }
+        if failure == nil, phaseSet.contains("ceiling") {
+            progress("ceiling: \(smallCount) synced LevelDB batches from \(concurrency) threads, \(runs) runs (in process, no HTTP)")
+            do { try measureCeiling(report: &report) } catch { failure = error }
         }
         // The RSS runs each get a fresh server of their own, so that idle means idle: a server
         // that has just served the other phases (or a previous 1 GiB run) still holds their
@@ -168,6 +172,29 @@ struct Bench: AsyncParsableCommand {
         return report
     }
 
+    /// The `ceiling` phase (`CeilingBenchmark`), each run on a fresh store in the work dir.
+    private func measureCeiling(report: inout BenchReport) throws {
+        var samples: [Double] = []
+        var cpu: [Double] = []
+        let base = workDir ?? FileManager.default.temporaryDirectory.path
+        for run in 1...runs {
+            let directory = base + "/coffer-bench-ceiling-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let figures = try CeilingBenchmark.run(directory: directory, threads: concurrency, count: smallCount, valueSize: smallSize, recordSize: 200)
+            samples.append(figures.opsPerSecond)
+            cpu.append(figures.cpuMicrosPerOp)
+            progress(String(format: "ceiling run %d/%d: %.0f synced batches/s, %.0f µs CPU per batch", run, runs, figures.opsPerSecond, figures.cpuMicrosPerOp))
+        }
+        let median = { (values: [Double]) -> Double in
+            let sorted = values.sorted()
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+        let ops = median(samples)
+        let smallPut = report.results.first { $0.name == "put_small" }?.median
+        report.ceiling = .init(threads: concurrency, valueBytes: smallSize, recordBytes: 200, samples: samples, opsPerSecond: ops,
+                               cpuMicrosPerOp: median(cpu), smallPutRatio: smallPut.map { $0 / ops })
+    }
+
     private func measurePhases(_ target: Target, report: inout BenchReport) async throws {
         let client = target.client
         let bucket = target.bucket
@@ -198,8 +225,9 @@ struct Bench: AsyncParsableCommand {
                 gets.append(Double(size) / getTime / 1e6)
                 progress(String(format: "large run %d/%d: PUT %.1f MB/s, GET %.1f MB/s", run, runs, puts.last!, gets.last!))
             }
-            report.results.append(.init(name: "put_large", label: "PUT \(largeMib) MiB, 1 stream", unit: "MB/s", samples: puts, cpu: putCPU))
-            report.results.append(.init(name: "get_large", label: "GET \(largeMib) MiB, 1 stream", unit: "MB/s", samples: gets, cpu: getCPU))
+            let megabytes = Double(size) / 1e6 * Double(runs)
+            report.results.append(.init(name: "put_large", label: "PUT \(largeMib) MiB, 1 stream", unit: "MB/s", samples: puts, cpu: putCPU, work: megabytes))
+            report.results.append(.init(name: "get_large", label: "GET \(largeMib) MiB, 1 stream", unit: "MB/s", samples: gets, cpu: getCPU, work: megabytes))
         }
 
         if phases.contains("small") {
@@ -224,8 +252,9 @@ struct Bench: AsyncParsableCommand {
                 progress(String(format: "small run %d/%d: PUT %.0f ops/s, GET %.0f ops/s", run, runs, puts.last!, gets.last!))
             }
             let size = smallSize % 1024 == 0 ? "\(smallSize / 1024) KiB" : "\(smallSize) B"
-            report.results.append(.init(name: "put_small", label: "PUT \(size), concurrency \(concurrency)", unit: "ops/s", samples: puts, cpu: putCPU))
-            report.results.append(.init(name: "get_small", label: "GET \(size), concurrency \(concurrency)", unit: "ops/s", samples: gets, cpu: getCPU))
+            let operations = Double(count * runs)
+            report.results.append(.init(name: "put_small", label: "PUT \(size), concurrency \(concurrency)", unit: "ops/s", samples: puts, cpu: putCPU, work: operations))
+            report.results.append(.init(name: "get_small", label: "GET \(size), concurrency \(concurrency)", unit: "ops/s", samples: gets, cpu: getCPU, work: operations))
         }
 
     }

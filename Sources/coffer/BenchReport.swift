@@ -55,10 +55,17 @@ struct BenchReport: Codable, Sendable {
         /// CPU use over the measured intervals, percent of one core (200 = both cores of a 2-core machine).
         var clientCPUPercent: Double?
         var serverCPUPercent: Double?
+        /// The server's CPU time (user + system, from /proc/<pid>/stat) over all runs divided by
+        /// the work done: µs per operation for ops/s figures, ms per MB for MB/s figures.
+        var serverCPUPerUnit: Double?
 
-        init(name: String, label: String, unit: String, samples: [Double], cpu: CPUAccount? = nil) {
+        /// `work`: the operations (ops/s) or MB (MB/s) of all runs together.
+        init(name: String, label: String, unit: String, samples: [Double], cpu: CPUAccount? = nil, work: Double? = nil) {
             clientCPUPercent = cpu?.clientPercent
             serverCPUPercent = cpu?.serverPercent
+            if let server = cpu?.server, let work, work > 0 {
+                serverCPUPerUnit = server / work * (unit == "ops/s" ? 1e6 : 1e3)
+            }
             self.name = name
             self.label = label
             self.unit = unit
@@ -68,6 +75,18 @@ struct BenchReport: Codable, Sendable {
             min = sorted.first ?? 0
             max = sorted.last ?? 0
         }
+    }
+
+    /// The `ceiling` phase: raw synced LevelDB batches (`CeilingBenchmark`).
+    struct Ceiling: Codable, Sendable {
+        var threads: Int
+        var valueBytes: Int
+        var recordBytes: Int
+        var samples: [Double]
+        var opsPerSecond: Double
+        var cpuMicrosPerOp: Double
+        /// The small-PUT phase's median ops/s divided by `opsPerSecond`, when both ran.
+        var smallPutRatio: Double?
     }
 
     /// One 1 GiB PUT + GET, MiB. VmRSS = RssAnon (heap, stacks) + RssFile (mapped files,
@@ -117,6 +136,7 @@ struct BenchReport: Codable, Sendable {
     var server: Server
     var settings: Settings
     var results: [Result]
+    var ceiling: Ceiling?
     var rss: RSS?
     /// The in-process pipeline phase (sealed versus plain copy, range reads).
     var pipeline: PipelineBenchmark.Result?
@@ -157,13 +177,24 @@ struct BenchReport: Codable, Sendable {
         out.append("  runs:     \(settings.runs) per figure; median [min .. max]; MB = 10^6 bytes, MiB = 2^20 bytes")
         out.append("  took:     \(f(durationSeconds, 0)) s; CPU columns: percent of one core over the measured intervals (client = this process)")
         out.append("")
-        out.append(pad("measurement", 34, left: true) + pad("median", 10) + pad("min", 10) + pad("max", 10) + "  " + pad("unit", 6, left: true)
-                   + pad("client CPU", 12) + pad("server CPU", 12))
+        out.append(pad("measurement", 40, left: true) + pad("median", 10) + pad("min", 10) + pad("max", 10) + "  " + pad("unit", 6, left: true)
+                   + pad("client CPU", 12) + pad("server CPU", 12) + pad("server CPU per op/MB", 22))
         for result in results {
             let decimals = result.unit == "ops/s" ? 0 : 1
-            out.append(pad(result.label, 34, left: true) + pad(f(result.median, decimals), 10) + pad(f(result.min, decimals), 10)
+            let perUnit = result.serverCPUPerUnit.map { result.unit == "ops/s" ? f($0, 0) + " µs/op" : f($0, 2) + " ms/MB" } ?? "-"
+            out.append(pad(result.label, 40, left: true) + pad(f(result.median, decimals), 10) + pad(f(result.min, decimals), 10)
                        + pad(f(result.max, decimals), 10) + "  " + pad(result.unit, 6, left: true)
-                       + pad(result.clientCPUPercent.map { f($0, 0) + "%" } ?? "-", 12) + pad(result.serverCPUPercent.map { f($0, 0) + "%" } ?? "-", 12))
+                       + pad(result.clientCPUPercent.map { f($0, 0) + "%" } ?? "-", 12) + pad(result.serverCPUPercent.map { f($0, 0) + "%" } ?? "-", 12)
+                       + pad(perUnit, 22))
+        }
+        if let ceiling {
+            out.append("")
+            out.append("Ceiling: \(f(ceiling.opsPerSecond, 0)) synced LevelDB batches/s (median) from \(ceiling.threads) threads, "
+                       + "one \(ceiling.valueBytes) B value + one \(ceiling.recordBytes) B record each, no HTTP; "
+                       + "\(f(ceiling.cpuMicrosPerOp, 0)) µs CPU per batch in this process.")
+            if let ratio = ceiling.smallPutRatio {
+                out.append("  small PUT rate / ceiling: \(f(ratio * 100, 0)) % (the same run)")
+            }
         }
         if let rss {
             out.append("")
