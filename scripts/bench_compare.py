@@ -4,7 +4,8 @@
 Each round starts every server in turn on a fresh data dir on a free loopback port, drives it
 with ../shared/tools/s3load.py (SigV4 by botocore, one process per worker, every GET
 verified), and reads the server's CPU time from /proc/<pid>/stat and its bytes written from
-/proc/<pid>/io around each workload. The servers alternate within a round and rounds repeat,
+/proc/<pid>/io around each workload, and counts its fsync/fdatasync calls with `perf stat` on
+the syscall tracepoints where perf can attach (the syncs/op column). The servers alternate within a round and rounds repeat,
 so the machine's noise falls on all of them alike; the figures printed are medians over the
 rounds. CPU per operation and bytes written per byte stored barely move with noise; ops/s
 and MB/s do, so compare them only as ratios from one run.
@@ -100,14 +101,51 @@ def s3load(server, mode, spec, *extra):
     return json.loads(out.strip().splitlines()[-1])
 
 
+class SyncCounter:
+    """Counts the server's fsync/fdatasync calls over an interval with `perf stat` on the
+    syscall tracepoints (exact, and no cost to the server). None when perf or the
+    tracepoints are not available."""
+
+    EVENTS = "syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync"
+
+    def __init__(self, pid):
+        self.proc = None
+        if shutil.which("perf") is None:
+            return
+        self.out = tempfile.NamedTemporaryFile(mode="w+", suffix=".perf")
+        try:
+            self.proc = subprocess.Popen(["perf", "stat", "-x,", "-e", self.EVENTS, "-p", str(pid), "-o", self.out.name],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.3)  # perf attaches before the workload starts
+            if self.proc.poll() is not None:
+                self.proc = None
+        except OSError:
+            self.proc = None
+
+    def stop(self):
+        if self.proc is None:
+            return None
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=30)
+        total, seen = 0, 0
+        for line in open(self.out.name):
+            fields = line.strip().split(",")
+            if len(fields) > 2 and fields[2].startswith("syscalls:") and fields[0].isdigit():
+                total += int(fields[0])
+                seen += 1
+        return total if seen else None
+
+
 def run_workload(server, spec):
     """One workload; the server's CPU and writes are read around its timed part only (a GET
     workload's objects are PUT first, by a run of its own)."""
     if spec["mode"] == "get":
         s3load(server, "put", spec)
+    syncs = SyncCounter(server.proc.pid)
     cpu0, io0 = cpu_seconds(server.proc.pid), write_bytes(server.proc.pid)
     result = s3load(server, spec["mode"], spec, *(["--no-prepare"] if spec["mode"] == "get" else []))
     cpu1, io1 = cpu_seconds(server.proc.pid), write_bytes(server.proc.pid)
+    synced = syncs.stop()
     ops, size = spec["count"], result.get("size") or 0
     return {
         "ops_per_s": result.get("ops_per_s"),
@@ -115,6 +153,7 @@ def run_workload(server, spec):
         "errors": result.get("errors", 0),
         "server_cpu_ms_per_op": 1000 * (cpu1 - cpu0) / ops,
         "written_per_byte": (io1 - io0) / (ops * size) if spec["mode"] == "put" and size else None,
+        "syncs_per_op": synced / ops if synced is not None else None,
     }
 
 
@@ -142,7 +181,7 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"medians over {args.rounds} rounds (servers alternate within each round)")
-    print(f"{'workload':<14} {'server':>8} {'ops/s':>9} {'MB/s':>8} {'cpu ms/op':>10} {'written/B':>10} {'errors':>6}")
+    print(f"{'workload':<14} {'server':>8} {'ops/s':>9} {'MB/s':>8} {'cpu ms/op':>10} {'written/B':>10} {'syncs/op':>9} {'errors':>6}")
     for workload in args.workloads.split(","):
         for name, _ in servers:
             rows = figures[(name, workload)]
@@ -151,7 +190,8 @@ def main():
                 return statistics.median(values) if values else None
             fmt = lambda v, spec: format(v, spec) if v is not None else "-"
             print(f"{workload:<14} {name:>8} {fmt(med('ops_per_s'), '9.0f')} {fmt(med('MB_per_s'), '8.1f')} "
-                  f"{fmt(med('server_cpu_ms_per_op'), '10.3f')} {fmt(med('written_per_byte'), '10.2f')} {sum(r['errors'] for r in rows):>6}")
+                  f"{fmt(med('server_cpu_ms_per_op'), '10.3f')} {fmt(med('written_per_byte'), '10.2f')} "
+                  f"{fmt(med('syncs_per_op'), '9.2f')} {sum(r['errors'] for r in rows):>6}")
 
 
 if __name__ == "__main__":
