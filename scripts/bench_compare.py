@@ -38,6 +38,9 @@ WORKLOADS = {
     "get-4KiB-c8": dict(mode="get", size="4KiB", c=8, count=4000),
     "put-64MiB-c1": dict(mode="put", size="64MiB", c=1, count=6),
     "get-64MiB-c1": dict(mode="get", size="64MiB", c=1, count=6),
+    # 1 GiB in 64 MiB objects; bytes written are read once the compactions it triggered have
+    # settled (no write for 3 s), so written/B is the write amplification of that upload.
+    "put-1GiB-settled": dict(mode="put", size="64MiB", c=1, count=16, keys=16, settle=True),
 }
 
 
@@ -96,7 +99,7 @@ def s3load(server, mode, spec, *extra):
     creds = ("testing", "testing") if server.binary == "moto" else (ACCESS, SECRET)
     cmd = [sys.executable, S3LOAD, "--endpoint", f"http://127.0.0.1:{server.port}", "--access-key", creds[0],
            "--secret-key", creds[1], "--bucket", "bench-compare", "--mode", mode, "--size", spec["size"],
-           "-c", str(spec["c"]), "--count", str(spec["count"]), *extra]
+           "-c", str(spec["c"]), "--count", str(spec["count"]), *(["--keys", str(spec["keys"])] if "keys" in spec else []), *extra]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -136,6 +139,21 @@ class SyncCounter:
         return total if seen else None
 
 
+def settle(pid, quiet=3.0, limit=300.0):
+    """Bytes written by `pid` once it has written nothing for `quiet` seconds (its background
+    compactions done), or after `limit` seconds."""
+    deadline = time.monotonic() + limit
+    last, since = write_bytes(pid), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = write_bytes(pid)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return last
+
+
 def run_workload(server, spec):
     """One workload; the server's CPU and writes are read around its timed part only (a GET
     workload's objects are PUT first, by a run of its own)."""
@@ -146,6 +164,8 @@ def run_workload(server, spec):
     result = s3load(server, spec["mode"], spec, *(["--no-prepare"] if spec["mode"] == "get" else []))
     cpu1, io1 = cpu_seconds(server.proc.pid), write_bytes(server.proc.pid)
     synced = syncs.stop()
+    if spec.get("settle"):
+        io1 = settle(server.proc.pid)
     ops, size = spec["count"], result.get("size") or 0
     return {
         "ops_per_s": result.get("ops_per_s"),
@@ -161,7 +181,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--server", action="append", required=True, help="NAME=BINARY (or NAME=moto)")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--workloads", default="put-4KiB-c8,get-4KiB-c8,put-64MiB-c1,get-64MiB-c1",
+                    help=f"comma-separated, of: {', '.join(WORKLOADS)}")
     ap.add_argument("--work-dir", default=None)
     args = ap.parse_args()
     servers = [s.split("=", 1) for s in args.server]

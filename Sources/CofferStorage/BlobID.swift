@@ -22,14 +22,19 @@ public struct BlobID: Hashable, Sendable, Codable, CustomStringConvertible {
         self.bytes = bytes
     }
 
-    /// A fresh random identity drawn from `generator`.
-    public static func random(using generator: inout some RandomNumberGenerator) -> BlobID {
+    /// A fresh identity for a blob written at `milliseconds` since 1970: those milliseconds
+    /// in the first 6 bytes (big-endian), then 10 random bytes from `generator`. Blobs written
+    /// later sort after earlier ones, so the chunks of new blobs land at the end of the chunk
+    /// key space instead of all over it: LevelDB's compactions then mostly append (or move
+    /// whole tables down) instead of merging new chunks into every level
+    /// (docs/storage-layout.md). 80 random bits per millisecond: a repeat is not expected.
+    public static func timeOrdered(milliseconds: UInt64, using generator: inout some RandomNumberGenerator) -> BlobID {
         var bytes = [UInt8]()
         bytes.reserveCapacity(16)
-        for _ in 0..<2 {
-            let word = generator.next() as UInt64
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
-        }
+        for shift in stride(from: 40, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: milliseconds >> UInt64(shift))) }
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: high >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 48, by: -8) { bytes.append(UInt8(truncatingIfNeeded: low >> UInt64(shift))) }
         return BlobID(bytes: bytes)!
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 extension ObjectStore {
     static let pendingMarker: [UInt8] = [KeyLayout.BlobState.pending.rawValue]
     static let garbageMarker: [UInt8] = [KeyLayout.BlobState.garbage.rawValue]
@@ -5,11 +7,11 @@ extension ObjectStore {
     /// Starts a new blob: allocates a random id and records its `pending` marker before any data.
     public func makeBlobWriter() async throws(StorageError) -> BlobWriter {
         var generator = SystemRandomNumberGenerator()
-        let id = BlobID.random(using: &generator)
-        // 128 random bits: a repeat is never expected (about 2^-64 after 2^32 blobs), so the
-        // marker is written without first reading that it is absent. That read of a missing
-        // key would also cost LevelDB a "seek" on every PUT, and enough of them trigger
-        // compactions that slowed the large writes that followed (docs/benchmarks.md).
+        let id = BlobID.timeOrdered(milliseconds: UInt64(max(0, Date.milliseconds(of: Date()))), using: &generator)
+        // 80 random bits per millisecond: a repeat is not expected, so the marker is written
+        // without first reading that it is absent. That read of a missing key would also cost
+        // LevelDB a "seek" on every PUT, and enough of them trigger compactions that slowed
+        // the large writes that followed (docs/benchmarks.md).
         var batch = MetadataBatch()
         batch.put(KeyLayout.blobMarker(id), Self.pendingMarker)
         try await metadata.commit(batch, durability: .buffered)

@@ -41,9 +41,24 @@ import Testing
         #expect(await errorCode { _ = try BucketRecord(encoded: [1, 0x7B]) } == .invalidRecord)
     }
 
+    @Test func blobIDsSortByTheirTime() {
+        var generator = SystemRandomNumberGenerator()
+        let t: UInt64 = 1_796_000_000_123
+        let id = BlobID.timeOrdered(milliseconds: t, using: &generator)
+        #expect(Array(id.bytes.prefix(6)) == [0x01, 0xA2, 0x29, 0xF1, 0x28, 0x7B])
+        var previous = id
+        for step in 1...1000 {
+            let next = BlobID.timeOrdered(milliseconds: t + UInt64(step), using: &generator)
+            #expect(previous.bytes.lexicographicallyPrecedes(next.bytes))
+            previous = next
+        }
+        let sameMillisecond = Set((0..<1000).map { _ in BlobID.timeOrdered(milliseconds: t, using: &generator) })
+        #expect(sameMillisecond.count == 1000)
+    }
+
     @Test func blobIDHex() {
         var generator = SystemRandomNumberGenerator()
-        let id = BlobID.random(using: &generator)
+        let id = BlobID.timeOrdered(milliseconds: 1_796_000_000_000, using: &generator)
         #expect(id.bytes.count == 16)
         #expect(BlobID(hex: id.hex) == id)
         #expect(BlobID(hex: "zz") == nil)
