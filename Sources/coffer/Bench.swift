@@ -185,14 +185,11 @@ struct Bench: AsyncParsableCommand {
             cpu.append(figures.cpuMicrosPerOp)
             progress(String(format: "ceiling run %d/%d: %.0f synced batches/s, %.0f µs CPU per batch", run, runs, figures.opsPerSecond, figures.cpuMicrosPerOp))
         }
-        let median = { (values: [Double]) -> Double in
-            let sorted = values.sorted()
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
-        let ops = median(samples)
+        let ops = BenchReport.Result(name: "ceiling", label: "", unit: "ops/s", samples: samples).median
+        let cpuPerOp = BenchReport.Result(name: "ceiling_cpu", label: "", unit: "µs", samples: cpu).median
         let smallPut = report.results.first { $0.name == "put_small" }?.median
         report.ceiling = .init(threads: concurrency, valueBytes: smallSize, recordBytes: 200, samples: samples, opsPerSecond: ops,
-                               cpuMicrosPerOp: median(cpu), smallPutRatio: smallPut.map { $0 / ops })
+                               cpuMicrosPerOp: cpuPerOp, smallPutRatio: smallPut.map { $0 / ops })
     }
 
     private func measurePhases(_ target: Target, report: inout BenchReport) async throws {
