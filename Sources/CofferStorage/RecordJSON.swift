@@ -80,9 +80,10 @@ struct RecordJSONWriter {
 
 /// A pull reader of one JSON document: the caller walks objects and arrays in the shape it
 /// expects and skips what it does not know. Strict RFC 8259: any syntax error, invalid UTF-8
-/// or unpaired surrogate throws; so does anything after the document.
-struct RecordJSONReader {
-    struct Malformed: Error {}
+/// or unpaired surrogate throws; so does anything after the document. Public for the small
+/// JSON documents stored inside records (the sealed format's seal header).
+public struct RecordJSONReader {
+    public struct Malformed: Error {}
 
     private let bytes: [UInt8]
     private var index: Int
@@ -90,24 +91,24 @@ struct RecordJSONReader {
     private var depth = 0
     private static let maxDepth = 64
 
-    init(_ bytes: [UInt8], from start: Int = 0) {
+    public init(_ bytes: [UInt8], from start: Int = 0) {
         self.bytes = bytes
         self.index = start
     }
 
     /// The document is complete: only whitespace remains.
-    mutating func finish() throws(Malformed) {
+    public mutating func finish() throws(Malformed) {
         skipWhitespace()
         guard index == bytes.count else { throw Malformed() }
     }
 
     // MARK: Objects and arrays
 
-    mutating func beginObject() throws(Malformed) { try open(UInt8(ascii: "{")) }
-    mutating func beginArray() throws(Malformed) { try open(UInt8(ascii: "[")) }
+    public mutating func beginObject() throws(Malformed) { try open(UInt8(ascii: "{")) }
+    public mutating func beginArray() throws(Malformed) { try open(UInt8(ascii: "[")) }
 
     /// The next key of the object being read, or nil at its end.
-    mutating func nextKey() throws(Malformed) -> String? {
+    public mutating func nextKey() throws(Malformed) -> String? {
         guard try nextMember(closing: UInt8(ascii: "}")) else { return nil }
         let key = try string()
         skipWhitespace()
@@ -116,12 +117,12 @@ struct RecordJSONReader {
     }
 
     /// Whether the array being read has another element (positioned at it), false at its end.
-    mutating func nextElement() throws(Malformed) -> Bool {
+    public mutating func nextElement() throws(Malformed) -> Bool {
         try nextMember(closing: UInt8(ascii: "]"))
     }
 
     /// Whether the next value is `null` (consumed if so).
-    mutating func null() throws(Malformed) -> Bool {
+    public mutating func null() throws(Malformed) -> Bool {
         skipWhitespace()
         guard peek() == UInt8(ascii: "n") else { return false }
         try literal("null")
@@ -130,7 +131,7 @@ struct RecordJSONReader {
 
     // MARK: Scalars
 
-    mutating func string() throws(Malformed) -> String {
+    public mutating func string() throws(Malformed) -> String {
         skipWhitespace()
         try expect(UInt8(ascii: "\""))
         let start = index
@@ -165,7 +166,7 @@ struct RecordJSONReader {
     }
 
     /// An integer (no fraction, no exponent) that fits `Int64`.
-    mutating func int64() throws(Malformed) -> Int64 {
+    public mutating func int64() throws(Malformed) -> Int64 {
         skipWhitespace()
         var negative = false
         if peek() == UInt8(ascii: "-") { negative = true; index += 1 }
@@ -185,13 +186,13 @@ struct RecordJSONReader {
         return value
     }
 
-    mutating func int() throws(Malformed) -> Int {
+    public mutating func int() throws(Malformed) -> Int {
         guard let value = Int(exactly: try int64()) else { throw Malformed() }
         return value
     }
 
     /// A string-to-string object.
-    mutating func stringDictionary() throws(Malformed) -> [String: String] {
+    public mutating func stringDictionary() throws(Malformed) -> [String: String] {
         var result: [String: String] = [:]
         try beginObject()
         while let key = try nextKey() { result[key] = try string() }
@@ -199,7 +200,7 @@ struct RecordJSONReader {
     }
 
     /// Skips one value of any kind (an unknown key's).
-    mutating func skipValue() throws(Malformed) {
+    public mutating func skipValue() throws(Malformed) {
         skipWhitespace()
         switch peek() {
         case UInt8(ascii: "{"):

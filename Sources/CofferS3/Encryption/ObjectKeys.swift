@@ -14,10 +14,45 @@ struct ObjectKeys: Sendable {
     static func isSSEC(_ encryption: ObjectEncryption?) -> Bool { encryption?.mode == .sseC }
 
     /// A blob's seal header (`BlobRef.header`): no secret, only what opening needs.
-    struct BlobHeader: Codable, Equatable {
+    /// The seal header of a blob (docs/sealed-object-format.md), a small JSON object in the
+    /// blob's reference. Written and read by hand: every PUT writes one and every GET reads
+    /// one. Stores written before hold `JSONEncoder`'s form (keys in any order, `/` escaped),
+    /// which reads the same.
+    struct BlobHeader: Equatable {
         var v: Int
         var salt: String
         var part: UInt32
+
+        /// `{"v":1,"salt":"...","part":N}`; base64 needs no escaping.
+        var json: String { #"{"v":\#(v),"salt":"\#(salt)","part":\#(part)}"# }
+
+        init(v: Int, salt: String, part: UInt32) {
+            self.v = v
+            self.salt = salt
+            self.part = part
+        }
+
+        /// The header in `json`; nil unless it is one JSON object with all three fields.
+        init?(json: String) {
+            var reader = RecordJSONReader(Array(json.utf8))
+            var v: Int?, salt: String?, part: UInt32?
+            do {
+                try reader.beginObject()
+                while let name = try reader.nextKey() {
+                    switch name {
+                    case "v": v = try reader.int()
+                    case "salt": salt = try reader.string()
+                    case "part": part = UInt32(exactly: try reader.int64())
+                    default: try reader.skipValue()
+                    }
+                }
+                try reader.finish()
+            } catch {
+                return nil
+            }
+            guard let v, let salt, let part else { return nil }
+            self.init(v: v, salt: salt, part: part)
+        }
     }
 
     let keyring: RootKeyring
@@ -124,7 +159,7 @@ struct ObjectKeys: Sendable {
     }
 
     static func sealedOpener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> BlobSealingContext {
-        guard let json = blob.header, let header = try? JSONDecoder().decode(BlobHeader.self, from: Data(json.utf8)),
+        guard let json = blob.header, let header = BlobHeader(json: json),
             header.v == Int(SealedFormat.version), let salt = Base64.decode(header.salt), salt.count == SealedFormat.saltByteCount
         else {
             throw CryptoError(.malformed, "a blob of \(bucket)/\(key) has no valid seal header")
@@ -178,7 +213,6 @@ struct BlobSealer: PackageSealing {
     }
 
     var header: String {
-        let header = ObjectKeys.BlobHeader(v: Int(SealedFormat.version), salt: Base64.encode(context.salt), part: context.partNumber)
-        return String(decoding: (try? JSONEncoder().encode(header)) ?? Data(), as: UTF8.self)
+        ObjectKeys.BlobHeader(v: Int(SealedFormat.version), salt: Base64.encode(context.salt), part: context.partNumber).json
     }
 }
