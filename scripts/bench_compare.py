@@ -112,7 +112,7 @@ class SyncCounter:
     EVENTS = "syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync"
 
     def __init__(self, pid):
-        self.proc = None
+        self.proc, self.out = None, None
         if shutil.which("perf") is None:
             return
         self.out = tempfile.NamedTemporaryFile(mode="w+", suffix=".perf")
@@ -124,6 +124,8 @@ class SyncCounter:
                 self.proc = None
         except OSError:
             self.proc = None
+        if self.proc is None:
+            self.out.close()
 
     def stop(self):
         if self.proc is None:
@@ -131,7 +133,10 @@ class SyncCounter:
         self.proc.send_signal(signal.SIGINT)
         self.proc.wait(timeout=30)
         total, seen = 0, 0
-        for line in open(self.out.name):
+        self.out.seek(0)
+        lines = self.out.read().splitlines()
+        self.out.close()
+        for line in lines:
             fields = line.strip().split(",")
             if len(fields) > 2 and fields[2].startswith("syscalls:") and fields[0].isdigit():
                 total += int(fields[0])

@@ -4,9 +4,10 @@ import XCTest
 
 final class EventIDTests: XCTestCase {
     func testFormatsVersionFourVariantOneInLowerCase() {
-        XCTAssertEqual(EventID.format(high: 0, low: 0), "00000000-0000-4000-8000-000000000000")
-        XCTAssertEqual(EventID.format(high: .max, low: .max), "ffffffff-ffff-4fff-bfff-ffffffffffff")
-        XCTAssertEqual(EventID.format(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210), "01234567-89ab-4def-bedc-ba9876543210")
+        XCTAssertEqual(EventID.format([UInt8](repeating: 0, count: 16)), "00000000-0000-4000-8000-000000000000")
+        XCTAssertEqual(EventID.format([UInt8](repeating: 0xFF, count: 16)), "ffffffff-ffff-4fff-bfff-ffffffffffff")
+        XCTAssertEqual(EventID.format([0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10]),
+                       "01234567-89ab-4def-bedc-ba9876543210")
     }
 
     func testRandomIdsAreUUIDsThatFoundationReadsBack() {

@@ -20,14 +20,13 @@ final class ReadAheadExecutor: TaskExecutor {
 /// every later `send` throw `CancellationError`, so the producer stops.
 final class ReadAheadBuffer<Element: Sendable>: Sendable {
     private struct State {
+        /// At most `capacity` (a few) items: removing the first is cheap.
         var items: [Element] = []
-        var head = 0
         var finished = false
         var failure: (any Error)?
         var cancelled = false
         var waitingConsumer: CheckedContinuation<Void, Never>?
         var waitingProducer: CheckedContinuation<Void, Never>?
-        var count: Int { items.count - head }
     }
 
     private enum Outcome { case element(Element), end, failed(any Error), wait }
@@ -44,7 +43,7 @@ final class ReadAheadBuffer<Element: Sendable>: Sendable {
         while true {
             let outcome: Int = state.withLock { s in
                 if s.cancelled { return 0 }
-                if s.count < capacity {
+                if s.items.count < capacity {
                     s.items.append(element)
                     return 1
                 }
@@ -62,7 +61,7 @@ final class ReadAheadBuffer<Element: Sendable>: Sendable {
             default:
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { s in
-                        if s.cancelled || s.count < capacity { return true }
+                        if s.cancelled || s.items.count < capacity { return true }
                         s.waitingProducer = continuation
                         return false
                     }
@@ -87,15 +86,7 @@ final class ReadAheadBuffer<Element: Sendable>: Sendable {
     func next() async throws -> Element? {
         while true {
             let outcome: Outcome = state.withLock { s in
-                if s.count > 0 {
-                    let element = s.items[s.head]
-                    s.head += 1
-                    if s.head == s.items.count {
-                        s.items.removeAll(keepingCapacity: true)
-                        s.head = 0
-                    }
-                    return .element(element)
-                }
+                if !s.items.isEmpty { return .element(s.items.removeFirst()) }
                 if s.finished { return s.failure.map { .failed($0) } ?? .end }
                 return .wait
             }
@@ -112,7 +103,7 @@ final class ReadAheadBuffer<Element: Sendable>: Sendable {
             case .wait:
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { s in
-                        if s.count > 0 || s.finished { return true }
+                        if !s.items.isEmpty || s.finished { return true }
                         s.waitingConsumer = continuation
                         return false
                     }
@@ -127,7 +118,6 @@ final class ReadAheadBuffer<Element: Sendable>: Sendable {
         state.withLock { s in
             s.cancelled = true
             s.items.removeAll()
-            s.head = 0
             let waiter = s.waitingProducer
             s.waitingProducer = nil
             return waiter

@@ -5,12 +5,7 @@ import Foundation
 public enum RequestID {
     public static func make() -> String {
         var generator = SystemRandomNumberGenerator()
-        let word: UInt64 = generator.next()
-        let digits: [UInt8] = Array("0123456789ABCDEF".utf8)
-        return String(unsafeUninitializedCapacity: 16) { buffer in
-            for i in 0..<16 { buffer[i] = digits[Int((word >> UInt64((15 - i) * 4)) & 0xF)] }
-            return 16
-        }
+        return Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }).uppercased()
     }
 
     /// A stand-in for S3's `x-amz-id-2` host id, derived from the request id.
