@@ -36,6 +36,8 @@ ACCESS, SECRET = "BENCHCOMPAREACCESS01", "bench-compare-secret-key/0123456789abc
 WORKLOADS = {
     "put-4KiB-c8": dict(mode="put", size="4KiB", c=8, count=4000),
     "get-4KiB-c8": dict(mode="get", size="4KiB", c=8, count=4000),
+    # one client, one request at a time: what a commit that waits for others would cost it
+    "put-4KiB-c1": dict(mode="put", size="4KiB", c=1, count=1500),
     "put-64MiB-c1": dict(mode="put", size="64MiB", c=1, count=6),
     "get-64MiB-c1": dict(mode="get", size="64MiB", c=1, count=6),
     # 1 GiB in 64 MiB objects; bytes written are read once the compactions it triggered have

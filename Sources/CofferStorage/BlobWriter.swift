@@ -13,12 +13,16 @@ public actor BlobWriter {
     private var bufferedBytes = 0
     private var written = 0
     private var state = State.open
+    /// Tells the store this blob's commit is on its way, while the blob is small (one batch);
+    /// withdrawn when it grows past one batch (a large upload commits much later) or fails.
+    private var announcement: CommitAnnouncement?
 
     private enum State { case open, finished, failed, discarded }
 
-    init(store: ObjectStore, id: BlobID) {
+    init(store: ObjectStore, id: BlobID, announcement: CommitAnnouncement? = nil) {
         self.store = store
         self.id = id
+        self.announcement = announcement
     }
 
     /// Appends the next package.
@@ -30,6 +34,8 @@ public actor BlobWriter {
         buffer.append(bytes)
         bufferedBytes += bytes.count + KeyLayout.chunkKeyCount
         if bufferedBytes >= store.options.chunkBatchBytes {
+            announcement?.withdraw()
+            announcement = nil
             try await flush()
         }
     }
@@ -41,6 +47,10 @@ public actor BlobWriter {
         guard logicalSize >= 0 else { throw StorageError(.invalidArgument, "negative blob size") }
         try await flush()
         state = .finished
+        if let announcement {
+            store.keepAnnouncement(announcement, for: id)
+            self.announcement = nil
+        }
         return BlobRef(id: id, chunkCount: written, size: logicalSize, header: header)
     }
 
@@ -49,6 +59,8 @@ public actor BlobWriter {
     /// blob is left alone).
     public func discard() async throws(StorageError) {
         guard state != .discarded else { return }
+        announcement?.withdraw()
+        announcement = nil
         buffer = []
         bufferedBytes = 0
         state = .discarded
@@ -69,6 +81,8 @@ public actor BlobWriter {
             try await store.blobs.write(id, packages: packages, startingAt: first, durability: store.options.syncChunks ? .synced : .buffered)
         } catch {
             state = .failed
+            announcement?.withdraw()
+            announcement = nil
             throw error
         }
     }

@@ -1,14 +1,13 @@
 import Foundation
 
-/// A pool of threads for LevelDB work that blocks: synced writes (an `fsync`), waits for the
-/// key locks of a conditional commit, reclaiming a large blob.
+/// A pool of threads for LevelDB work that blocks: waits for the key locks of a contended
+/// commit (and that commit's synced write, through the ``GroupCommitter``), reclaiming a large
+/// blob, synced package writes (``ObjectStore/Options/syncChunks``).
 ///
 /// Such work must not run on Swift's cooperative pool (a handful of threads, one per core),
-/// where a few concurrent `fsync`s would stall every task of the process. Here each blocking
-/// call has a thread of its own, up to ``maxThreads``, so concurrent synced commits wait
-/// *together* inside LevelDB, whose writer queue then makes them one group: one log write
-/// and one sync for all of them (group commit). Threads start on demand and then stay,
-/// idle, for the life of the process.
+/// where a few blocked calls would stall every task of the process. Here each blocking call
+/// has a thread of its own, up to ``maxThreads``. Threads start on demand and then stay, idle,
+/// for the life of the process.
 final class BlockingPool: @unchecked Sendable {
     /// The pool shared by every LevelDB store of the process.
     static let shared = BlockingPool(maxThreads: 64)

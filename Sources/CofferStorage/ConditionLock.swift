@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -37,6 +38,18 @@ final class ConditionLock: @unchecked Sendable {
 
     /// Waits for a signal; the lock must be held, and is held again on return.
     func wait() { pthread_cond_wait(condition, mutex) }
+
+    /// Waits for a signal or until `DispatchTime.now().uptimeNanoseconds` reaches `deadline`;
+    /// the lock must be held, and is held again on return. May return early (spuriously).
+    func wait(untilUptimeNanoseconds deadline: UInt64) {
+        let remaining = Int64(bitPattern: deadline &- DispatchTime.now().uptimeNanoseconds)
+        guard remaining > 0 else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let target = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) + remaining
+        var absolute = timespec(tv_sec: Int(target / 1_000_000_000), tv_nsec: Int(target % 1_000_000_000))
+        pthread_cond_timedwait(condition, mutex, &absolute)
+    }
 
     /// Wakes one waiter.
     func signal() { pthread_cond_signal(condition) }

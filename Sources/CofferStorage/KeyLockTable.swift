@@ -54,16 +54,22 @@ final class KeyLockTable: @unchecked Sendable {
     /// Runs `body` holding `claim` if it can be granted at once; nil (and `body` not run) when
     /// it would have to wait.
     func withClaimIfFree<R, E: Error>(_ claim: Claim, _ body: () throws(E) -> R) throws(E) -> R? {
-        let ticket: UInt64? = lock.withLock {
+        guard let ticket = claimIfFree(claim) else { return nil }
+        defer { release(ticket) }
+        return try body()
+    }
+
+    /// Takes `claim` if it can be granted at once and returns its ticket for ``release(_:)``;
+    /// nil when it would have to wait. Never blocks, so a cooperative thread may call it and
+    /// hold the claim across an `await`.
+    func claimIfFree(_ claim: Claim) -> UInt64? {
+        lock.withLock {
             let ticket = nextTicket
             guard grantable(ticket, claim) else { return nil }
             nextTicket += 1
             held[ticket] = claim
             return ticket
         }
-        guard let ticket else { return nil }
-        defer { release(ticket) }
-        return try body()
     }
 
     private func acquire(_ claim: Claim) -> UInt64 {
@@ -88,7 +94,8 @@ final class KeyLockTable: @unchecked Sendable {
         return true
     }
 
-    private func release(_ ticket: UInt64) {
+    /// Releases a granted claim.
+    func release(_ ticket: UInt64) {
         lock.withLock {
             held[ticket] = nil
             if !waiting.isEmpty { lock.broadcast() }

@@ -26,6 +26,11 @@ extension LevelDB {
         public var paranoidChecks: Bool = false
         /// Bits per key of the bloom filter policy; 0 disables the filter.
         public var bloomBitsPerKey: Int = 10
+        /// The longest a synced commit waits for announced commits to join its group (one log
+        /// sync for all of them; ``GroupCommitter``). Zero never waits.
+        public var groupCommitDelay: Duration = .milliseconds(2)
+        /// A group stops waiting for announced commits once it holds this many.
+        public var groupCommitTarget: Int = 4
 
         /// Creates the default options.
         public init() {}

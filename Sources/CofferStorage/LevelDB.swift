@@ -24,6 +24,8 @@ public final class LevelDB: @unchecked Sendable {
     let resolvedPath: String
     /// Value bytes read since mapped table pages were last released.
     let bytesReadSinceRelease = Atomic<Int>(0)
+    /// Writes the batches of ``commit(_:)`` in synced groups.
+    let committer: GroupCommitter
 
     /// Opens (and by default creates) the database at `path`.
     public init(path: String, options: Options = Options()) throws(StorageError) {
@@ -36,6 +38,7 @@ public final class LevelDB: @unchecked Sendable {
         self.optionHandles = handles
         self.path = path
         self.resolvedPath = Self.realPath(path) ?? path
+        self.committer = GroupCommitter(name: "coffer-leveldb-commit", maxDelay: options.groupCommitDelay, targetSize: max(1, options.groupCommitTarget))
         readOptions = leveldb_readoptions_create()!
         scanReadOptions = leveldb_readoptions_create()!
         leveldb_readoptions_set_fill_cache(scanReadOptions, 0)
@@ -46,6 +49,7 @@ public final class LevelDB: @unchecked Sendable {
     }
 
     deinit {
+        committer.stop()
         leveldb_close(handle)
         leveldb_readoptions_destroy(readOptions)
         leveldb_readoptions_destroy(scanReadOptions)
@@ -112,6 +116,29 @@ public final class LevelDB: @unchecked Sendable {
         try Self.check(err, "write")
     }
 
+    /// Applies `batch` atomically and returns once it is on stable storage. Concurrent commits
+    /// are written by one thread in groups, one log sync per group (``GroupCommitter``).
+    /// `announcements` (``announceCommit()``) are fulfilled as the batch is queued.
+    public func commit(_ batch: WriteBatch, fulfilling announcements: [CommitAnnouncement] = []) async throws(StorageError) {
+        try await committer.write(batch, to: self, fulfilling: announcements)
+    }
+
+    /// ``commit(_:fulfilling:)`` for a thread that may block (never one of Swift's cooperative
+    /// threads).
+    public func commitBlocking(_ batch: WriteBatch, fulfilling announcements: [CommitAnnouncement] = []) throws(StorageError) {
+        try committer.writeBlocking(batch, to: self, fulfilling: announcements)
+    }
+
+    /// Announces a commit that is on its way: groups wait for it (``GroupCommitter``).
+    public func announceCommit() -> CommitAnnouncement {
+        committer.announce()
+    }
+
+    /// Figures of this database's synced commits since it was opened.
+    public var commitStatistics: CommitStatistics {
+        CommitStatistics(commits: committer.commits.load(ordering: .relaxed), syncs: committer.groups.load(ordering: .relaxed))
+    }
+
     /// Takes a consistent, read-only view of the database.
     public func snapshot() -> Snapshot {
         Snapshot(db: self)
@@ -157,6 +184,16 @@ public final class LevelDB: @unchecked Sendable {
             code = .io
         }
         throw StorageError(code, "LevelDB \(operation): \(text)")
+    }
+}
+
+extension LevelDB {
+    /// Synced commits made through ``LevelDB/commit(_:)`` and the log syncs they cost.
+    public struct CommitStatistics: Sendable, Hashable, Codable {
+        /// Commits written.
+        public var commits: Int
+        /// Synced LevelDB writes (groups), each one log sync.
+        public var syncs: Int
     }
 }
 

@@ -3,12 +3,13 @@
 ///
 /// - Reads (gets, scans, snapshots) run on the caller's thread: they touch LevelDB's memtable,
 ///   block cache and mapped table files, without syncing anything.
-/// - Commits run on ``BlockingPool`` threads. A commit first claims its keys in a
-///   ``KeyLockTable`` (written keys exclusive, checked keys shared, counted prefixes as
-///   ranges), then checks its conditions, then writes its batch with one `leveldb_write`, then
-///   releases the claim: check and write are atomic with respect to every other commit of
-///   this store. Concurrent synced commits of different keys wait in LevelDB together and are
-///   synced as one group.
+/// - A commit first claims its keys in a ``KeyLockTable`` (written keys exclusive, checked
+///   keys shared, counted prefixes as ranges), then checks its conditions, then writes its
+///   batch, then releases the claim: check and write are atomic with respect to every other
+///   commit of this store. A claim that is free at once is taken on the caller's thread; one
+///   that must wait is waited for on a ``BlockingPool`` thread. Synced batches are written by
+///   the database's ``GroupCommitter``: concurrent commits of different keys share one log
+///   sync.
 ///
 /// LevelDB admits one process per database, so in-process locks are enough. Use one instance
 /// per database; writers that bypass it (the built-in KMS writes its `k`/`a` keys directly)
@@ -42,14 +43,23 @@ public final class LevelDBMetadataStore: MetadataStore {
     }
 
     public func commit(_ batch: MetadataBatch, durability: Durability) async throws(StorageError) {
+        try await commit(batch, durability: durability, fulfilling: [])
+    }
+
+    public func announceCommit() -> CommitAnnouncement {
+        database.announceCommit()
+    }
+
+    public func commit(_ batch: MetadataBatch, durability: Durability, fulfilling announcements: [CommitAnnouncement]) async throws(StorageError) {
         guard !batch.isEmpty else { return }
         let database = self.database, locks = self.locks
         let claim = KeyLockTable.Claim(batch)
-        let apply = { @Sendable () throws(StorageError) in
+        // Checks the conditions (the keys are claimed) and returns the batch to write.
+        let prepare = { @Sendable () throws(StorageError) -> WriteBatch? in
             for condition in batch.conditions where try !Self.holds(condition, database) {
                 throw StorageError.conditionFailed(condition)
             }
-            guard !batch.operations.isEmpty else { return }
+            guard !batch.operations.isEmpty else { return nil }
             let writeBatch = WriteBatch()
             for operation in batch.operations {
                 switch operation {
@@ -57,13 +67,31 @@ public final class LevelDBMetadataStore: MetadataStore {
                 case .delete(let key): writeBatch.delete(key)
                 }
             }
-            try database.write(writeBatch, sync: durability == .synced)
+            return writeBatch
         }
-        // A buffered commit whose keys are free runs here, as an unsynced LevelDB write always
-        // did (a pending marker per PUT): a hop to the pool would cost more than the write.
-        // Synced commits, and commits that would wait for a key, go to the pool.
-        if durability == .buffered, try locks.withClaimIfFree(claim, apply) != nil { return }
-        try await pool.run { () throws(StorageError) in try locks.withClaim(claim, apply) }
+        // A commit whose keys are free is checked here, on the caller's thread; a buffered one
+        // is written here too (a hop to the pool would cost more than the write), a synced one
+        // goes to the group committer holding its claim. A commit that would wait for a key
+        // waits on the pool.
+        if let ticket = locks.claimIfFree(claim) {
+            defer { locks.release(ticket) }
+            guard let writeBatch = try prepare() else { return }
+            switch durability {
+            case .buffered: try database.write(writeBatch, sync: false)
+            case .synced: try await database.commit(writeBatch, fulfilling: announcements)
+            }
+            return
+        }
+        database.committer.noteContention()
+        try await pool.run { () throws(StorageError) in
+            try locks.withClaim(claim) { () throws(StorageError) in
+                guard let writeBatch = try prepare() else { return }
+                switch durability {
+                case .buffered: try database.write(writeBatch, sync: false)
+                case .synced: try database.commitBlocking(writeBatch, fulfilling: announcements)
+                }
+            }
+        }
     }
 
     /// Evaluates `condition` against the live database (its keys are claimed by the caller).

@@ -36,8 +36,28 @@ public protocol MetadataStore: MetadataReader {
     /// Applies `batch` atomically if its conditions hold.
     func commit(_ batch: MetadataBatch, durability: Durability) async throws(StorageError)
 
+    /// ``commit(_:durability:)``, fulfilling `announcements` (``announceCommit()``) once the
+    /// batch is handed to the store's writer.
+    func commit(_ batch: MetadataBatch, durability: Durability, fulfilling announcements: [CommitAnnouncement]) async throws(StorageError)
+
+    /// Announces a synced commit that is on its way, so that a store that groups synced
+    /// commits may wait a moment for it (see ``CommitAnnouncement``).
+    func announceCommit() -> CommitAnnouncement
+
     /// A consistent read view as of now. Release it promptly: it may pin old versions.
     func snapshot() async throws(StorageError) -> any MetadataReader
+}
+
+extension MetadataStore {
+    /// Stores that do not group commits ignore announcements (they end when released).
+    public func commit(_ batch: MetadataBatch, durability: Durability, fulfilling announcements: [CommitAnnouncement]) async throws(StorageError) {
+        try await commit(batch, durability: durability)
+    }
+
+    /// Stores that do not group commits announce nothing.
+    public func announceCommit() -> CommitAnnouncement {
+        CommitAnnouncement()
+    }
 }
 
 /// How durable a write is when the call returns.

@@ -4,8 +4,17 @@ extension ObjectStore {
     static let pendingMarker: [UInt8] = [KeyLayout.BlobState.pending.rawValue]
     static let garbageMarker: [UInt8] = [KeyLayout.BlobState.garbage.rawValue]
 
-    /// Starts a new blob: allocates a random id and records its `pending` marker before any data.
-    public func makeBlobWriter() async throws(StorageError) -> BlobWriter {
+    /// Announces a write whose synced commit will follow soon (a small PUT or part that has
+    /// begun): commits made meanwhile may wait a moment for it, to share its log sync
+    /// (``CommitAnnouncement``). Hand it to ``makeBlobWriter(announcement:)``; it ends with the
+    /// commit, with a blob larger than one batch, or when released.
+    public func announceCommit() -> CommitAnnouncement {
+        metadata.announceCommit()
+    }
+
+    /// Starts a new blob: allocates a random id and records its `pending` marker before any
+    /// data. The writer carries `announcement` (or a new one) to the blob's commit.
+    public func makeBlobWriter(announcement: CommitAnnouncement? = nil) async throws(StorageError) -> BlobWriter {
         var generator = SystemRandomNumberGenerator()
         let id = BlobID.timeOrdered(milliseconds: UInt64(max(0, Date.milliseconds(of: Date()))), using: &generator)
         // 80 random bits per millisecond: a repeat is not expected, so the marker is written
@@ -15,12 +24,30 @@ extension ObjectStore {
         var batch = MetadataBatch()
         batch.put(KeyLayout.blobMarker(id), Self.pendingMarker)
         try await metadata.commit(batch, durability: .buffered)
-        return BlobWriter(store: self, id: id)
+        return BlobWriter(store: self, id: id, announcement: announcement ?? metadata.announceCommit())
+    }
+
+    /// Keeps the announcement of a finished blob for the commit that will reference it.
+    func keepAnnouncement(_ announcement: CommitAnnouncement, for blob: BlobID) {
+        let now = ContinuousClock.now
+        let expired: [CommitAnnouncement] = announcements.withLock { entries in
+            entries[blob] = (announcement, now)
+            let stale = entries.filter { now - $0.value.since > Self.announcementLifetime }
+            for key in stale.keys { entries[key] = nil }
+            return stale.values.map(\.announcement)
+        }
+        for announcement in expired { announcement.withdraw() }
+    }
+
+    /// Takes the kept announcements of `blobs` (for the commit that references them).
+    func takeAnnouncements(_ blobs: some Sequence<BlobID>) -> [CommitAnnouncement] {
+        announcements.withLock { entries in blobs.compactMap { entries.removeValue(forKey: $0)?.announcement } }
     }
 
     /// Reclaims blobs that were written but never committed (e.g. after a failed commit).
     /// Blobs that are not pending (committed, or already reclaimed) are left untouched.
     public func discard(_ ids: [BlobID]) async throws(StorageError) {
+        for announcement in takeAnnouncements(ids) { announcement.withdraw() }
         for blob in ids {
             let marker = KeyLayout.blobMarker(blob)
             guard try await metadata.get(marker) == Self.pendingMarker else { continue }

@@ -43,6 +43,7 @@ extension ObjectStore {
         let key = KeyLayout.part(uploadId: part.uploadId, number: part.number)
         let indexKey = KeyLayout.uploadIndex(part.uploadId), marker = KeyLayout.blobMarker(part.blob.id)
         let encoded = try part.encoded()
+        let announcements = takeAnnouncements([part.blob.id])
         let replaced = try await optimistically { () throws(StorageError) -> PartRecord? in
             let values = try await metadata.get(keys: [indexKey, key, marker])
             guard values[0] != nil else { throw StorageError(.noSuchUpload, "upload \(part.uploadId) does not exist") }
@@ -60,7 +61,7 @@ extension ObjectStore {
             if let old, old.blob.id != part.blob.id {
                 Self.markGarbage([old.blob.id], in: &batch)
             }
-            try await metadata.commit(batch, durability: .synced)
+            try await metadata.commit(batch, durability: .synced, fulfilling: announcements)
             return old
         }
         if let replaced, replaced.blob.id != part.blob.id {

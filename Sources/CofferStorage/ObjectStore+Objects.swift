@@ -40,6 +40,7 @@ extension ObjectStore {
         let encoded = try record.encoded()
         let newBlobs = Self.unique(record.segments.map(\.id))
         let newSet = Set(newBlobs)
+        let announcements = takeAnnouncements(newBlobs)
         let (replaced, garbage) = try await optimistically { () throws(StorageError) -> (ObjectRecord?, [BlobID]) in
             let values = try await metadata.get(keys: [bucketKey, key] + newBlobs.map(KeyLayout.blobMarker))
             guard values[0] != nil else { throw StorageError(.noSuchBucket, "bucket \(record.bucket) does not exist") }
@@ -59,7 +60,7 @@ extension ObjectStore {
             for blob in newBlobs { batch.delete(KeyLayout.blobMarker(blob)) }
             let garbage = oldBlobs.filter { !newSet.contains($0) }
             Self.markGarbage(garbage, in: &batch)
-            try await metadata.commit(batch, durability: .synced)
+            try await metadata.commit(batch, durability: .synced, fulfilling: announcements)
             return (old, garbage)
         }
         try await reclaim(garbage)

@@ -59,6 +59,14 @@ public final class ObjectStore: Sendable {
     /// cache starts over.
     static let decodedBucketsCapacity = 256
 
+    /// The commit announcements of finished blobs whose commit has not been made yet
+    /// (``BlobWriter/finish(logicalSize:header:)`` hands its announcement here, the commit that
+    /// references the blob fulfils it, ``discard(_:)`` withdraws it). Entries older than
+    /// ``announcementLifetime`` are withdrawn, so a caller that neither commits nor discards
+    /// cannot hold groups open for long.
+    let announcements = Mutex<[BlobID: (announcement: CommitAnnouncement, since: ContinuousClock.Instant)]>([:])
+    static let announcementLifetime = Duration.seconds(5)
+
     /// How many crash-leftover blobs opening the store reclaimed.
     public let recoveredBlobCount: Int
 

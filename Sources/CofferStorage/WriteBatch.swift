@@ -48,6 +48,13 @@ public final class WriteBatch {
         byteCount += key.count
     }
 
+    /// Adds every operation of `other`, after this batch's own.
+    public func append(_ other: WriteBatch) {
+        leveldb_writebatch_append(handle, other.handle)
+        count += other.count
+        byteCount += other.byteCount
+    }
+
     /// Removes every operation so the batch can be reused.
     public func clear() {
         leveldb_writebatch_clear(handle)

@@ -54,8 +54,8 @@ struct Bench: AsyncParsableCommand {
     var rssRuns: Int?
     @Option(help: "The RSS bound checked: peak minus idle must stay under this, MiB.")
     var rssBoundMib: Int = 128
-    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads), stage (64 MiB over HTTP: a sealing server vs a plain-copy one), ceiling (synced LevelDB batches of one 4 KiB value and one 200 B record from --concurrency threads, no HTTP: the disk's limit for small PUTs), kms (4 KiB PUTs: SSE-S3 vs SSE-KMS with and without bucket keys, key-service calls, audit trail cost), policy (20-statement policy evaluation; 4 KiB PUTs with and without it).")
-    var phases: String = "large,small,ceiling,rss,pipeline,stage,kms,policy"
+    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads), stage (64 MiB over HTTP: a sealing server vs a plain-copy one), ceiling (synced LevelDB batches of one 4 KiB value and one 200 B record from --concurrency threads, no HTTP: the disk's limit for small PUTs), commits (log syncs per 4 KiB PUT as the store counts them, at --concurrency and at 1, in-process server), kms (4 KiB PUTs: SSE-S3 vs SSE-KMS with and without bucket keys, key-service calls, audit trail cost), policy (20-statement policy evaluation; 4 KiB PUTs with and without it).")
+    var phases: String = "large,small,ceiling,commits,rss,pipeline,stage,kms,policy"
 
     @Option(help: "Output format: text (a table) or json.")
     var format: Format = .text
@@ -79,7 +79,7 @@ struct Bench: AsyncParsableCommand {
         guard rssMib >= 1, rssMib <= 65536 else { throw ValidationError("--rss-mib must be 1...65536") }
         guard (rssRuns ?? 1) >= 1, (rssRuns ?? 1) <= 100 else { throw ValidationError("--rss-runs must be 1...100") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        let known: Set<String> = ["large", "small", "ceiling", "rss", "pipeline", "stage", "kms", "policy"]
+        let known: Set<String> = ["large", "small", "ceiling", "commits", "rss", "pipeline", "stage", "kms", "policy"]
         for phase in phaseSet where !known.contains(phase) { throw ValidationError("unknown phase '\(phase)' (\(known.sorted().joined(separator: ", ")))") }
         if endpoint != nil {
             guard (accessKey ?? ProcessInfo.processInfo.environment["AWS_ACCESS_KEY_ID"]) != nil,
@@ -138,6 +138,10 @@ struct Bench: AsyncParsableCommand {
         if failure == nil, phaseSet.contains("ceiling") {
             progress("ceiling: \(smallCount) synced LevelDB batches from \(concurrency) threads, \(runs) runs (in process, no HTTP)")
             do { try measureCeiling(report: &report) } catch { failure = error }
+        }
+        if failure == nil, phaseSet.contains("commits"), endpoint == nil {
+            progress("commits: \(smallCount) x \(smallSize) B PUTs at concurrency \(concurrency) and \(max(smallCount / 4, 1)) at 1, \(runs) runs (in-process server, the store's sync counter)")
+            do { report.commits = try await measureCommits() } catch { failure = error }
         }
         // The RSS runs each get a fresh server of their own, so that idle means idle: a server
         // that has just served the other phases (or a previous 1 GiB run) still holds their

@@ -146,6 +146,8 @@ struct BenchReport: Codable, Sendable {
     var kms: KMSBenchResult?
     /// The bucket-policy phase.
     var policy: PolicyBenchResult?
+    /// The commits phase: log syncs per 4 KiB PUT as the store counts them.
+    var commits: CommitsResult?
     var durationSeconds: Double
 
     func json() -> String {
@@ -233,6 +235,14 @@ struct BenchReport: Codable, Sendable {
             out.append("\(e.objectMiB) MiB over HTTP, in-process servers, \(e.runs) runs, medians (the plain-copy server exists only in this benchmark):")
             out.append("  PUT  sealing \(f(e.sealedPutMBps)) MB/s, plain copy \(f(e.plainPutMBps)) MB/s: sealed/plain = \(f(e.putRatio * 100))%")
             out.append("  GET  sealing \(f(e.sealedGetMBps)) MB/s, plain copy \(f(e.plainGetMBps)) MB/s: sealed/plain = \(f(e.getRatio * 100))%")
+        }
+        if let c = commits {
+            out.append("")
+            out.append("Log syncs per 4 KiB PUT, as the store counts them (in-process server, full HTTP path, audit on; \(c.loads.first?.opsPerSecond.count ?? 0) runs):")
+            for load in c.loads {
+                let rate = BenchReport.Result(name: "", label: "", unit: "ops/s", samples: load.opsPerSecond).median
+                out.append("  concurrency \(load.concurrency): \(String(format: "%.2f", load.syncsPerPut)) syncs per PUT (\(load.syncs) syncs for \(load.puts) PUTs, \(String(format: "%.1f", load.commitsPerSync)) commits per sync), \(f(rate)) PUT/s median")
+            }
         }
         if let k = kms {
             out.append("")

@@ -33,6 +33,15 @@ struct YieldingMetadataStore: MetadataStore {
         try await base.commit(batch, durability: durability)
     }
 
+    func commit(_ batch: MetadataBatch, durability: Durability, fulfilling announcements: [CommitAnnouncement]) async throws(StorageError) {
+        await yieldSome()
+        try await base.commit(batch, durability: durability, fulfilling: announcements)
+    }
+
+    func announceCommit() -> CommitAnnouncement {
+        base.announceCommit()
+    }
+
     func snapshot() async throws(StorageError) -> any MetadataReader {
         await yieldSome()
         return try await base.snapshot()

@@ -16,8 +16,8 @@ final class BlobSink {
     private var index = 0
     private(set) var total: Int64 = 0
 
-    init(store: ObjectStore, sealer: any PackageSealing, checksum: ChecksumAlgorithm?) async throws {
-        self.writer = try await store.makeBlobWriter()
+    init(store: ObjectStore, sealer: any PackageSealing, checksum: ChecksumAlgorithm?, announcement: CommitAnnouncement? = nil) async throws {
+        self.writer = try await store.makeBlobWriter(announcement: announcement)
         self.sealer = sealer
         self.hasher = checksum.map { ChecksumHasher($0) }
         self.chunk = []
@@ -80,6 +80,8 @@ struct BodyIngest {
 
     let store: ObjectStore
     let sealer: any PackageSealing
+    /// The request's commit announcement (``ObjectStore/announceCommit()``), if it made one.
+    var announcement: CommitAnnouncement?
 
     /// Reads `body` to its end into a new blob. On any failure the blob is discarded and
     /// the error rethrown; on success the blob is pending until the caller commits a record.
@@ -87,7 +89,7 @@ struct BodyIngest {
         if let declared = body.declaredLength, declared > maxSize {
             throw S3Error(.entityTooLarge, extra: [("ProposedSize", String(declared)), ("MaxSizeAllowed", String(maxSize))])
         }
-        let sink = try await BlobSink(store: store, sealer: sealer, checksum: checksum?.algorithm)
+        let sink = try await BlobSink(store: store, sealer: sealer, checksum: checksum?.algorithm, announcement: announcement)
         let finished: (blob: BlobRef, md5: [UInt8], checksum: [UInt8]?)
         do {
             while let buffer = try await body.next() {

@@ -4,7 +4,9 @@ import Foundation
 import HTTPTypes
 
 extension S3Service {
-    func ingest(_ sealer: any PackageSealing) -> BodyIngest { BodyIngest(store: store, sealer: sealer) }
+    func ingest(_ sealer: any PackageSealing, announcement: CommitAnnouncement? = nil) -> BodyIngest {
+        BodyIngest(store: store, sealer: sealer, announcement: announcement)
+    }
 
     /// One opener per segment of `record`, after its data key opened (with the customer's key
     /// for an SSE-C object).
@@ -14,6 +16,9 @@ extension S3Service {
     }
 
     func putObject(_ call: AuthorizedCall) async throws -> S3Response {
+        // Said first, so that commits made while this request is checked and its body read may
+        // wait a moment for its commit and share one log sync (ends with a large body).
+        let announcement = store.announceCommit()
         let bucket = try call.targetBucket()
         let key = call.request.key!
         try ObjectKey.validate(key)
@@ -27,7 +32,7 @@ extension S3Service {
         let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
         let (dataKey, storedEncryption) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
         let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, partNumber: 0)
-        let result = try await ingest(sealer).ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
+        let result = try await ingest(sealer, announcement: announcement).ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
         do {
             try ContentMD5.verify(expectedMD5, computed: result.md5)
         } catch {
