@@ -106,6 +106,9 @@ final class GroupCommitter: @unchecked Sendable {
     /// Announced commits not yet queued (for tests).
     var announcedCount: Int { lock.withLock { announced } }
 
+    /// Commits queued and not yet taken into a group (for tests).
+    var queuedCount: Int { lock.withLock { queue.count } }
+
     /// Ends the writer thread once the queue is empty. Called when the database closes (no
     /// commit can be queued then: each holds the database).
     func stop() {

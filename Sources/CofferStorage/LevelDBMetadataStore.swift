@@ -57,6 +57,9 @@ public final class LevelDBMetadataStore: MetadataStore {
         // Checks the conditions (the keys are claimed) and returns the batch to write.
         let prepare = { @Sendable () throws(StorageError) -> WriteBatch? in
             for condition in batch.conditions where try !Self.holds(condition, database) {
+                // A concurrent commit got there first: writers race on a key, so no group
+                // should hold theirs open (each retry would find the key held again).
+                database.committer.noteContention()
                 throw StorageError.conditionFailed(condition)
             }
             guard !batch.operations.isEmpty else { return nil }

@@ -16,6 +16,12 @@ import Testing
         try await body(database, LevelDBMetadataStore(database: database))
     }
 
+    /// Returns once a commit is queued and held open by the commit thread (a condition, not a
+    /// time: the thread holds it while an announcement is open and the delay outlasts the test).
+    static func untilQueued(_ database: LevelDB) async {
+        while database.committer.queuedCount == 0 { await Task.yield() }
+    }
+
     func put(_ key: String, _ value: String = "v") -> MetadataBatch {
         var batch = MetadataBatch()
         batch.put(bytes(key), bytes(value))
@@ -50,8 +56,9 @@ import Testing
         try await withDatabase(delay: .seconds(600)) { database, store in
             let announcement = store.announceCommit()
             let first = Task { try await store.commit(put("first"), durability: .synced) }
-            // The announced commit arrives later, fulfilling its announcement.
-            try await Task.sleep(for: .milliseconds(50))
+            // The announced commit arrives once the first is queued (and held), fulfilling its
+            // announcement.
+            await Self.untilQueued(database)
             try await store.commit(put("second"), durability: .synced, fulfilling: [announcement])
             try await first.value
             #expect(database.commitStatistics == .init(commits: 2, syncs: 1))
@@ -79,7 +86,7 @@ import Testing
         try await withDatabase(delay: .seconds(600)) { database, store in
             let announcement = store.announceCommit()
             let waiting = Task { try await store.commit(put("alone"), durability: .synced) }
-            try await Task.sleep(for: .milliseconds(50))
+            await Self.untilQueued(database)
             announcement.withdraw()
             announcement.withdraw() // idempotent
             try await waiting.value
