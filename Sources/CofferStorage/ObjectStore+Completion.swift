@@ -14,7 +14,7 @@ extension ObjectStore {
         let objectKey = KeyLayout.object(bucket: object.bucket, key: object.key)
         let bucketKey = KeyLayout.bucket(object.bucket)
         let encoded = try object.encoded()
-        let (replaced, garbage) = try await optimistically { () throws(StorageError) -> (ObjectRecord?, [BlobID]) in
+        let (replaced, garbage) = try await optimistically(inTurnOf: objectKey) { () throws(StorageError) -> (ObjectRecord?, [BlobID]) in
             let snapshot = try await metadata.snapshot()
             var batch = MetadataBatch()
             let (upload, parts) = try await readUpload(uploadId, from: snapshot, pinningIn: &batch)

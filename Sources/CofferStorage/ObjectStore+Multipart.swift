@@ -44,7 +44,7 @@ extension ObjectStore {
         let indexKey = KeyLayout.uploadIndex(part.uploadId), marker = KeyLayout.blobMarker(part.blob.id)
         let encoded = try part.encoded()
         let announcements = takeAnnouncements([part.blob.id])
-        let replaced = try await optimistically { () throws(StorageError) -> PartRecord? in
+        let replaced = try await optimistically(inTurnOf: key, announcements: announcements) { () throws(StorageError) -> PartRecord? in
             let values = try await metadata.get(keys: [indexKey, key, marker])
             guard values[0] != nil else { throw StorageError(.noSuchUpload, "upload \(part.uploadId) does not exist") }
             let oldBytes = values[1]

@@ -41,7 +41,7 @@ extension ObjectStore {
         let newBlobs = Self.unique(record.segments.map(\.id))
         let newSet = Set(newBlobs)
         let announcements = takeAnnouncements(newBlobs)
-        let (replaced, garbage) = try await optimistically { () throws(StorageError) -> (ObjectRecord?, [BlobID]) in
+        let (replaced, garbage) = try await optimistically(inTurnOf: key, announcements: announcements) { () throws(StorageError) -> (ObjectRecord?, [BlobID]) in
             let values = try await metadata.get(keys: [bucketKey, key] + newBlobs.map(KeyLayout.blobMarker))
             guard values[0] != nil else { throw StorageError(.noSuchBucket, "bucket \(record.bucket) does not exist") }
             let oldBytes = values[1]
@@ -73,7 +73,7 @@ extension ObjectStore {
     @discardableResult
     public func deleteObject(bucket: String, key objectKey: String) async throws(StorageError) -> ObjectRecord? {
         let key = KeyLayout.object(bucket: bucket, key: objectKey)
-        let deleted = try await optimistically { () throws(StorageError) -> ObjectRecord? in
+        let deleted = try await optimistically(inTurnOf: key) { () throws(StorageError) -> ObjectRecord? in
             let values = try await metadata.get(keys: [KeyLayout.bucket(bucket), key])
             guard values[0] != nil else { throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist") }
             guard let oldBytes = values[1] else { return nil }

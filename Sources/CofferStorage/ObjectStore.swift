@@ -19,6 +19,7 @@ import Synchronization
 /// exists, the object or part record is the one read, the blobs are still pending, a bucket's
 /// listing is still empty, an upload's parts are still those read); when a concurrent commit
 /// got there first, it reads again and retries, at most ``Options/commitAttempts`` times.
+/// Writers of one object or part in this process take turns (``KeyTurns``) rather than race.
 public final class ObjectStore: Sendable {
     /// Store options.
     public struct Options: Sendable {
@@ -66,6 +67,10 @@ public final class ObjectStore: Sendable {
     /// cannot hold groups open for long.
     let announcements = Mutex<[BlobID: (announcement: CommitAnnouncement, since: ContinuousClock.Instant)]>([:])
     static let announcementLifetime = Duration.seconds(5)
+    /// The turns of the records that read-decide-commit operations replace, so that writers
+    /// of one object or part in this process commit one after another instead of racing
+    /// (``optimistically(inTurnOf:announcements:_:)``).
+    let turns = KeyTurns()
 
     /// How many crash-leftover blobs opening the store reclaimed.
     public let recoveredBlobCount: Int
@@ -120,6 +125,18 @@ public final class ObjectStore: Sendable {
             try await reclaim(id, metadata, blobs)
         }
         return ids.count
+    }
+
+    /// ``optimistically(_:)`` in the turn of `key`, the record `attempt` replaces: writers of
+    /// `key` in this process wait for one another, first come first, so only writers elsewhere
+    /// and operations on other keys can make `attempt` read again.
+    ///
+    /// A commit announced by `announcements` is not about to come while it waits for its turn,
+    /// so the announcements are withdrawn then (no group should wait for it).
+    func optimistically<R>(inTurnOf key: [UInt8], announcements: [CommitAnnouncement] = [], _ attempt: () async throws(StorageError) -> R) async throws(StorageError) -> R {
+        try await turns.withTurn(key, willWait: { for announcement in announcements { announcement.withdraw() } }) { () async throws(StorageError) -> R in
+            try await optimistically(attempt)
+        }
     }
 
     /// Runs `attempt` (read, decide, commit on the condition that what was read is unchanged)

@@ -1,4 +1,4 @@
-import CofferStorage
+@testable import CofferStorage
 import Foundation
 import Testing
 
@@ -204,5 +204,35 @@ import Testing
             #expect(try await store.pendingBlobCount() == 0)
             #expect(try await store.garbageBlobCount() == 0)
         }
+    }
+
+    /// Writers of one object in one process take turns instead of racing: with no retry
+    /// allowed at all, every overwrite, delete and part upload of one key still lands, and the
+    /// replaced blobs are reclaimed.
+    @Test(arguments: Backend.allCases) func writersOfOneKeyNeverRetry(_ backend: Backend) async throws {
+        let harness = try Harness(backend)
+        defer { harness.directory.remove() }
+        harness.options.commitAttempts = 1
+        let store = try await harness.open()
+        try await makeBucket(store)
+        try await store.createUpload(UploadRecord(bucket: "bucket", key: "big", uploadId: "u1", initiated: fixedDate, owner: "alice"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    for i in 0..<20 {
+                        try await putObject(store, key: "shared", chunks: chunks(1, of: UInt8(task)))
+                        if i % 5 == 4 { try await store.deleteObject(bucket: "bucket", key: "shared") }
+                        let blob = try await writeBlob(store, chunks(1, of: UInt8(task)))
+                        try await store.commitPart(PartRecord(uploadId: "u1", number: 1, size: blob.size, etag: "e", lastModified: fixedDate, blob: blob))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(store.turns.takenCount == 0)
+        #expect(try await store.pendingBlobCount() == 0)
+        #expect(try await store.garbageBlobCount() == 0)
+        // What is left: at most the last "shared" and the one part.
+        #expect(try await store.chunkCount() <= 2)
     }
 }
