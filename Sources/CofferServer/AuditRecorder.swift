@@ -60,7 +60,7 @@ public final class AuditRecorder: KMSAuditSink, DataEventSink, Sendable {
 
     /// One S3 data event (an object operation, or any request refused as AccessDenied).
     /// `ownerAccount`: the account owning the bucket (recorded even when the caller is unknown).
-    public func record(_ eventName: String, call: S3Call, ownerAccount: String, failure: AuditFailure?, parameters: [String: AuditJSON]) throws {
+    public func record(_ eventName: String, call: S3Call, key: String?, ownerAccount: String, failure: AuditFailure?, parameters: [String: AuditJSON]) throws {
         guard let trail else { return }
         let user = call.user
         let identity: AuditEvent.UserIdentity = user.map {
@@ -69,7 +69,7 @@ public final class AuditRecorder: KMSAuditSink, DataEventSink, Sendable {
         let context = AuditContext(time: call.now, region: region, identity: identity, sourceIPAddress: call.request.sourceIP,
                                    userAgent: call.request.header(.userAgent), requestID: call.requestId,
                                    recipientAccountId: ownerAccount)
-        try trail.record(.s3DataEvent(eventName, context: context, bucket: call.request.bucket ?? "", key: call.request.key,
+        try trail.record(.s3DataEvent(eventName, context: context, bucket: call.request.bucket ?? "", key: key,
                                       extraParameters: parameters, failure: failure))
     }
 }

@@ -47,11 +47,18 @@ extension ObjectStore {
         }
     }
 
-    /// Deletes an empty bucket. Throws `.noSuchBucket`, or `.bucketNotEmpty` if it holds any
-    /// object or in-progress multipart upload. The commit is conditional on the bucket's
-    /// object and upload listings being empty at that moment, and every commit into a bucket
-    /// is conditional on the bucket existing, so no object or upload can outlive its bucket.
-    public func deleteBucket(named name: String) async throws(StorageError) {
+    /// Deletes a bucket that holds no object, with its in-progress multipart uploads, as S3
+    /// does: each upload is aborted (its parts' blobs reclaimed), then the bucket record is
+    /// deleted on the condition that no object and no upload is under it at that moment, and
+    /// every commit into a bucket is conditional on the bucket existing, so nothing outlives
+    /// it. An upload created meanwhile makes the deletion read and abort again.
+    ///
+    /// Throws `.noSuchBucket`, or `.bucketNotEmpty` if the bucket holds an object (then no
+    /// upload is aborted). `willAbort` is called with each upload before it is aborted (the
+    /// S3 layer records it in the audit trail); when it throws, the deletion stops there.
+    public func deleteBucket(
+        named name: String, willAbort: (UploadRecord) async throws(StorageError) -> Void = { _ in }
+    ) async throws(StorageError) {
         try KeyLayout.validateBucketName(name)
         let key = KeyLayout.bucket(name)
         let objects = KeyLayout.objects(in: name), uploads = KeyLayout.uploads(in: name)
@@ -62,8 +69,15 @@ extension ObjectStore {
             if try await hasKey(withPrefix: objects) {
                 throw StorageError(.bucketNotEmpty, "bucket \(name) has objects")
             }
-            if try await hasKey(withPrefix: uploads) {
-                throw StorageError(.bucketNotEmpty, "bucket \(name) has multipart uploads")
+            var cursor = ScanCursor(reader: try await metadata.snapshot(), prefix: uploads, pageSize: 100)
+            while let entry = try await cursor.next() {
+                let upload = try UploadRecord(encoded: entry.value)
+                try await willAbort(upload)
+                do throws(StorageError) {
+                    try await abortUpload(id: upload.uploadId)
+                } catch where error.code == .noSuchUpload {
+                    // Completed or aborted meanwhile: gone either way.
+                }
             }
             var batch = MetadataBatch()
             batch.require(.equals(key, bytes))

@@ -1,5 +1,8 @@
 """Buckets: create, list, head, delete, names, location, ownership, ACLs; health."""
 
+import glob
+import json
+import os
 import ssl
 import urllib.request
 
@@ -56,6 +59,55 @@ def test_delete_non_empty_bucket_is_bucket_not_empty(s3, bucket):
     assert client_error(e.value) == (409, "BucketNotEmpty")
     s3.head_bucket(Bucket=bucket)
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+    s3.delete_object(Bucket=bucket, Key="k")
+    assert s3.delete_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
+
+
+def trail_records(data_dir: str) -> list[dict]:
+    """Every complete record of the server's audit trail, in order."""
+    records = []
+    for path in sorted(glob.glob(os.path.join(data_dir, "audit", "coffer-audit-*.jsonl"))):
+        with open(path, "rb") as f:
+            records += [json.loads(line) for line in f.read().split(b"\n")[:-1]]
+    return records
+
+
+def test_delete_bucket_takes_its_incomplete_uploads(coffer, bucket, tmp_path):
+    """S3 deletes a bucket whose only content is incomplete multipart uploads; the uploads
+    (and their parts) go with it, each recorded in the trail as an abort. The aws CLI's `rb`
+    (no abort first) works."""
+    s3 = coffer.client()
+    uploads = []
+    for key in ("a/one.bin", "two.bin", "two.bin"):
+        up = s3.create_multipart_upload(Bucket=bucket, Key=key, ServerSideEncryption="AES256")
+        s3.upload_part(Bucket=bucket, Key=key, UploadId=up["UploadId"], PartNumber=1, Body=b"p" * 5000)
+        uploads.append((key, up["UploadId"]))
+    assert len(s3.list_multipart_uploads(Bucket=bucket)["Uploads"]) == 3
+    before = len(trail_records(coffer.data_dir))
+    coffer.aws("s3", "rb", f"s3://{bucket}")
+    with pytest.raises(ClientError) as e:
+        s3.head_bucket(Bucket=bucket)
+    assert client_error(e.value)[0] == 404
+    for key, upload_id in uploads:
+        with pytest.raises(ClientError) as e:
+            s3.list_parts(Bucket=bucket, Key=key, UploadId=upload_id)
+        assert client_error(e.value) == (404, "NoSuchBucket")
+    aborts = [r for r in trail_records(coffer.data_dir)[before:]
+              if r["eventName"] == "AbortMultipartUpload" and r["requestParameters"].get("bucketName") == bucket]
+    assert sorted((r["requestParameters"]["key"], r["requestParameters"]["uploadId"]) for r in aborts) == sorted(uploads)
+    assert all(r["requestParameters"]["deletedWithBucket"] is True and "errorCode" not in r for r in aborts)
+    # A bucket of the same name starts empty: no upload came back with it.
+    s3.create_bucket(Bucket=bucket)
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_delete_bucket_with_an_object_keeps_its_uploads(s3, bucket):
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp")
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.delete_bucket(Bucket=bucket)
+    assert client_error(e.value) == (409, "BucketNotEmpty")
+    assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]] == [up["UploadId"]]
     s3.delete_object(Bucket=bucket, Key="k")
     assert s3.delete_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
 

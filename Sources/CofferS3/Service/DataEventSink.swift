@@ -6,6 +6,7 @@ import CofferAudit
 public protocol DataEventSink: Sendable {
     /// Whether events are recorded at all (off only in benchmarks measuring the trail's cost).
     var isEnabled: Bool { get }
-    /// Records one S3 event; `ownerAccount` owns the bucket, `failure` is the refusal, if any.
-    func record(_ eventName: String, call: S3Call, ownerAccount: String, failure: AuditFailure?, parameters: [String: AuditJSON]) throws
+    /// Records one S3 event about `key` (nil for a bucket operation) of the call's bucket;
+    /// `ownerAccount` owns the bucket, `failure` is the refusal, if any.
+    func record(_ eventName: String, call: S3Call, key: String?, ownerAccount: String, failure: AuditFailure?, parameters: [String: AuditJSON]) throws
 }

@@ -88,7 +88,11 @@ extension S3Service {
         let bucket = try call.targetBucket()
         let store = self.store
         do {
-            try await store.deleteBucket(named: bucket.name)
+            // S3 deletes a bucket's incomplete multipart uploads with it; each is recorded
+            // in the trail as an AbortMultipartUpload before it is aborted.
+            try await store.deleteBucket(named: bucket.name) { upload throws(StorageError) in
+                try recordUploadDeletedWithBucket(call, upload)
+            }
         } catch {
             switch error.code {
             case .bucketNotEmpty: throw S3Error(.bucketNotEmpty, extra: [("BucketName", bucket.name)])
@@ -97,6 +101,20 @@ extension S3Service {
             }
         }
         return S3Response(status: .noContent)
+    }
+
+    /// Records an upload that DeleteBucket aborts, as the data event of an abort made on
+    /// the caller's behalf; a failure to record stops the deletion before the abort.
+    private func recordUploadDeletedWithBucket(_ call: AuthorizedCall, _ upload: UploadRecord) throws(StorageError) {
+        guard let dataEvents, dataEvents.isEnabled else { return }
+        do {
+            try dataEvents.record(
+                S3Operation.abortMultipartUpload.rawValue, call: call.call, key: upload.key, ownerAccount: users.root.accountId,
+                failure: nil, parameters: ["uploadId": .string(upload.uploadId), "deletedWithBucket": .bool(true)])
+        } catch {
+            logger.error("audit trail: cannot record an upload deleted with its bucket; the deletion stops", metadata: ["request-id": .string(call.requestId), "error": .string(String(describing: error))])
+            throw StorageError(.io, "the audit trail cannot record the deletion")
+        }
     }
 
     func getBucketLocation(_ call: AuthorizedCall) throws -> S3Response {

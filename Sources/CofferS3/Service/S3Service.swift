@@ -130,7 +130,7 @@ public final class S3Service: Sendable {
         if let upload = call.request.queryValue("uploadId") { parameters["uploadId"] = .string(upload) }
         if let part = call.request.queryValue("partNumber") { parameters["partNumber"] = .string(part) }
         do {
-            try dataEvents.record(call.operation.rawValue, call: call, ownerAccount: users.root.accountId, failure: code.map { AuditFailure(code: $0) }, parameters: parameters)
+            try dataEvents.record(call.operation.rawValue, call: call, key: call.request.key, ownerAccount: users.root.accountId, failure: code.map { AuditFailure(code: $0) }, parameters: parameters)
         } catch {
             logger.error("audit trail: cannot record an S3 event; the request fails", metadata: ["request-id": .string(call.requestId), "error": .string(String(describing: error))])
             throw S3Error(.internalError, "The request could not be recorded in the audit trail.")
