@@ -163,7 +163,11 @@ def test_multipart_upload(coffer, bucket, transport):
     assert p3["ResponseMetadata"]["HTTPStatusCode"] == 206
     assert p3["PartsCount"] == 3 and p3["ContentLength"] == 1234
     assert "PartsCount" not in s3.head_object(Bucket=bucket, Key=key)
-    assert _err(s3.get_object, Bucket=bucket, Key=key, PartNumber=4) == (416, "InvalidPartNumber")
+    # A part the object does not have: 400 InvalidPart, as S3 answers (HEAD has no body, so
+    # only the status).
+    assert _err(s3.get_object, Bucket=bucket, Key=key, PartNumber=4) == (400, "InvalidPart")
+    assert _err(s3.head_object, Bucket=bucket, Key=key, PartNumber=4)[0] == 400
+    assert _err(s3.get_object, Bucket=bucket, Key=key, PartNumber=10001)[0] == 400
 
 
 def test_multipart_reupload_part_last_wins_and_subset_complete(s3, bucket):
@@ -178,6 +182,21 @@ def test_multipart_reupload_part_last_wins_and_subset_complete(s3, bucket):
     c = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={"Parts": chosen})
     assert c["ETag"] == multipart_etag([replacement, b"third"])
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == replacement + b"third"
+    # Parts keep their numbers: part 3 is there, part 2 is not.
+    p3 = s3.get_object(Bucket=bucket, Key="mp", PartNumber=3)
+    assert p3["PartsCount"] == 2 and p3["Body"].read() == b"third"
+    assert p3["ContentRange"] == f"bytes {5 * MiB}-{5 * MiB + 4}/{5 * MiB + 5}"
+    assert _err(s3.get_object, Bucket=bucket, Key="mp", PartNumber=2) == (400, "InvalidPart")
+
+
+def test_part_number_of_a_single_part_object(s3, bucket):
+    """partNumber=1 of an object PUT in one piece is the whole object; any other is 400."""
+    s3.put_object(Bucket=bucket, Key="one", Body=b"whole body")
+    g = s3.get_object(Bucket=bucket, Key="one", PartNumber=1)
+    assert g["ResponseMetadata"]["HTTPStatusCode"] == 206 and g["Body"].read() == b"whole body"
+    assert s3.head_object(Bucket=bucket, Key="one", PartNumber=1)["ContentLength"] == 10
+    assert _err(s3.get_object, Bucket=bucket, Key="one", PartNumber=2) == (400, "InvalidPart")
+    assert _err(s3.head_object, Bucket=bucket, Key="one", PartNumber=2)[0] == 400
 
 
 def test_entity_too_small(s3, bucket):

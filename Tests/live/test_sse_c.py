@@ -101,6 +101,13 @@ def test_multipart_with_a_customer_key(s3s, bucket):
                                   MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
     assert s3s.get_object(Bucket=bucket, Key="mp", **ssec())["Body"].read() == part1 + b"tail bytes"
     assert refused(lambda: s3s.get_object(Bucket=bucket, Key="mp"))[0] == 400
+    # part numbers with the key: the part, or 400 InvalidPart for one the object lacks
+    assert s3s.get_object(Bucket=bucket, Key="mp", PartNumber=2, **ssec())["Body"].read() == b"tail bytes"
+    assert refused(lambda: s3s.get_object(Bucket=bucket, Key="mp", PartNumber=3, **ssec())) == (400, "InvalidPart")
+    assert refused(lambda: s3s.get_object(Bucket=bucket, Key="mp", PartNumber=3, **ssec(OTHER)))[0] == 403
+    s3s.put_object(Bucket=bucket, Key="single", Body=b"one piece", **ssec())
+    assert s3s.get_object(Bucket=bucket, Key="single", PartNumber=1, **ssec())["Body"].read() == b"one piece"
+    assert refused(lambda: s3s.get_object(Bucket=bucket, Key="single", PartNumber=2, **ssec())) == (400, "InvalidPart")
 
 
 def test_aws_cli_sse_c_multipart_40_mib(coffer, bucket, tmp_path):

@@ -84,7 +84,6 @@ public enum S3ErrorCode: String, Sendable {
     case invalidBucketAclWithObjectOwnership = "InvalidBucketAclWithObjectOwnership"
     case noSuchVersion = "NoSuchVersion"
     case tooManyParts = "TooManyParts"
-    case invalidPartNumber = "InvalidPartNumber"
     case serverSideEncryptionConfigurationNotFoundError = "ServerSideEncryptionConfigurationNotFoundError"
     // SSE-KMS: S3 passes the key service's exception on with a `KMS.` prefix.
     case kmsDisabled = "KMS.DisabledException"
@@ -108,7 +107,7 @@ public enum S3ErrorCode: String, Sendable {
         case .bucketAlreadyExists, .bucketAlreadyOwnedByYou, .bucketNotEmpty, .operationAborted: .conflict
         case .missingContentLength: .lengthRequired
         case .preconditionFailed: .preconditionFailed
-        case .invalidRange, .invalidPartNumber: .rangeNotSatisfiable
+        case .invalidRange: .rangeNotSatisfiable
         case .noSuchVersion: .notFound
         case .internalError: .internalServerError
         case .notImplemented: .notImplemented

@@ -99,10 +99,13 @@ extension S3Service {
             if call.request.header(.range) != nil {
                 throw S3Error(.invalidRequest, "Cannot specify both Range header and partNumber query parameter")
             }
+            // A part the object does not have is 400 InvalidPart on S3 (not 416). Parts keep
+            // the numbers they were uploaded with, so an object completed from parts 1 and 3
+            // has a part 3 and no part 2.
             if let parts = record.parts {
-                guard partNumber <= parts.count else { throw S3Error(.invalidPartNumber, "The requested partnumber is not satisfiable") }
-                let start = parts.prefix(partNumber - 1).reduce(Int64(0)) { $0 + $1.size }
-                let size = parts[partNumber - 1].size
+                guard let index = parts.firstIndex(where: { $0.number == partNumber }) else { throw S3Error(.invalidPart) }
+                let start = parts[..<index].reduce(Int64(0)) { $0 + $1.size }
+                let size = parts[index].size
                 fields[.xAmzMpPartsCount] = String(parts.count)
                 guard size > 0 else {
                     // An empty part: nothing to send, and never the whole object instead.
@@ -111,7 +114,7 @@ extension S3Service {
                 }
                 range = start...(start + size - 1)
             } else if partNumber != 1 {
-                throw S3Error(.invalidPartNumber, "The requested partnumber is not satisfiable")
+                throw S3Error(.invalidPart)
             } else if record.size > 0 {
                 range = 0...(record.size - 1)  // part 1 of a single-part object is the whole object, answered 206
             }
