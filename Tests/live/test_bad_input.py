@@ -152,6 +152,49 @@ def test_truncated_body_then_disconnect(coffer, sentinel):
     sentinel.assert_intact()
 
 
+def _half_closed_put(coffer, path, query, extra_headers, body, expect_continue=False):
+    """Sends a signed PUT whose Content-Length promises more than `body`, then closes the
+    sending side and reads the whole answer: (status line, raw answer)."""
+    ep = coffer.endpoint()
+    sig = sign_headers("PUT", path, query, {"Host": ep.netloc, **extra_headers}, "UNSIGNED-PAYLOAD", *coffer.root)
+    target = path + (f"?{query}" if query else "")
+    head = f"PUT {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in sig.headers.items())
+    head += "Content-Length: 100000\r\n" + ("Expect: 100-continue\r\n" if expect_continue else "") + "\r\n"
+    with socket.create_connection((ep.host, ep.port), timeout=20) as s:
+        s.sendall(head.encode())
+        answer = b""
+        if expect_continue:
+            answer = s.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 100"), answer
+            answer = answer.split(b"\r\n\r\n", 1)[1]
+        s.sendall(body)
+        s.shutdown(socket.SHUT_WR)
+        while chunk := s.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize("expect_continue,body", [(False, b"only a little"), (True, b""), (True, b"a few bytes"), (False, b"")])
+def test_body_cut_short_is_incomplete_body(coffer, sentinel, expect_continue, body):
+    """Content-Length larger than what arrives before the client closes its side (with or
+    without Expect: 100-continue): 400 IncompleteBody, never 500, and nothing stored, for a
+    new key, an overwrite and an upload part."""
+    s3 = coffer.client()
+    log_start = os.path.getsize(coffer.server.log_path)
+    up = s3.create_multipart_upload(Bucket=sentinel.name, Key="mp")["UploadId"]
+    for path, query in [(object_path(sentinel.name, "new-key"), ""), (object_path(sentinel.name, "sentinel"), ""),
+                        (object_path(sentinel.name, "mp"), f"partNumber=1&uploadId={up}")]:
+        answer = _half_closed_put(coffer, path, query, {}, body, expect_continue)
+        assert answer.startswith(b"HTTP/1.1 400 "), answer[:300]
+        assert b"<Code>IncompleteBody</Code>" in answer, answer[:600]
+    assert s3.list_parts(Bucket=sentinel.name, Key="mp", UploadId=up).get("Parts", []) == []
+    s3.abort_multipart_upload(Bucket=sentinel.name, Key="mp", UploadId=up)
+    sentinel.assert_intact()
+    with open(coffer.server.log_path, "rb") as log:
+        log.seek(log_start)
+        assert b"internal error" not in log.read()
+
+
 @pytest.mark.parametrize("raw", [
     b"GARBAGE\r\n\r\n",
     b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",

@@ -62,7 +62,7 @@ struct IncomingBody {
         while true {
             if !pending.isEmpty { return pending.removeFirst() }
             if finished { return nil }
-            guard var raw = try await source.next() else {
+            guard var raw = try await nextRaw() else {
                 try finish()
                 return nil
             }
@@ -73,6 +73,19 @@ struct IncomingBody {
                 try account(raw)
                 pending.append(raw)
             }
+        }
+    }
+
+    /// The next bytes as received. Whatever stops the transport mid-body (the client closed
+    /// its side early, a reset, an idle timeout, the request's task cancelled) is the client's
+    /// doing: S3 answers 400 IncompleteBody, never 500, and nothing is stored.
+    private mutating func nextRaw() async throws(S3Error) -> ByteBuffer? {
+        do {
+            return try await source.next()
+        } catch let error as S3Error {
+            throw error
+        } catch {
+            throw S3Error(.incompleteBody)
         }
     }
 
