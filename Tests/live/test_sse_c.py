@@ -110,6 +110,41 @@ def test_multipart_with_a_customer_key(s3s, bucket):
     assert refused(lambda: s3s.get_object(Bucket=bucket, Key="single", PartNumber=2, **ssec())) == (400, "InvalidPart")
 
 
+def test_complete_with_another_customer_key_is_refused(s3s, bucket):
+    """SSE-C headers on CompleteMultipartUpload are optional, but when given they must be the
+    upload's key (400 InvalidRequest otherwise, and the upload stays)."""
+    upload = s3s.create_multipart_upload(Bucket=bucket, Key="mpk", **ssec())["UploadId"]
+    e1 = s3s.upload_part(Bucket=bucket, Key="mpk", UploadId=upload, PartNumber=1, Body=b"only part", **ssec())["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": e1}]}
+    assert refused(lambda: s3s.complete_multipart_upload(Bucket=bucket, Key="mpk", UploadId=upload, MultipartUpload=parts,
+                                                         **ssec(OTHER))) == (400, "InvalidRequest")
+    assert [p["PartNumber"] for p in s3s.list_parts(Bucket=bucket, Key="mpk", UploadId=upload)["Parts"]] == [1]
+    s3s.complete_multipart_upload(Bucket=bucket, Key="mpk", UploadId=upload, MultipartUpload=parts, **ssec())
+    assert s3s.get_object(Bucket=bucket, Key="mpk", **ssec())["Body"].read() == b"only part"
+    # and an SSE-S3 upload refuses SSE-C headers on completion
+    plain = s3s.create_multipart_upload(Bucket=bucket, Key="mps")["UploadId"]
+    e2 = s3s.upload_part(Bucket=bucket, Key="mps", UploadId=plain, PartNumber=1, Body=b"plain part")["ETag"]
+    assert refused(lambda: s3s.complete_multipart_upload(Bucket=bucket, Key="mps", UploadId=plain,
+                                                         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e2}]},
+                                                         **ssec())) == (400, "InvalidRequest")
+    s3s.complete_multipart_upload(Bucket=bucket, Key="mps", UploadId=plain, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e2}]})
+
+
+def test_copy_source_customer_key_on_a_source_without_one_is_refused(s3s, bucket):
+    """Copy-source SSE-C headers for a source that is not SSE-C: 400 InvalidRequest, for
+    CopyObject and UploadPartCopy, and nothing is written."""
+    s3s.put_object(Bucket=bucket, Key="plain", Body=b"server-side encrypted")
+    assert refused(lambda: s3s.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "plain"},
+                                           **source_ssec())) == (400, "InvalidRequest")
+    assert refused(lambda: s3s.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "plain"},
+                                           **source_ssec(), **ssec())) == (400, "InvalidRequest")
+    assert refused(lambda: s3s.head_object(Bucket=bucket, Key="copy"))[0] == 404
+    upload = s3s.create_multipart_upload(Bucket=bucket, Key="mpc")["UploadId"]
+    assert refused(lambda: s3s.upload_part_copy(Bucket=bucket, Key="mpc", UploadId=upload, PartNumber=1,
+                                                CopySource={"Bucket": bucket, "Key": "plain"}, **source_ssec())) == (400, "InvalidRequest")
+    assert s3s.list_parts(Bucket=bucket, Key="mpc", UploadId=upload).get("Parts", []) == []
+
+
 def test_aws_cli_sse_c_multipart_40_mib(coffer, bucket, tmp_path):
     src = tmp_path / "big.bin"
     src.write_bytes(os.urandom(40 * MiB))

@@ -33,13 +33,18 @@ struct CopySource {
 
 extension S3Service {
     /// Opens the copy source the pipeline authorised, after checking its conditions hold.
-    func openCopySource(_ call: AuthorizedCall) async throws -> (CopySource, ObjectReader) {
+    /// `sourceKey`: the copy-source SSE-C key the request carries; S3 refuses one for a source
+    /// that is not SSE-C (400 InvalidRequest) rather than ignoring it.
+    func openCopySource(_ call: AuthorizedCall, sourceKey: CustomerKey?) async throws -> (CopySource, ObjectReader) {
         guard let authorized = call.copySource else {
             throw S3Error(.internalError, "The operation table gives this operation no copy source.")
         }
         let source = authorized.source
         guard let reader = try await store.openObject(bucket: authorized.bucket.name, key: source.key) else {
             throw S3Error(.noSuchKey, extra: [("Key", source.key)])
+        }
+        if sourceKey != nil, !ObjectKeys.isSSEC(reader.record.encryption) {
+            throw S3Error(.invalidRequest, "The encryption parameters are not applicable to this object.")
         }
         try CopyConditions.evaluate(call.request, record: reader.record)
         return (source, reader)
@@ -70,7 +75,7 @@ extension S3Service {
         let encryption = try checkWriteEncryption(call, bucket: bucket)
         let destinationKey = encryption.customerKey
         let sourceKey = try customerKey(call, copySource: true)
-        let (source, reader) = try await openCopySource(call)
+        let (source, reader) = try await openCopySource(call, sourceKey: sourceKey)
         let sourceRecord = reader.record
         let directive = call.request.header(.xAmzMetadataDirective) ?? "COPY"
         guard directive == "COPY" || directive == "REPLACE" else {

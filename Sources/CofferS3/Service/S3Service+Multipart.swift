@@ -147,7 +147,7 @@ extension S3Service {
         let upload = try await namedUpload(call, bucket: bucket)
         let destinationKey = try customerKey(call)
         let sourceKey = try customerKey(call, copySource: true)
-        let (_, reader) = try await openCopySource(call)
+        let (_, reader) = try await openCopySource(call, sourceKey: sourceKey)
         let size = reader.record.size
         var range: ClosedRange<Int64>?
         if let header = call.request.header(.xAmzCopySourceRange) {
@@ -185,6 +185,11 @@ extension S3Service {
     func completeMultipartUpload(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let upload = try await namedUpload(call, bucket: bucket)
+        // SSE-C headers are optional on completion; when given they must be the upload's.
+        let customerKey = try customerKey(call)
+        if let customerKey {
+            _ = try keys.dataKey(encryption: upload.encryption, bucket: upload.bucket, key: upload.key, customerKey: customerKey, partOfUpload: true)
+        }
         let precondition = try ConditionalWrite.parse(call.request)
         var body = try IncomingBody(call: call, requireLength: false)
         let bytes = try await body.collect(limit: 4 * 1024 * 1024)
@@ -247,7 +252,7 @@ extension S3Service {
                 x.element("ChecksumType", checksum.type)
             }
         }
-        return xmlResponse(xml, headers: ObjectEncryptionHeaders(encryption: upload.encryption, customerKey: try? customerKey(call)).fields)
+        return xmlResponse(xml, headers: ObjectEncryptionHeaders(encryption: upload.encryption, customerKey: customerKey).fields)
     }
 
     private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition) async throws {
