@@ -91,14 +91,7 @@ extension PolicyStatement {
         _ request: PolicyRequest, _ action: UnsafeBufferPointer<UInt8>, _ resource: UnsafeBufferPointer<UInt8>,
         _ context: [String: [String]]
     ) -> StatementOutcome {
-        if principals != nil {
-            var any = false
-            for i in principalMatchers.indices where principalMatchers[i].matches(request.principal, sessionRole: request.sessionRole) {
-                any = true
-                break
-            }
-            if any == isNotPrincipal { return StatementOutcome(element: StatementOutcome.principal) }
-        }
+        if principals != nil, !principalApplies(request) { return StatementOutcome(element: StatementOutcome.principal) }
         var anyAction = false
         for i in actionGlobs.indices where actionGlobs[i].matches(action) {
             anyAction = true
@@ -115,6 +108,34 @@ extension PolicyStatement {
             return StatementOutcome(element: StatementOutcome.condition, condition: Int32(i))
         }
         return StatementOutcome(element: StatementOutcome.matched)
+    }
+
+    /// Whether the Principal or NotPrincipal element takes in the request, weighing every
+    /// principal the request carries (`PolicyPrincipal.facets`: a user carries its ARN and its
+    /// account):
+    /// - Principal: an entry names one of them (so an account names all of its principals).
+    /// - NotPrincipal with Deny: the request escapes only when every one is listed (IAM User
+    ///   Guide, "NotPrincipal": exempting user Bob takes his user ARN and his account's ARN; the
+    ///   account alone exempts its root user only).
+    /// - NotPrincipal with Allow, which IAM no longer supports: granted only when none is listed,
+    ///   the reading that grants least.
+    func principalApplies(_ request: PolicyRequest) -> Bool {
+        let facets = request.principalFacets
+        if !isNotPrincipal {
+            for f in facets where names(f, request) { return true }
+            return false
+        }
+        var listed = 0
+        for f in facets where names(f, request) { listed += 1 }
+        return effect == .deny ? listed < facets.count : listed == 0
+    }
+
+    /// Whether an entry names the principal the request carries as `facet`.
+    private func names(_ facet: PrincipalFacet, _ request: PolicyRequest) -> Bool {
+        for i in principalMatchers.indices where principalMatchers[i].matches(request.principal, facet, sessionRole: request.sessionRole) {
+            return true
+        }
+        return false
     }
 
     /// The explanation of an outcome.

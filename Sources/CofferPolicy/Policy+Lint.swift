@@ -30,6 +30,7 @@ extension Policy {
             lintVariables(s, &out)
             lintActions(s, &out)
             lintPrincipal(s, &out)
+            lintNotPrincipal(s, &out)
             if let bucket { lintBucket(s, bucket, &out) }
             lintConditions(s, &out)
             lintContradictions(s, &out)

@@ -102,7 +102,11 @@ public final class PolicyStatement: Sendable {
     }
 }
 
-/// A Principal entry compiled for matching.
+/// A Principal entry compiled for matching. An entry names one principal the request may carry
+/// (`PrincipalFacet`): an account id or root ARN names the account, an IAM or STS ARN the
+/// principal itself (compared case-sensitively, as IAM compares ARNs), a role ARN the role (and
+/// so its sessions). Principal matches when an entry names any principal the request carries;
+/// NotPrincipal weighs them all (`PolicyStatement.principalApplies`).
 enum PrincipalMatcher: Sendable {
     case everyone
     case account(String)
@@ -113,17 +117,22 @@ enum PrincipalMatcher: Sendable {
     case canonicalUser(String)
     case federated(String)
 
-    /// `sessionRole` is the role name of an assumed-role session principal (see `PolicyRequest`).
-    func matches(_ p: PolicyPrincipal, sessionRole: String?) -> Bool {
+    /// Whether the entry names the principal `p` carries as `facet`. `sessionRole` is the role
+    /// name of an assumed-role session principal (see `PolicyRequest`).
+    func matches(_ p: PolicyPrincipal, _ facet: PrincipalFacet, sessionRole: String?) -> Bool {
         switch (self, p) {
         case (.everyone, _): return true
-        case let (.account(a), .aws(q)): return q.accountId == a
-        case let (.arn(a), .aws(q)): return q.arn == a
+        case let (.account(a), .aws(q)): return (facet == .account || facet == .root) && q.accountId == a
+        case let (.arn(a), .aws(q)): return facet == .own && q.arn == a
         case let (.role(arn, account, name), .aws(q)):
-            if q.arn == arn { return true }
-            return sessionRole == name && q.accountId == account
+            switch facet {
+            case .own: return q.arn == arn
+            case .role: return sessionRole == name && q.accountId == account
+            default: return false
+            }
         case let (.service(s), .service(q)): return PolicyRequest.lower(q) == s
-        case let (.canonicalUser(c), .aws(q)): return q.canonicalUserId.map(PolicyRequest.lower) == c
+        case let (.canonicalUser(c), .aws(q)):
+            return (facet == .own || facet == .root) && q.canonicalUserId.map(PolicyRequest.lower) == c
         default: return false
         }
     }

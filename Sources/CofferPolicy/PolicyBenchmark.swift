@@ -82,7 +82,8 @@ public enum PolicyBenchmark {
             {"Sid": "DenyOutsideHours", "Effect": "Deny", "Principal": {"AWS": "444455556666"}, "Action": "s3:*",
              "Resource": "arn:aws:s3:::bench-bucket/*",
              "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2035-01-01T00:00:00Z"}}},
-            {"Sid": "DenyNotOrg", "Effect": "Deny", "NotPrincipal": {"AWS": ["111122223333", "444455556666"]},
+            {"Sid": "DenyNotOrg", "Effect": "Deny",
+             "NotPrincipal": {"AWS": ["111122223333", "arn:aws:iam::111122223333:user/alice", "444455556666"]},
              "NotAction": ["s3:GetObject"], "Resource": "arn:aws:s3:::bench-bucket/*"}
           ]
         }

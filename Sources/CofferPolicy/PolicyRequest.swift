@@ -4,7 +4,10 @@ public enum PolicyPrincipal: Sendable, Hashable, CustomStringConvertible {
     case anonymous
     /// A signed request by an IAM identity (root, user, role session).
     case aws(AWSPrincipal)
-    /// An AWS service principal (`cloudtrail.amazonaws.com`).
+    /// An AWS service principal (`logging.s3.amazonaws.com`), acting for a resource of its own.
+    /// `{"Service": ...}` entries name it; its request carries `aws:PrincipalIsAWSService` true
+    /// and `aws:PrincipalServiceName`, no ARN or account keys, and, from the service,
+    /// `aws:SourceArn` and `aws:SourceAccount` (give them in the context).
     case service(String)
 
     /// `arn:aws:iam::<account>:root`.
@@ -29,6 +32,36 @@ public enum PolicyPrincipal: Sendable, Hashable, CustomStringConvertible {
         if case let .aws(p) = self { return p.accountId }
         return nil
     }
+
+    /// The principals a request by this caller carries, as IAM weighs them against NotPrincipal
+    /// (IAM User Guide, "AWS JSON policy elements: NotPrincipal"): an IAM user its user ARN and
+    /// its account, a role session its session ARN, its role and its account, the root user
+    /// its account, a service its service name.
+    var facets: [PrincipalFacet] {
+        switch self {
+        case .anonymous, .service: return PrincipalFacet.ownOnly
+        case let .aws(p):
+            if p.principalType == "Account" { return PrincipalFacet.rootOnly }
+            return p.assumedRoleName == nil ? PrincipalFacet.ownAndAccount : PrincipalFacet.session
+        }
+    }
+}
+
+/// One of the principals a request carries.
+enum PrincipalFacet: Sendable {
+    /// The caller itself: its IAM or STS ARN (or canonical user id), its service name.
+    case own
+    /// A role session's role.
+    case role
+    /// The account of a user, role or session.
+    case account
+    /// The account as the root user, the one principal a root user's request carries.
+    case root
+
+    static let ownOnly: [PrincipalFacet] = [.own]
+    static let rootOnly: [PrincipalFacet] = [.root]
+    static let ownAndAccount: [PrincipalFacet] = [.own, .account]
+    static let session: [PrincipalFacet] = [.own, .role, .account]
 }
 
 /// An IAM identity: its ARN, its account and, when S3 knows one, its canonical user id.
@@ -97,6 +130,8 @@ public struct PolicyRequest: Sendable {
     public private(set) var context: [String: [String]]
     /// The role name when the principal is an assumed-role session, found once here.
     let sessionRole: String?
+    /// The principals the request carries (`PolicyPrincipal.facets`), found once here.
+    let principalFacets: [PrincipalFacet]
 
     /// - Parameter derivePrincipalKeys: when true (the default) the keys IAM derives from the
     ///   principal are added unless the caller already gave them: `aws:PrincipalArn`,
@@ -131,6 +166,7 @@ public struct PolicyRequest: Sendable {
         }
         self.context = c
         if case let .aws(p) = principal { sessionRole = p.assumedRoleName } else { sessionRole = nil }
+        principalFacets = principal.facets
     }
 
     /// The values of `key` (any case), or nil when the request lacks it.

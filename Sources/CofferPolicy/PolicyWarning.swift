@@ -15,6 +15,7 @@ public struct PolicyWarning: Sendable, Codable, Equatable, CustomStringConvertib
         case missingKeyEscapesDeny = "missing-key-escapes-deny"
         case missingKeyAllows = "missing-key-allows"
         case notPrincipalWithAllow = "not-principal-with-allow"
+        case notPrincipalStillDenies = "not-principal-still-denies"
         case publicWrite = "public-write"
         case neverMatches = "never-matches"
         case unknownAction = "unknown-action"

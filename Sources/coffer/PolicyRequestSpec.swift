@@ -13,7 +13,7 @@ struct PolicyRequestSpec: Sendable {
     }
 
     /// `anonymous` (the default), an account id (its root), an IAM/STS ARN, or a service
-    /// principal (`cloudtrail.amazonaws.com`).
+    /// principal (`service:logging.s3.amazonaws.com`, or a bare `*.amazonaws.com` name).
     var principal: String?
     var form: Form
     /// Context keys as given (`KEY=VALUE` flags or a JSON object): the whole context of a plain
@@ -113,8 +113,8 @@ extension PolicyRequestSpec {
     }
 
     /// The caller as the server would see it: the account root, a users-file user (with the
-    /// canonical id and `aws:username` the server gives it), another IAM identity, a service, or
-    /// nobody.
+    /// canonical id and `aws:username` the server gives it), another IAM identity, a service
+    /// (`service:NAME`), or nobody.
     static func caller(_ text: String) throws -> PolicyCaller {
         let t = text.trimmingCharacters(in: .whitespaces)
         if t.lowercased() == "anonymous" { return .anonymous }
@@ -130,10 +130,24 @@ extension PolicyRequestSpec {
             }
             return PolicyCaller(principal: .aws(AWSPrincipal(arn: t, accountId: account)))
         }
-        if t.hasSuffix(".amazonaws.com"), !t.contains(":"), !t.contains("/") { return PolicyCaller(principal: .service(t)) }
+        if t.lowercased().hasPrefix("service:") {
+            let name = String(t.dropFirst("service:".count))
+            guard isServiceName(name) else {
+                throw PolicyCommandError("service principal '\(name)' is not a service name such as logging.s3.amazonaws.com", exitCode: 64)
+            }
+            return PolicyCaller(principal: .service(name))
+        }
+        if t.hasSuffix(".amazonaws.com"), isServiceName(t) { return PolicyCaller(principal: .service(t)) }
         throw PolicyCommandError(
             "principal '\(text)' is not anonymous, an account id (123456789012), an IAM ARN "
-                + "(arn:aws:iam::123456789012:user/alice) or a service principal (cloudtrail.amazonaws.com)", exitCode: 64)
+                + "(arn:aws:iam::123456789012:user/alice) or a service principal (service:logging.s3.amazonaws.com)", exitCode: 64)
+    }
+
+    /// A service principal's name as a Service entry may write it: a DNS name, no wildcards.
+    static func isServiceName(_ s: String) -> Bool {
+        !s.isEmpty && s.contains(".") && s.utf8.allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-")
+        }
     }
 
     static func isAccountId(_ s: String) -> Bool { s.utf8.count == 12 && s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }

@@ -19,7 +19,7 @@ extension PolicyCommand {
         @Argument(help: "The policy document: a file, or - for stdin.")
         var policy: String
 
-        @Option(help: "Who asks: anonymous (default), an account id (its root), or an ARN such as arn:aws:iam::123456789012:user/alice.")
+        @Option(help: "Who asks: anonymous (default), an account id (its root), an ARN such as arn:aws:iam::123456789012:user/alice, or a service principal such as service:logging.s3.amazonaws.com (give aws:SourceArn and aws:SourceAccount with --context).")
         var principal: String?
         @Option(help: "The IAM action, e.g. s3:GetObject.")
         var action: String?

@@ -74,11 +74,14 @@ final class PrincipalTests: XCTestCase {
         func decision(_ p: PolicyPrincipal) -> PolicyDecision.Decision {
             policy.evaluate(PolicyRequest(principal: p, action: "s3:GetObject", resource: "arn:aws:s3:::b/k")).decision
         }
-        XCTAssertEqual(decision(alice), .allow)
+        // The account alone exempts its root user only: alice's requests carry her user ARN too
+        // (NotPrincipalTests has the rest).
+        XCTAssertEqual(decision(.root(account: "123456789012")), .allow)
+        XCTAssertEqual(decision(alice), .explicitDeny)
         XCTAssertEqual(decision(mallory), .explicitDeny)
         XCTAssertEqual(decision(.anonymous), .explicitDeny)
         XCTAssertEqual(decision(cloudtrail), .explicitDeny)
-        let d = policy.evaluate(PolicyRequest(principal: alice, action: "s3:GetObject", resource: "arn:aws:s3:::b/k"))
+        let d = policy.evaluate(PolicyRequest(principal: .root(account: "123456789012"), action: "s3:GetObject", resource: "arn:aws:s3:::b/k"))
         XCTAssertEqual(d.statements[0].reason?.element, .notPrincipal)
     }
 

@@ -254,6 +254,71 @@ def test_simulate_bad_http_line(coffer_binary):
     assert "--http takes" in r.stderr
 
 
+LOGGING = "logging.s3.amazonaws.com"
+SOURCE = ["--context", "aws:SourceArn=arn:aws:s3:::source-bucket", "--context", "aws:SourceAccount=123456789012"]
+
+
+def logging_policy(path, not_principal: dict) -> str:
+    """S3 server access logging's grant to its service principal, and a Deny for everyone but
+    the principals `not_principal` lists."""
+    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "S3ServerAccessLogsPolicy", "Effect": "Allow", "Principal": {"Service": LOGGING},
+         "Action": "s3:PutObject", "Resource": "arn:aws:s3:::example-bucket/logs/*",
+         "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::source-bucket"},
+                       "StringEquals": {"aws:SourceAccount": "123456789012"}}},
+        {"Sid": "DenyAllButListed", "Effect": "Deny", "NotPrincipal": not_principal, "Action": "s3:PutObject",
+         "Resource": "arn:aws:s3:::example-bucket/*"}]}))
+    return str(path)
+
+
+def test_simulate_service_principal(coffer_binary, tmp_path):
+    policy = logging_policy(tmp_path / "logging.json", {"Service": LOGGING, "AWS": [ALICE, "arn:aws:iam::123456789012:root"]})
+    base = ["simulate", policy, "--action", "s3:PutObject", "--resource", "arn:aws:s3:::example-bucket/logs/a.log", "--now", NOW]
+    r = run(coffer_binary, *base, "--principal", f"service:{LOGGING}", *SOURCE, "--expect", "allow")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"  principal: service {LOGGING}\n" in r.stdout
+    for line in ["aws:PrincipalIsAWSService = true", f"aws:PrincipalServiceName = {LOGGING}", "aws:PrincipalType = Service",
+                 "aws:SourceArn = arn:aws:s3:::source-bucket", "aws:SourceAccount = 123456789012"]:
+        assert f"    {line}\n" in r.stdout, line
+    assert "aws:PrincipalArn" not in r.stdout and "aws:PrincipalAccount" not in r.stdout
+    # Without the keys the service gives, the grant does not apply, and simulate says which were missing.
+    d = json.loads(run(coffer_binary, *base, "--principal", f"service:{LOGGING}", "--format", "json").stdout)
+    assert d["decision"] == "implicit-deny"
+    assert d["missingContextKeys"] == ["aws:SourceAccount", "aws:SourceArn"]
+    # Another service is neither granted nor exempt from the Deny.
+    r = run(coffer_binary, *base, "--principal", "service:cloudtrail.amazonaws.com", *SOURCE, "--format", "json")
+    d = json.loads(r.stdout)
+    assert d["decision"] == "explicit-deny" and d["matchedStatements"][0]["sid"] == "DenyAllButListed"
+    # The same through --http, as the server would derive it.
+    r = run(coffer_binary, "simulate", policy, "--principal", f"service:{LOGGING}", "--http", "PUT /example-bucket/logs/a.log",
+            *SOURCE, "--now", NOW, "--expect", "allow")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "  operation: PutObject\n" in r.stdout
+    r = run(coffer_binary, *base, "--principal", "service:*")
+    assert r.returncode == 64 and "is not a service name" in r.stderr
+
+
+def test_simulate_not_principal_weighs_every_principal(coffer_binary, tmp_path):
+    # AWS's example: the user's ARN and its account's ARN are both listed, so alice is exempt;
+    # bob of the same account is not, nor is Alice (ARNs are case-sensitive).
+    policy = logging_policy(tmp_path / "exempt-alice.json", {"AWS": [ALICE, "arn:aws:iam::123456789012:root"]})
+    base = ["simulate", policy, "--action", "s3:PutObject", "--resource", "arn:aws:s3:::example-bucket/data/k", "--now", NOW]
+    for principal, expect in [(ALICE, "implicit-deny"), ("arn:aws:iam::123456789012:user/bob", "explicit-deny"),
+                              ("arn:aws:iam::123456789012:user/Alice", "explicit-deny"), ("123456789012", "implicit-deny"),
+                              (f"service:{LOGGING}", "explicit-deny"), ("anonymous", "explicit-deny")]:
+        r = run(coffer_binary, *base, "--principal", principal, "--expect", expect)
+        assert r.returncode == 0, f"{principal}: {r.stdout}{r.stderr}"
+    # Alice's ARN alone exempts nobody: her requests carry her account too. Lint says so.
+    alone = logging_policy(tmp_path / "alice-alone.json", {"AWS": ALICE})
+    r = run(coffer_binary, "simulate", alone, *base[2:], "--principal", ALICE, "--expect", "explicit-deny")
+    assert r.returncode == 0, r.stdout + r.stderr
+    d = json.loads(run(coffer_binary, "lint", alone, "--format", "json").stdout)
+    assert [w["code"] for w in d["warnings"]] == ["not-principal-still-denies"]
+    assert d["warnings"][0]["suggestion"] == "add arn:aws:iam::123456789012:root to NotPrincipal"
+    d = json.loads(run(coffer_binary, "lint", policy, "--format", "json").stdout)
+    assert d["warnings"] == []
+
+
 # lint
 
 LINTS = [
