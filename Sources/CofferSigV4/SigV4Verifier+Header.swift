@@ -45,11 +45,16 @@ extension SigV4Verifier {
         return SigV4Error(.invalidArgument, "Unsupported Authorization Type", extra: [("ArgumentName", "Authorization")])
     }
 
-    /// The request time: `x-amz-date` (ISO 8601 basic), else `Date` (RFC 1123).
+    /// The request time: `x-amz-date`, else `Date` (RFC 1123). `x-amz-date` takes precedence
+    /// when both are present; S3 reads it in ISO 8601 basic form (`20130524T000000Z`) or in
+    /// the RFC 7231 form of the `Date` header (`Fri, 24 May 2013 00:00:00 GMT`, what clients
+    /// that once signed with SigV2 still send). The string to sign holds the time in ISO 8601
+    /// basic form either way.
     static func requestTime(_ request: SigV4Request) throws(SigV4Error) -> AmzDate {
         let missing = SigV4Error(.accessDenied, "AWS authentication requires a valid Date or x-amz-date header")
         if let amz = request.header("x-amz-date") {
-            guard let time = AmzDate(iso8601Basic: amz.trimmingCharacters(in: .whitespaces)) else { throw missing }
+            let text = amz.trimmingCharacters(in: .whitespaces)
+            guard let time = AmzDate(iso8601Basic: text) ?? AmzDate(rfc1123: text) else { throw missing }
             return time
         }
         if let date = request.header("date"), let time = AmzDate(rfc1123: date) { return time }

@@ -154,14 +154,16 @@ class Signature:
 
 def sign_headers(method: str, path: str, query: str, headers: dict[str, str], payload_hash: str,
                  access_key: str, secret_key: str, when: dt.datetime | None = None,
-                 region: str = REGION) -> Signature:
+                 region: str = REGION, amz_date_header: str | None = None) -> Signature:
     """Adds x-amz-date, x-amz-content-sha256 and Authorization to `headers` (which must
-    already hold Host). `path` is the path as sent on the wire (already percent-encoded)."""
+    already hold Host). `path` is the path as sent on the wire (already percent-encoded).
+    `amz_date_header`: the x-amz-date header as sent, when it is not the ISO 8601 basic time
+    of the string to sign (S3 also reads the RFC 7231 form)."""
     when = when or dt.datetime.now(dt.timezone.utc)
     amz_date = when.strftime("%Y%m%dT%H%M%SZ")
     date = amz_date[:8]
     headers = dict(headers)
-    headers["x-amz-date"] = amz_date
+    headers["x-amz-date"] = amz_date_header or amz_date
     headers["x-amz-content-sha256"] = payload_hash
     signed = {k.lower(): " ".join(str(v).strip().split()) for k, v in headers.items()
               if k.lower() not in ("content-length", "transfer-encoding", "expect", "user-agent")}

@@ -27,10 +27,8 @@ struct ObjectHeaders {
         for name in contentHeaderNames {
             guard var value = request.header(name) else { continue }
             if name == "content-encoding" {
-                // aws-chunked is transfer framing, never part of the stored object.
-                value = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                    .filter { $0.lowercased() != "aws-chunked" && !$0.isEmpty }.joined(separator: ",")
-                if value.isEmpty { continue }
+                guard let stored = storedContentEncoding(value) else { continue }
+                value = stored
             }
             result.content[name] = value
         }
@@ -40,11 +38,12 @@ struct ObjectHeaders {
             let name = field.name.canonicalName.lowercased()
             guard name.hasPrefix("x-amz-meta-") else { continue }
             let key = String(name.dropFirst("x-amz-meta-".count))
-            size += key.utf8.count + field.value.utf8.count
+            let value = field.withUnsafeBytesOfValue { MetadataValue.decode($0) }
+            size += key.utf8.count + value.utf8.count
             if let existing = result.user[key] {
-                result.user[key] = existing + "," + field.value
+                result.user[key] = existing + "," + value
             } else {
-                result.user[key] = field.value
+                result.user[key] = value
             }
         }
         if size > maxUserMetadataBytes {
@@ -57,6 +56,17 @@ struct ObjectHeaders {
         return result
     }
 
+    /// The Content-Encoding to store for a received one: `aws-chunked` is transfer framing,
+    /// never part of the stored object, so it is taken out of the list; everything else is
+    /// kept exactly as sent (`deflate, gzip` stays `deflate, gzip`). Nil when nothing is left.
+    static func storedContentEncoding(_ value: String) -> String? {
+        let pieces = value.split(separator: ",", omittingEmptySubsequences: false)
+        let kept = pieces.filter { $0.trimmingCharacters(in: .whitespaces).lowercased() != "aws-chunked" }
+        if kept.count == pieces.count { return value.isEmpty ? nil : value }
+        let rest = kept.joined(separator: ",").trimmingCharacters(in: .whitespaces)
+        return rest.isEmpty ? nil : rest
+    }
+
     /// The headers GET and HEAD answer with for `record`.
     static func responseFields(for record: ObjectRecord) -> HTTPFields {
         var fields = HTTPFields()
@@ -67,7 +77,7 @@ struct ObjectHeaders {
             if let value = record.contentHeaders[name], let field = HTTPField.Name(name) { fields[field] = value }
         }
         for (key, value) in record.userMetadata.sorted(by: { $0.key < $1.key }) {
-            if let field = HTTPField.Name("x-amz-meta-" + key) { fields[field] = value }
+            if let field = HTTPField.Name("x-amz-meta-" + key) { fields[field] = MetadataValue.encode(value) }
         }
         if record.storageClass != "STANDARD" {
             fields[.xAmzStorageClass] = record.storageClass
