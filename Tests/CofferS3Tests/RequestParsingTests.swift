@@ -121,6 +121,18 @@ import Testing
         #expect(xml.document == "<Key>a&lt;b&gt;&amp;&quot;c&apos;</Key>")
     }
 
+    /// Characters XML 1.0 forbids: replaced in documents that only echo a request (errors),
+    /// character references where S3 writes keys (listings); tab, LF and CR are references.
+    @Test func charactersXMLForbidsAreReplacedOrReferenced() {
+        var replaced = XMLWriter(declaration: false)
+        replaced.element("UploadId", "a\u{0}b\u{1F}c\u{FFFF}d\te")
+        #expect(replaced.document == "<UploadId>a\u{FFFD}b\u{FFFD}c\u{FFFD}d&#9;e</UploadId>")
+        var referenced = XMLWriter(declaration: false, invalidCharacters: .referenced)
+        referenced.element("Key", "ctrl\u{1}char\u{FFFE}\n")
+        #expect(referenced.document == "<Key>ctrl&#x1;char&#xFFFE;&#10;</Key>")
+        #expect(XMLWriter.escape("caf\u{E9} \u{FFFD} \u{EFFF}") == "caf\u{E9} \u{FFFD} \u{EFFF}")
+    }
+
     @Test func parserReadsNestedDocumentsAndRejectsDTDs() {
         let doc = XMLElementNode.parse(Array(#"<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>a&amp;b</Key></Object><Quiet>true</Quiet></Delete>"#.utf8))
         #expect(doc?.name == "Delete")

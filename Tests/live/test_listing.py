@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from botocore.exceptions import ClientError
 
+from conftest import unique_bucket_name
 from coffer_live import S3_NS, client_error, object_path
 
 N_FILES = 300
@@ -255,3 +256,90 @@ def test_delete_objects_with_locked_bucket_headers(s3, bucket):
                           BypassGovernanceRetention=True)
     assert [d["Key"] for d in r["Deleted"]] == ["g"]
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_prefixes_come_back_as_sent_through_boto3(s3, bucket):
+    """boto3 asks for encoding-type=url and decodes exactly the fields S3 encodes: a prefix
+    of a single newline comes back as "\\n" from ListObjects and ListObjectsV2."""
+    for k in ["\nline", "\nother", "plain"]:
+        s3.put_object(Bucket=bucket, Key=k, Body=b"n")
+    v1 = s3.list_objects(Bucket=bucket, Prefix="\n")
+    assert v1["Prefix"] == "\n"
+    assert [o["Key"] for o in v1["Contents"]] == ["\nline", "\nother"]
+    v2 = s3.list_objects_v2(Bucket=bucket, Prefix="\n")
+    assert v2["Prefix"] == "\n"
+    assert [o["Key"] for o in v2["Contents"]] == ["\nline", "\nother"]
+    v1 = s3.list_objects(Bucket=bucket, Prefix="\n", Delimiter="o", MaxKeys=1)
+    assert v1["Delimiter"] == "o" and v1["IsTruncated"] and v1["NextMarker"] == "\nline"
+    r = s3.list_objects(Bucket=bucket, Prefix="\n", Delimiter="o", Marker=v1["NextMarker"])
+    assert r["Marker"] == "\nline" and [p["Prefix"] for p in r["CommonPrefixes"]] == ["\no"]
+
+
+def test_empty_continuation_token_lists_from_the_start(coffer, s3, bucket):
+    for k in ["a", "b", "c"]:
+        s3.put_object(Bucket=bucket, Key=k, Body=b"t")
+    raw = coffer.endpoint().request("GET", object_path(bucket), query="list-type=2&continuation-token=&max-keys=2",
+                                    creds=coffer.root)
+    assert raw.status == 200, raw.body
+    doc = ET.fromstring(raw.body)
+    assert [c.find(f"{S3_NS}Key").text for c in doc.findall(f"{S3_NS}Contents")] == ["a", "b"]
+    token = doc.find(f"{S3_NS}NextContinuationToken").text
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, ContinuationToken=token)["Contents"]] == ["c"]
+
+
+def test_list_buckets_pages_and_filters(coffer):
+    """ListBuckets with max-buckets, continuation-token, prefix and bucket-region, as S3 added
+    them; without max-buckets every bucket comes back at once."""
+    s3 = coffer.client()
+    stem = unique_bucket_name("lb")[:40]
+    names = [f"{stem}-{i}" for i in range(5)]
+    for n in names:
+        s3.create_bucket(Bucket=n)
+    try:
+        seen, token, pages = [], None, 0
+        while True:
+            kw = {"MaxBuckets": 2, "Prefix": stem + "-"}
+            if token:
+                kw["ContinuationToken"] = token
+            r = s3.list_buckets(**kw)
+            pages += 1
+            assert r["Prefix"] == stem + "-"
+            assert len(r["Buckets"]) <= 2
+            seen += [b["Name"] for b in r["Buckets"]]
+            token = r.get("ContinuationToken")
+            if not token:
+                break
+        assert seen == names and pages == 3
+        # the paginator walks the same pages
+        paged = [b["Name"] for page in s3.get_paginator("list_buckets").paginate(Prefix=stem + "-", PaginationConfig={"PageSize": 2})
+                 for b in page["Buckets"]]
+        assert paged == names
+        assert {b["Name"] for b in s3.list_buckets()["Buckets"]} >= set(names)
+        assert [b["Name"] for b in s3.list_buckets(Prefix=stem + "-", BucketRegion="us-east-1")["Buckets"]] == names
+        assert s3.list_buckets(Prefix=stem + "-", BucketRegion="eu-west-1")["Buckets"] == []
+        for bad in ("0", "10001", "x"):
+            r = coffer.endpoint().request("GET", "/", query=f"max-buckets={bad}", creds=coffer.root)
+            assert r.status == 400 and r.code() == "InvalidArgument", r.body
+        r = coffer.endpoint().request("GET", "/", query="max-buckets=1&continuation-token=bm90IGEgdG9rZW4%3D", creds=coffer.root)
+        assert r.status == 400 and r.code() == "InvalidArgument"
+    finally:
+        for n in names:
+            s3.delete_bucket(Bucket=n)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "HEAD"])
+def test_key_that_is_not_utf8_is_invalid_uri(coffer, bucket, method):
+    r = coffer.endpoint().request(method, object_path(bucket) + "/bad%FFkey", creds=coffer.root)
+    assert r.status == 400, r.body
+    if method != "HEAD":
+        assert r.code() == "InvalidURI"
+        assert r.error()["Message"] == "Couldn't parse the specified URI."
+
+
+@pytest.mark.parametrize("upload_id", ["..%2F%00x", "%01%02", "x%EF%BF%BFy", "tab%09ok"])
+def test_error_documents_parse_with_a_strict_xml_parser(coffer, bucket, upload_id):
+    """Whatever the request carried, the error is XML 1.0 that expat reads."""
+    r = coffer.endpoint().request("GET", object_path(bucket) + "/k", query=f"uploadId={upload_id}", creds=coffer.root)
+    assert r.status == 404, r.body
+    doc = ET.fromstring(r.body)  # raises on &#x0; and friends
+    assert doc.find("Code").text == "NoSuchUpload"

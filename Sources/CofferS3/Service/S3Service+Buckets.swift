@@ -1,13 +1,42 @@
+import CofferCrypto
 import CofferStorage
 import CofferTime
 import Foundation
 
 extension S3Service {
+    /// ListBuckets, paginated as S3 has done since 2024 when `max-buckets` is given (1 to
+    /// 10,000; without it every bucket, as before), filtered by `prefix` and `bucket-region`.
+    /// The continuation token names the last bucket returned.
     func listBuckets(_ call: AuthorizedCall) async throws -> S3Response {
         let user = try call.requireUser()
+        var maxBuckets: Int?
+        if let text = call.request.queryValue("max-buckets") {
+            guard let value = Int(text), (1...10_000).contains(value) else {
+                throw S3Error(.invalidArgument, "Argument max-buckets must be an integer between 1 and 10000",
+                              extra: [("ArgumentName", "max-buckets"), ("ArgumentValue", text)])
+            }
+            maxBuckets = value
+        }
+        var after: String?
+        if let token = call.request.queryValue("continuation-token"), !token.isEmpty {
+            guard let bytes = Base64.decode(token), let decoded = String(validating: bytes, as: UTF8.self), decoded.hasPrefix("b:") else {
+                throw S3Error(.invalidArgument, "The continuation token provided is incorrect", extra: [("ArgumentName", "continuation-token")])
+            }
+            after = String(decoded.dropFirst(2))
+        }
+        let prefix = call.request.queryValue("prefix") ?? ""
+        let region = call.request.queryValue("bucket-region").flatMap { $0.isEmpty ? nil : $0 }
         // The account's root user lists every bucket of the account, as on S3; a user lists the
         // buckets they own (Coffer's ownership grant: the only buckets a user may use by default).
-        let buckets = try await store.listBuckets().filter { user.isRoot || $0.owner == user.name }
+        var buckets = try await store.listBuckets().filter {
+            (user.isRoot || $0.owner == user.name) && $0.name.hasPrefix(prefix) && (region == nil || $0.region == region)
+                && (after == nil || $0.name > after!)
+        }
+        var next: String?
+        if let maxBuckets, buckets.count > maxBuckets {
+            buckets = Array(buckets.prefix(maxBuckets))
+            next = Base64.encode(Array(("b:" + buckets[buckets.count - 1].name).utf8))
+        }
         var xml = XMLWriter()
         xml.element("ListAllMyBucketsResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             writeOwner(&x, name: user.name)
@@ -20,6 +49,8 @@ extension S3Service {
                     }
                 }
             }
+            if let next { x.element("ContinuationToken", next) }
+            if call.request.queryValue("prefix") != nil { x.element("Prefix", prefix) }
         }
         return xmlResponse(xml)
     }

@@ -42,7 +42,8 @@ extension S3Service {
         let startAfter: String?
         let token: String?
         if v2 {
-            if let t = call.request.queryValue("continuation-token") {
+            // An empty continuation-token lists from the start, as S3 does.
+            if let t = call.request.queryValue("continuation-token"), !t.isEmpty {
                 guard let bytes = Base64.decode(t), let decoded = String(validating: bytes, as: UTF8.self), decoded.hasPrefix("1:") else {
                     throw S3Error(.invalidArgument, "The continuation token provided is incorrect", extra: [("ArgumentName", "continuation-token")])
                 }
@@ -58,10 +59,13 @@ extension S3Service {
         }
         let listing = try await store.listObjects(bucket: bucket.name, prefix: params.prefix, delimiter: params.delimiter, startAfter: startAfter, maxKeys: params.maxKeys)
         let fetchOwner = !v2 || call.request.queryValue("fetch-owner") == "true"
-        var xml = XMLWriter()
+        var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("ListBucketResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Name", bucket.name)
-            x.element("Prefix", params.encode(params.prefix))
+            // S3 URL-encodes Prefix in ListObjectsV2 answers, not in ListObjects (v1) ones:
+            // clients decode exactly the fields S3 encodes (botocore: Delimiter, Marker,
+            // NextMarker, Key and CommonPrefixes for v1; also Prefix and StartAfter for v2).
+            x.element("Prefix", v2 ? params.encode(params.prefix) : params.prefix)
             if v2 {
                 if let s = call.request.queryValue("start-after"), !s.isEmpty { x.element("StartAfter", params.encode(s)) }
                 if let token { x.element("ContinuationToken", token) }
@@ -113,7 +117,7 @@ extension S3Service {
             throw S3Error(.invalidArgument, "Invalid version id specified", extra: [("ArgumentName", "version-id-marker"), ("ArgumentValue", versionIdMarker)])
         }
         let listing = try await store.listObjects(bucket: bucket.name, prefix: params.prefix, delimiter: params.delimiter, startAfter: keyMarker, maxKeys: params.maxKeys)
-        var xml = XMLWriter()
+        var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("ListVersionsResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Name", bucket.name)
             x.element("Prefix", params.encode(params.prefix))

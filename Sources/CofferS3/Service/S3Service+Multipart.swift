@@ -48,7 +48,7 @@ extension S3Service {
             contentHeaders: headers.content, userMetadata: headers.user, checksumAlgorithm: algorithm?.rawValue,
             checksumType: checksumType, storageClass: headers.storageClass, encryption: storedEncryption)
         try await store.createUpload(record)
-        var xml = XMLWriter()
+        var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("InitiateMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Bucket", bucket.name)
             x.element("Key", key)
@@ -237,7 +237,7 @@ extension S3Service {
             parts: chosen.map { PartSummary(number: $0.number, size: $0.size, etag: $0.etag, checksum: $0.checksum?.value) },
             segments: chosen.map(\.blob), storageClass: upload.storageClass, encryption: upload.encryption)
         try await finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)), precondition: precondition)
-        var xml = XMLWriter()
+        var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("CompleteMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             let scheme = call.request.secure ? "https" : "http"
             let path = "/\(bucket.name)/\(PercentEncoding.encode(upload.key, keepSlash: true))"
@@ -314,7 +314,7 @@ extension S3Service {
             marker = value
         }
         let listing = try await store.listParts(uploadId: upload.uploadId, partNumberMarker: marker, maxParts: params.maxKeys)
-        var xml = XMLWriter()
+        var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("ListPartsResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Bucket", bucket.name)
             x.element("Key", params.encode(upload.key))
@@ -352,7 +352,7 @@ extension S3Service {
         let listing = try await store.listUploads(
             bucket: bucket.name, prefix: params.prefix, delimiter: params.delimiter, keyMarker: keyMarker,
             uploadIdMarker: keyMarker == nil ? nil : uploadIdMarker, maxUploads: params.maxKeys)
-        var xml = XMLWriter()
+        var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("ListMultipartUploadsResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Bucket", bucket.name)
             x.element("KeyMarker", params.encode(keyMarker ?? ""))

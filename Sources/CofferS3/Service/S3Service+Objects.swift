@@ -199,7 +199,7 @@ extension S3Service {
             outcomes.append((key: request.key, versionId: request.versionId,
                              error: allowed ? await deleteOne(bucket: bucket.name, key: request.key, versionId: request.versionId) : S3Error(.accessDenied)))
         }
-        var xml = XMLWriter()
+        var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("DeleteResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             for outcome in outcomes {
                 if let error = outcome.error {
