@@ -9,22 +9,43 @@ public enum HMACSHA256 {
     public static func authenticate<Key: ContiguousBytes, Message: ContiguousBytes>(
         _ message: Message, key: Key
     ) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        key.withUnsafeBytes { k in
-            message.withUnsafeBytes { m in
-                let result = HMAC(
-                    EVP_sha256(), k.baseAddress, Int32(k.count),
-                    m.baseAddress?.assumingMemoryBound(to: UInt8.self), m.count, &out, &length)
-                precondition(result != nil, "HMAC failed")
-            }
-        }
-        return Array(out.prefix(Int(length)))
+        hmac(EVP_sha256(), message, key: key)
     }
 
     public static func authenticate<Key: ContiguousBytes>(_ message: String, key: Key) -> [UInt8] {
         authenticate(Array(message.utf8), key: key)
     }
+}
+
+/// HMAC-SHA1 (RFC 2104) over libcrypto, for AWS Signature Version 2 only (S3's legacy
+/// `Authorization: AWS` header and `Signature` query parameter). Anything new uses HMAC-SHA256.
+public enum HMACSHA1 {
+    public static let outputByteCount = 20
+
+    public static func authenticate<Key: ContiguousBytes, Message: ContiguousBytes>(
+        _ message: Message, key: Key
+    ) -> [UInt8] {
+        hmac(EVP_sha1(), message, key: key)
+    }
+
+    public static func authenticate<Key: ContiguousBytes>(_ message: String, key: Key) -> [UInt8] {
+        authenticate(Array(message.utf8), key: key)
+    }
+}
+
+/// One-shot HMAC with the digest `md` (libcrypto's `HMAC`).
+private func hmac<Key: ContiguousBytes, Message: ContiguousBytes>(_ md: OpaquePointer?, _ message: Message, key: Key) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+    var length: UInt32 = 0
+    key.withUnsafeBytes { k in
+        message.withUnsafeBytes { m in
+            let result = HMAC(
+                md, k.baseAddress, Int32(k.count),
+                m.baseAddress?.assumingMemoryBound(to: UInt8.self), m.count, &out, &length)
+            precondition(result != nil, "HMAC failed")
+        }
+    }
+    return Array(out.prefix(Int(length)))
 }
 
 /// Compares two byte sequences in time that depends only on their lengths, never on where

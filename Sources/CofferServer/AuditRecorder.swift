@@ -1,6 +1,7 @@
 import CofferAudit
 import CofferKMS
 import CofferS3
+import CofferSigV4
 import Foundation
 
 /// Writes Coffer's events to the audit trail (docs/audit-trail.md): every key-service call
@@ -70,6 +71,17 @@ public final class AuditRecorder: KMSAuditSink, DataEventSink, Sendable {
                                    userAgent: call.request.header(.userAgent), requestID: call.requestId,
                                    recipientAccountId: ownerAccount)
         try trail.record(.s3DataEvent(eventName, context: context, bucket: call.request.bucket ?? "", key: key,
-                                      extraParameters: parameters, failure: failure))
+                                      extraParameters: parameters, failure: failure,
+                                      additionalEventData: call.mechanism.map(Self.additionalEventData)))
+    }
+
+    /// CloudTrail's `additionalEventData` of a signed S3 request: `SignatureVersion` (`SigV2`,
+    /// `SigV4`) and `AuthenticationMethod` (`AuthHeader`, `QueryString`), the members AWS
+    /// documents for finding the requests still signed with Signature Version 2.
+    static func additionalEventData(_ mechanism: SignatureMechanism) -> AuditJSON {
+        .object([
+            "SignatureVersion": .string(mechanism.version == .v2 ? "SigV2" : "SigV4"),
+            "AuthenticationMethod": .string(mechanism.carrier == .header ? "AuthHeader" : "QueryString"),
+        ])
     }
 }

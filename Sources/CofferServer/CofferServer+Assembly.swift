@@ -62,7 +62,8 @@ extension CofferServer {
         }
         let service = S3Service(
             store: store, users: users, keyring: keyring,
-            options: .init(region: config.region, domains: config.domains, blockSSECOnNewBuckets: config.blockSSECOnNewBuckets, allowSSECOverHTTP: config.allowSSECOverHTTP),
+            options: .init(region: config.region, domains: config.domains, blockSSECOnNewBuckets: config.blockSSECOnNewBuckets, allowSSECOverHTTP: config.allowSSECOverHTTP,
+                           acceptSigV2: config.allowSigV2),
             logger: logger, clock: clock, packageStage: packageStage,
             keyService: keyService, bucketKeyLimits: bucketKeyLimits, dataEvents: audit)
         let jsonAPIs = JSONAPIs(users: users, region: config.region, kmsAPI: KMSAPI(service: builtIn, sink: audit, clock: clock),

@@ -55,6 +55,11 @@ extension ServerConfiguration {
             sseS3RootKey: secret("sse.s3.root.key"))
         blockSSECOnNewBuckets = reader.bool(forKey: "block.sse.c.on.new.buckets", default: false)
         allowSSECOverHTTP = reader.bool(forKey: "allow.sse.c.over.http", default: false)
+        switch reader.string(forKey: "sigv2", default: "allow").lowercased() {
+        case "allow": allowSigV2 = true
+        case "deny": allowSigV2 = false
+        case let other: throw ConfigurationError("invalid value '\(other)' for sigv2: expected allow or deny")
+        }
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ConfigurationError("--tls-cert and --tls-key go together")
         }

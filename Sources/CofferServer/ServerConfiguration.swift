@@ -19,6 +19,9 @@ public struct ServerConfiguration: Sendable {
     public var blockSSECOnNewBuckets: Bool = false
     /// Accept SSE-C keys over plain HTTP (test rigs only, as Ceph RGW allows).
     public var allowSSECOverHTTP: Bool = false
+    /// Accept AWS Signature Version 2 (`--sigv2 allow`, the default, as S3 did); false
+    /// (`--sigv2 deny`) refuses every SigV2 request with 403 AccessDenied.
+    public var allowSigV2: Bool = true
 
     public init(
         dataDir: String, httpAddress: ListenAddress?, httpsAddress: ListenAddress?, region: String, domains: [String],

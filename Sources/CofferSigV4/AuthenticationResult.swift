@@ -69,48 +69,43 @@ extension UInt8 {
     }
 }
 
-/// A request whose SigV4 signature checked out.
+/// A request whose signature checked out (SigV4, or SigV2 where S3 accepts it).
 ///
 /// `description` leaves out the signing key (it stands in for the secret for a day).
 public struct AuthenticatedRequest: Sendable, CustomStringConvertible {
     public var accessKeyId: String
     public var userName: String
-    public var region: String
-    public var service: String
-    /// The request time that was signed (`X-Amz-Date`, or `Date`).
-    public var signingTime: AmzDate
-    /// The signature the client sent: the seed of the chunk signature chain.
+    /// Which signature version the request was signed with, and whether in the header or the query.
+    public var mechanism: SignatureMechanism
+    /// The request time that was signed (`X-Amz-Date`, `x-amz-date` or `Date`); nil for a
+    /// SigV2 presigned URL, which signs only its expiry time.
+    public var signingTime: AmzDate?
+    /// The signature the client sent (SigV4: the seed of the chunk signature chain).
     public var signature: String
-    /// The derived key for `signingTime`'s day, region and service, for chunk verification.
-    public var signingKey: SigningKey
-    public var isPresigned: Bool
     public var payload: PayloadMode
+    /// SigV4 only: the derived key, time and scope that aws-chunked chunk signatures are
+    /// checked with. Nil for SigV2, which has no signed-chunk form.
+    public var chunkSigningContext: ChunkSigningContext?
 
-    public init(accessKeyId: String, userName: String, region: String, service: String, signingTime: AmzDate,
-                signature: String, signingKey: SigningKey, isPresigned: Bool, payload: PayloadMode) {
+    public init(accessKeyId: String, userName: String, mechanism: SignatureMechanism, signingTime: AmzDate?, signature: String,
+                payload: PayloadMode, chunkSigningContext: ChunkSigningContext?) {
         self.accessKeyId = accessKeyId
         self.userName = userName
-        self.region = region
-        self.service = service
+        self.mechanism = mechanism
         self.signingTime = signingTime
         self.signature = signature
-        self.signingKey = signingKey
-        self.isPresigned = isPresigned
         self.payload = payload
+        self.chunkSigningContext = chunkSigningContext
     }
 
-    /// `20130524/us-east-1/s3/aws4_request`.
-    public var scope: String {
-        SigV4Canonicalizer.scope(date: signingTime.dateStamp, region: region, service: service)
-    }
+    /// Whether the signature came in the query string (a presigned URL).
+    public var isPresigned: Bool { mechanism.carrier == .queryString }
 
-    /// What an `AWSChunkedDecoder` needs to check the chunk signatures of this request.
-    public var chunkSigningContext: ChunkSigningContext {
-        ChunkSigningContext(signingKey: signingKey, amzDate: signingTime.iso8601Basic, scope: scope, seedSignature: signature)
-    }
+    /// SigV4's credential scope, `20130524/us-east-1/s3/aws4_request`; nil for SigV2.
+    public var scope: String? { chunkSigningContext?.scope }
 
     public var description: String {
-        "AuthenticatedRequest(accessKeyId: \(accessKeyId), userName: \(userName), scope: \(scope), "
-            + "presigned: \(isPresigned), payload: \(payload.headerValue), signingKey: <redacted>)"
+        "AuthenticatedRequest(accessKeyId: \(accessKeyId), userName: \(userName), mechanism: \(mechanism), "
+            + "scope: \(scope ?? "none"), payload: \(payload.headerValue), signingKey: <redacted>)"
     }
 }

@@ -26,6 +26,16 @@ public protocol CredentialProvider: Sendable {
     func credential(forAccessKeyId accessKeyId: String) -> Credential?
 }
 
+extension CredentialProvider {
+    /// The credential of `accessKeyId`, or S3's `InvalidAccessKeyId` naming it.
+    func requireCredential(forAccessKeyId accessKeyId: String) throws(SigV4Error) -> Credential {
+        guard let credential = credential(forAccessKeyId: accessKeyId) else {
+            throw SigV4Error(.invalidAccessKeyId, extra: [("AWSAccessKeyId", accessKeyId)])
+        }
+        return credential
+    }
+}
+
 /// A fixed set of credentials, for tests, the benchmark and small configurations.
 public struct StaticCredentialProvider: CredentialProvider {
     private let byAccessKeyId: [String: Credential]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a request's SigV4 authentication, payload hash or aws-chunked framing was refused.
 ///
 /// The codes are AWS's SigV4 failure codes as S3 names them; each API maps them once to its
@@ -23,7 +25,7 @@ public struct SigV4Error: Error, Sendable, CustomStringConvertible {
         case accessDenied = "AccessDenied"
         /// Two mechanisms at once, an unknown Authorization scheme, a bad `x-amz-content-sha256` value.
         case invalidArgument = "InvalidArgument"
-        /// A mechanism Coffer does not accept (SigV2), or a missing required header.
+        /// A mechanism the endpoint does not accept (SigV2 outside S3), or a missing required header.
         case invalidRequest = "InvalidRequest"
         case notImplemented = "NotImplemented"
         /// The body's SHA-256 is not the one the request signed.
@@ -49,6 +51,18 @@ public struct SigV4Error: Error, Sendable, CustomStringConvertible {
         self.message = message
         self.details = details
         self.source = source
+    }
+
+    /// A header-signed request without a usable `Date` or `x-amz-date` (SigV4 and SigV2 alike).
+    static let missingRequestTime = SigV4Error(.accessDenied, "AWS authentication requires a valid Date or x-amz-date header")
+
+    /// The signed request time (`requestTime`, as the client sent it) is more than `maxSkew` from `now`.
+    static func requestTimeTooSkewed(requestTime: String, now: Date, maxSkew: TimeInterval) -> SigV4Error {
+        SigV4Error(.requestTimeTooSkewed, extra: [
+            ("RequestTime", requestTime),
+            ("ServerTime", AmzDate(now).iso8601Extended),
+            ("MaxAllowedSkewMilliseconds", String(Int(maxSkew * 1000))),
+        ])
     }
 
     public var description: String { "SigV4Error(\(code.rawValue)): \(message ?? "")" }

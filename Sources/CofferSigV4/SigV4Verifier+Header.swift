@@ -51,7 +51,7 @@ extension SigV4Verifier {
     /// that once signed with SigV2 still send). The string to sign holds the time in ISO 8601
     /// basic form either way.
     static func requestTime(_ request: SigV4Request) throws(SigV4Error) -> AmzDate {
-        let missing = SigV4Error(.accessDenied, "AWS authentication requires a valid Date or x-amz-date header")
+        let missing = SigV4Error.missingRequestTime
         if let amz = request.header("x-amz-date") {
             let text = amz.trimmingCharacters(in: .whitespaces)
             guard let time = AmzDate(iso8601Basic: text) ?? AmzDate(rfc1123: text) else { throw missing }
@@ -68,13 +68,9 @@ extension SigV4Verifier {
         let scope = try parseScope(header.credential, time: time, source: .header)
         let credential = try lookUp(scope.accessKeyId)
 
-        let skew = abs(now.timeIntervalSince(time.date))
-        if skew > maxSkew {
-            throw SigV4Error(.requestTimeTooSkewed, extra: [
-                ("RequestTime", request.header("x-amz-date") ?? request.header("date") ?? time.iso8601Basic),
-                ("ServerTime", AmzDate(now).iso8601Extended),
-                ("MaxAllowedSkewMilliseconds", String(Int(maxSkew * 1000))),
-            ])
+        if abs(now.timeIntervalSince(time.date)) > maxSkew {
+            throw SigV4Error.requestTimeTooSkewed(
+                requestTime: request.header("x-amz-date") ?? request.header("date") ?? time.iso8601Basic, now: now, maxSkew: maxSkew)
         }
 
         let signedHeaders = try parseSignedHeaders(header.signedHeaders, source: .header)
@@ -104,7 +100,8 @@ extension SigV4Verifier {
             time: time, key: key, provided: header.signature, accessKeyId: scope.accessKeyId)
 
         return AuthenticatedRequest(
-            accessKeyId: credential.accessKeyId, userName: credential.userName, region: region, service: service,
-            signingTime: time, signature: header.signature, signingKey: key, isPresigned: false, payload: payload)
+            accessKeyId: credential.accessKeyId, userName: credential.userName, mechanism: SignatureMechanism(.v4, .header),
+            signingTime: time, signature: header.signature, payload: payload,
+            chunkSigningContext: chunkSigningContext(key: key, time: time, signature: header.signature))
     }
 }

@@ -54,8 +54,9 @@ extension SigV4Verifier {
             time: time, key: key, provided: signature, accessKeyId: scope.accessKeyId)
 
         return AuthenticatedRequest(
-            accessKeyId: credential.accessKeyId, userName: credential.userName, region: region, service: service,
-            signingTime: time, signature: signature, signingKey: key, isPresigned: true, payload: payload)
+            accessKeyId: credential.accessKeyId, userName: credential.userName, mechanism: SignatureMechanism(.v4, .queryString),
+            signingTime: time, signature: signature, payload: payload,
+            chunkSigningContext: chunkSigningContext(key: key, time: time, signature: signature))
     }
 
     /// `X-Amz-Expires`: whole seconds, 1 through 604800.

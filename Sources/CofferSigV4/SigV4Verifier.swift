@@ -2,6 +2,8 @@ import CofferCrypto
 import Foundation
 
 /// Verifies AWS Signature Version 4 requests: `Authorization` header auth and presigned URLs.
+/// A Signature Version 2 request is refused as an unsupported mechanism (S3 routes it to
+/// `SigV2Verifier` instead).
 ///
 /// Pure logic: the clock is passed in, credentials come from a `CredentialProvider`, and the
 /// result tells the HTTP layer how the body is covered (`PayloadMode`): it must still check a
@@ -29,26 +31,20 @@ public struct SigV4Verifier: Sendable {
     ///
     /// - Parameter bodySHA256Hex: for services other than S3, the hex SHA-256 of the body,
     ///   used when the request has no `x-amz-content-sha256` header. Ignored for S3.
-    /// - Returns: `.anonymous` when the request carries no SigV4 authentication at all.
+    /// - Returns: `.anonymous` when the request carries no authentication at all.
     /// - Throws: a ``SigV4Error`` for the first problem found, in the order S3 checks.
     public func verify(_ request: SigV4Request, now: Date, bodySHA256Hex: String? = nil) throws(SigV4Error) -> AuthenticationResult {
-        let authorization = request.header("authorization")
-        let query = request.queryParameters
-        let hasQueryAuth = query.contains { $0.name == "X-Amz-Algorithm" || $0.name == "X-Amz-Credential" || $0.name == "X-Amz-Signature" }
-        let hasV2Query = query.contains { $0.name == "AWSAccessKeyId" } && query.contains { $0.name == "Signature" }
-        if authorization != nil && (hasQueryAuth || hasV2Query) {
-            throw SigV4Error(.invalidArgument,
-                          "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
-                          extra: [("ArgumentName", "Authorization"), ("ArgumentValue", "null")])
-        }
-        if let authorization {
+        guard let mechanism = try SignatureMechanism.presented(by: request) else { return .anonymous }
+        switch (mechanism.version, mechanism.carrier) {
+        case (.v4, .header):
+            let authorization = request.header("authorization") ?? ""
             return .authenticated(try verifyHeader(authorization, request: request, now: now, bodySHA256Hex: bodySHA256Hex))
+        case (.v4, .queryString):
+            return .authenticated(try verifyPresigned(request, query: request.queryParameters, now: now))
+        case (.v2, _):
+            // S3 verifies SigV2 with `SigV2Verifier`; the other endpoints never accepted it.
+            throw Self.unsupportedMechanism
         }
-        if hasQueryAuth {
-            return .authenticated(try verifyPresigned(request, query: query, now: now))
-        }
-        if hasV2Query { throw Self.unsupportedMechanism }
-        return .anonymous
     }
 
     static let unsupportedMechanism = SigV4Error(
@@ -102,10 +98,7 @@ public struct SigV4Verifier: Sendable {
     }
 
     func lookUp(_ accessKeyId: String) throws(SigV4Error) -> Credential {
-        guard let credential = credentials.credential(forAccessKeyId: accessKeyId) else {
-            throw SigV4Error(.invalidAccessKeyId, extra: [("AWSAccessKeyId", accessKeyId)])
-        }
-        return credential
+        try credentials.requireCredential(forAccessKeyId: accessKeyId)
     }
 
     /// Splits `host;x-amz-date` and checks that `host` is signed.
@@ -154,6 +147,12 @@ public struct SigV4Verifier: Sendable {
         guard constantTimeEquals(expected, provided) else {
             throw SigV4Error(.signatureDoesNotMatch, extra: [("AWSAccessKeyId", accessKeyId), ("SignatureProvided", provided)])
         }
+    }
+
+    /// What the request's aws-chunked body, if any, is verified with.
+    func chunkSigningContext(key: SigningKey, time: AmzDate, signature: String) -> ChunkSigningContext {
+        ChunkSigningContext(signingKey: key, amzDate: time.iso8601Basic,
+                            scope: SigV4Canonicalizer.scope(date: time.dateStamp, region: region, service: service), seedSignature: signature)
     }
 
     func signingKey(for credential: Credential, date: String) -> SigningKey {

@@ -35,6 +35,8 @@ struct Serve: AsyncParsableCommand {
     var blockSseCOnNewBuckets = false
     @Flag(help: "Accept SSE-C keys over plain HTTP. For test rigs only: S3, and Coffer by default, refuse them (env COFFER_ALLOW_SSE_C_OVER_HTTP=true).")
     var allowSseCOverHttp = false
+    @Option(help: "AWS Signature Version 2 (what aws CLI v1 presigns with): allow, as S3 did, or deny with 403 AccessDenied (default allow; env COFFER_SIGV2).")
+    var sigv2: String?
     @Option(help: "Use this AWS-KMS-compatible key service for SSE-KMS instead of the built-in one, e.g. https://kms.eu-west-1.amazonaws.com (env COFFER_KMS_ENDPOINT).")
     var kmsEndpoint: String?
     @Option(help: "Region of --kms-endpoint (default: --region; env COFFER_KMS_REGION).")
@@ -101,7 +103,7 @@ struct Serve: AsyncParsableCommand {
             "data.dir": dataDir, "http.address": httpAddress, "https.address": httpsAddress, "region": region,
             "domains": domains, "tls.cert": tlsCert, "tls.key": tlsKey, "users.file": users, "log.level": logLevel,
             "kms.endpoint": kmsEndpoint, "kms.region": kmsRegion, "kms.access.key.id": kmsAccessKeyId,
-            "kms.secret.access.key": kmsSecretAccessKey, "kms.timeout": kmsTimeout.map { String($0) },
+            "kms.secret.access.key": kmsSecretAccessKey, "kms.timeout": kmsTimeout.map { String($0) }, "sigv2": sigv2,
         ]
         return try await ServerConfiguration.reader(
             flags: flags.compactMapValues { $0 }, environment: ProcessInfo.processInfo.environment, configFile: config)

@@ -30,7 +30,8 @@ import Testing
         }
         #expect(auth.accessKeyId == "AKIAIOSFODNN7EXAMPLE")
         #expect(auth.scope == "20130524/us-east-1/s3/aws4_request")
-        #expect(auth.signingTime.iso8601Basic == "20130524T000000Z")
+        #expect(auth.signingTime?.iso8601Basic == "20130524T000000Z")
+        #expect(auth.mechanism == SignatureMechanism(.v4, .header))
         let expectedPayload: PayloadMode = switch name {
         case "chunked-put-object": .streamingSigned
         case "chunked-put-object-trailer": .streamingSignedTrailer

@@ -26,16 +26,30 @@ public struct PolicyCaller: Sendable, Equatable {
     }
 }
 
-/// How a request was authenticated, for `s3:authType`, `s3:signatureversion`, `s3:signatureAge`.
+/// How a request was authenticated, for `s3:authType`, `s3:signatureversion`, `s3:signatureAge`
+/// (S3's values: "Amazon S3 Signature Version 4 Authentication Specific Policy Keys").
 public struct PolicyAuthentication: Sendable, Equatable {
     /// `REST-HEADER` or `REST-QUERY-STRING`.
     public var authType: String
+    /// `AWS` (Signature Version 2) or `AWS4-HMAC-SHA256` (Signature Version 4).
+    public var signatureVersion: String
+    /// The signed request time (SigV4), from which `s3:signatureAge` is counted.
     public var signedAt: Date?
 
-    public init(authType: String, signedAt: Date? = nil) {
+    public init(authType: String, signatureVersion: String = Self.sigV4, signedAt: Date? = nil) {
         self.authType = authType
+        self.signatureVersion = signatureVersion
         self.signedAt = signedAt
     }
+
+    /// The values S3 gives a request signed with `mechanism`.
+    public init(_ mechanism: SignatureMechanism, signedAt: Date?) {
+        self.init(authType: mechanism.carrier == .header ? "REST-HEADER" : "REST-QUERY-STRING",
+                  signatureVersion: mechanism.version == .v2 ? Self.sigV2 : Self.sigV4, signedAt: signedAt)
+    }
+
+    public static let sigV2 = "AWS"
+    public static let sigV4 = "AWS4-HMAC-SHA256"
 }
 
 /// The IAM request the server authorises for an S3 request: the action, the resource ARN and
@@ -87,8 +101,10 @@ public enum S3PolicyRequest {
         if request.secure { context["s3:TlsVersion"] = ["1.2"] }
         if let authentication {
             context["s3:authType"] = [authentication.authType]
-            context["s3:signatureversion"] = ["AWS4-HMAC-SHA256"]
-            if let signedAt = authentication.signedAt {
+            context["s3:signatureversion"] = [authentication.signatureVersion]
+            if authentication.signatureVersion == PolicyAuthentication.sigV2 {
+                context["s3:signatureAge"] = ["0"]  // S3: "In Signature Version 2, this value is always set to 0."
+            } else if let signedAt = authentication.signedAt {
                 context["s3:signatureAge"] = [String(max(0, Int64(now.timeIntervalSince(signedAt) * 1000)))]
             }
         }
@@ -135,8 +151,11 @@ public enum S3PolicyRequest {
             method: method, target: String(parts[1]), authority: authority, headers: fields, secure: secure, sourceIP: sourceIP)
         let operation = try S3Operation.parse(request)
         let kms = request.header(.xAmzServerSideEncryptionAwsKmsKeyId).map { kmsKeyArn($0, region: region, accountId: accountId) }
+        // A signed caller signed the way the request's own authentication says (an Authorization
+        // header or presigned-URL parameters, SigV4 or SigV2); by default with a SigV4 header.
+        let presented = (try? SignatureMechanism.presented(by: request.sigV4Request)) ?? nil
         let authentication: PolicyAuthentication? = caller.principal == .anonymous ? nil
-            : PolicyAuthentication(authType: request.query.contains { $0.name == "X-Amz-Signature" } ? "REST-QUERY-STRING" : "REST-HEADER")
+            : PolicyAuthentication(presented ?? SignatureMechanism(.v4, .header), signedAt: nil)
         return (make(request, operation: operation, caller: caller, authentication: authentication, now: now, kmsKeyArn: kms), operation)
     }
 

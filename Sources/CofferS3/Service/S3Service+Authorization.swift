@@ -43,7 +43,7 @@ extension S3Service {
     /// The IAM request for `question` (built only when a policy has to be evaluated).
     func policyRequest(_ call: S3Call, _ question: AccessQuestion, bucket: String?) async -> PolicyRequest {
         let caller = call.user.map(PolicyCaller.user) ?? .anonymous
-        let authentication = call.auth.map { PolicyAuthentication(authType: $0.isPresigned ? "REST-QUERY-STRING" : "REST-HEADER", signedAt: $0.signingTime.date) }
+        let authentication = call.auth.map { PolicyAuthentication($0.mechanism, signedAt: $0.signingTime?.date) }
         var kms: String?
         if let header = call.request.header(SSEKMSChoice.keyIdHeader) {
             let resolved = S3PolicyRequest.isKeyArn(header) ? nil : await resolveKeyArn(header, call: call)

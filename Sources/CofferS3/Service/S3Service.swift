@@ -20,6 +20,9 @@ public struct S3Call: Sendable {
     public var auth: AuthenticatedRequest?
     public var user: User?
     public var now: Date
+    /// The signature the request presented, verified or not (the audit trail names it for
+    /// refused requests too); nil for an anonymous request.
+    public var mechanism: SignatureMechanism? = nil
 }
 
 /// The S3 object service: authenticates, authorises and answers each operation over the
@@ -32,11 +35,16 @@ public final class S3Service: Sendable {
         public var blockSSECOnNewBuckets: Bool
         /// Accept SSE-C keys over plain HTTP (test rigs only; S3 and the default refuse them).
         public var allowSSECOverHTTP: Bool
-        public init(region: String = "us-east-1", domains: [String] = ["localhost"], blockSSECOnNewBuckets: Bool = false, allowSSECOverHTTP: Bool = false) {
+        /// Verify Signature Version 2 requests as S3 did (the default); when false every SigV2
+        /// request is refused with 403 AccessDenied (`--sigv2 deny`).
+        public var acceptSigV2: Bool
+        public init(region: String = "us-east-1", domains: [String] = ["localhost"], blockSSECOnNewBuckets: Bool = false, allowSSECOverHTTP: Bool = false,
+                    acceptSigV2: Bool = true) {
             self.region = region
             self.domains = domains
             self.blockSSECOnNewBuckets = blockSSECOnNewBuckets
             self.allowSSECOverHTTP = allowSSECOverHTTP
+            self.acceptSigV2 = acceptSigV2
         }
     }
 
@@ -49,6 +57,7 @@ public final class S3Service: Sendable {
     /// Splits request targets into bucket and key (the front door uses the same parser).
     public let parser: S3RequestParser
     let verifier: SigV4Verifier
+    let sigV2Verifier: SigV2Verifier
     let keys: ObjectKeys
     /// Where S3 data events go (nil: not recorded).
     let dataEvents: (any DataEventSink)?
@@ -72,6 +81,7 @@ public final class S3Service: Sendable {
         self.logger = logger
         self.parser = S3RequestParser(domains: options.domains)
         self.verifier = SigV4Verifier(region: options.region, service: "s3", credentials: UserCredentialProvider(users: users))
+        self.sigV2Verifier = SigV2Verifier(credentials: UserCredentialProvider(users: users))
         self.clock = clock
     }
 
@@ -82,9 +92,9 @@ public final class S3Service: Sendable {
         let now = clock()
         var call = S3Call(request: request, operation: operation, body: body, requestId: requestId, auth: nil, user: nil, now: now)
         do {
-            let result: AuthenticationResult
-            do throws(SigV4Error) { result = try verifier.verify(request.sigV4Request, now: now) } catch { throw S3Error(error) }
-            if case .authenticated(let auth) = result {
+            let signed = request.sigV4Request
+            do throws(SigV4Error) { call.mechanism = try SignatureMechanism.presented(by: signed) } catch { throw S3Error(error) }
+            if let auth = try authenticate(request, signed, call.mechanism, now: now) {
                 call.auth = auth
                 call.user = users.user(accessKeyId: auth.accessKeyId)
             }
@@ -109,6 +119,24 @@ public final class S3Service: Sendable {
             }
             throw error
         }
+    }
+
+    static let sigV2Disabled = "AWS Signature Version 2 is disabled on this server; sign requests with AWS4-HMAC-SHA256 (Signature Version 4)."
+
+    /// Verifies the signature `mechanism` names: SigV4, or SigV2 unless this server refuses it
+    /// (`acceptSigV2` false: 403 AccessDenied before any key is looked up). Nil: anonymous.
+    func authenticate(_ request: S3Request, _ signed: SigV4Request, _ mechanism: SignatureMechanism?, now: Date) throws(S3Error) -> AuthenticatedRequest? {
+        guard let mechanism else { return nil }
+        if mechanism.version == .v2, !options.acceptSigV2 { throw S3Error(.accessDenied, Self.sigV2Disabled) }
+        do throws(SigV4Error) {
+            switch mechanism.version {
+            case .v4:
+                guard case .authenticated(let auth) = try verifier.verify(signed, now: now) else { return nil }
+                return auth
+            case .v2:
+                return try sigV2Verifier.verify(signed, virtualHostBucket: request.addressing == .virtualHost ? request.bucket : nil, now: now)
+            }
+        } catch { throw S3Error(error) }
     }
 
     /// Refusals recorded whatever the operation (the table's `.whenRefused` audit).

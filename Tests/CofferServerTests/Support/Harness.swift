@@ -32,29 +32,30 @@ final class Harness: Sendable {
     var accountId: String { parts.root.accountId }
 
     /// Builds a server. `alicePolicy`/`bobPolicy`: identity policies (JSON objects) written to
-    /// the users file.
-    init(alicePolicy: String? = nil, bobPolicy: String? = nil, region: String = "us-east-1") async throws {
+    /// the users file; `allowSigV2`: `--sigv2 allow` (the default) or `deny`.
+    init(alicePolicy: String? = nil, bobPolicy: String? = nil, region: String = "us-east-1", allowSigV2: Bool = true) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-inproc-\(UUID().uuidString)").path
         self.region = region
         clock = TestClock()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let usersFile = (directory as NSString).appendingPathComponent("users.json")
         try Self.usersFile(alicePolicy: alicePolicy, bobPolicy: bobPolicy).write(toFile: usersFile, atomically: true, encoding: .utf8)
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             dataDir: (directory as NSString).appendingPathComponent("data"), httpAddress: nil, httpsAddress: nil, region: region,
             domains: ["localhost"], tlsCertificate: nil, tlsKey: nil, usersFile: usersFile,
             rootAccessKey: Identities.root.accessKeyId, rootSecretKey: Identities.root.secretAccessKey,
             sseS3RootKey: Base64.encode([UInt8](repeating: 0x42, count: 32)))
+        configuration.allowSigV2 = allowSigV2
         let server = CofferServer(configuration: configuration, logger: Logger(label: "coffer-inproc") { _ in SwiftLogNoOpLogHandler() })
         parts = try await server.assemble(clock: clock.read)
     }
 
     /// Runs `body` against a new server, then closes and removes it.
     static func run<T: Sendable>(
-        alicePolicy: String? = nil, bobPolicy: String? = nil, region: String = "us-east-1",
+        alicePolicy: String? = nil, bobPolicy: String? = nil, region: String = "us-east-1", allowSigV2: Bool = true,
         _ body: @Sendable (S3TestClient) async throws -> T
     ) async throws -> T {
-        let harness = try await Harness(alicePolicy: alicePolicy, bobPolicy: bobPolicy, region: region)
+        let harness = try await Harness(alicePolicy: alicePolicy, bobPolicy: bobPolicy, region: region, allowSigV2: allowSigV2)
         defer { harness.close() }
         let app = Application(responder: harness.parts.frontDoor(secure: false), logger: Logger(label: "coffer-inproc") { _ in SwiftLogNoOpLogHandler() })
         return try await app.test(.router) { client in

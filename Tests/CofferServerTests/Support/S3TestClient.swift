@@ -52,8 +52,13 @@ struct S3TestClient: Sendable {
             let hash = payloadHash ?? Hex.encode(SHA256.hash(body ?? []))
             list = signer.sign(request, date: signedAt ?? clock.now, payloadHash: hash).request.headers.filter { $0.name.lowercased() != "host" }
         }
+        return try await sendRaw(method, path, query: query, headers: list.map { ($0.name, $0.value) }, body: body)
+    }
+
+    /// Sends exactly these headers (nothing signed by the client).
+    func sendRaw(_ method: HTTPRequest.Method, _ path: String, query: String = "", headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> S3Reply {
         var fields = HTTPFields()
-        for (name, value) in list { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+        for (name, value) in headers { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
         let uri = query.isEmpty ? path : path + "?" + query
         let response = try await client.execute(uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(bytes: $0) })
         return S3Reply(status: response.status, headers: response.headers, body: Array(buffer: response.body))
