@@ -122,6 +122,9 @@ extension Row {
         Row(.putObject, "s3:PutObject", .object, fixture: .objects, key: "k") { m in .init(method: .put, path: "/\(m.bucket)/k", body: Array("new".utf8)) },
         Row(.getObject, "s3:GetObject", .object, fixture: .objects, key: "k") { m in .init(method: .get, path: "/\(m.bucket)/k") },
         Row(.headObject, "s3:GetObject", .object, fixture: .objects, key: "k") { m in .init(method: .head, path: "/\(m.bucket)/k") },
+        Row(.getObjectAttributes, "s3:GetObjectAttributes", .object, fixture: .objects, key: "k") { m in
+            .init(method: .get, path: "/\(m.bucket)/k", query: "attributes", headers: [("x-amz-object-attributes", "ETag,ObjectSize")])
+        },
         Row(.deleteObject, "s3:DeleteObject", .object, fixture: .objects, key: "k", allowed: .noContent) { m in .init(method: .delete, path: "/\(m.bucket)/k") },
         Row(.copyObject, "s3:PutObject", .object, fixture: .objects, key: "k2") { m in
             .init(method: .put, path: "/\(m.bucket)/k2", headers: [("x-amz-copy-source", "/\(m.bucket)/src")], body: [])

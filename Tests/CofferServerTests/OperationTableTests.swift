@@ -31,7 +31,7 @@ import Testing
     /// Bob's identity policy in these tests: no ListBuckets, no CreateBucket.
     static let bobPolicy = Policies.statement("Deny", .none, actions: ["s3:ListAllMyBuckets", "s3:CreateBucket"], resources: ["*"])
     static let dataEventRows: Set<S3Operation> = [
-        .deleteObjects, .putObject, .getObject, .headObject, .deleteObject, .copyObject, .uploadPartCopy,
+        .deleteObjects, .putObject, .getObject, .headObject, .getObjectAttributes, .deleteObject, .copyObject, .uploadPartCopy,
         .createMultipartUpload, .uploadPart, .completeMultipartUpload, .abortMultipartUpload, .listParts,
     ]
 
@@ -47,7 +47,8 @@ import Testing
         #expect(spec.resource == row.resource)
         #expect(spec.authorization == row.authorization)
         #expect(spec.audit == (Self.dataEventRows.contains(row.operation) ? .dataEvent : .whenRefused))
-        #expect(spec.missingKeyRevealedBy == ([.getObject, .headObject].contains(row.operation) ? "s3:ListBucket" : nil))
+        #expect(spec.missingKeyRevealedBy == ([.getObject, .headObject, .getObjectAttributes].contains(row.operation) ? "s3:ListBucket" : nil))
+        #expect(spec.alsoRequires == (row.operation == .getObjectAttributes ? ["s3:GetObject"] : []))
         #expect(spec.copySourceAction == (row.copySourceARN(bucket: "b") != nil ? "s3:GetObject" : nil))
         // The representative request is that operation.
         let sample = row.request(Row.Made(bucket: "sample", uploadId: "upload", partETag: "\"etag\""))
@@ -92,6 +93,12 @@ import Testing
             // kind of ARN is MalformedPolicy, as on S3: the action applies to no resource.)
             statements = [Policies.statement("Allow", alice, actions: [row.action], resources: [row.arn(bucket: bucket)], notResources: true)]
         case .ownerDenied: return Policies.document(Policies.statement("Deny", .anyone, actions: [row.action], resources: [row.arn(bucket: bucket)]))
+        }
+        // Actions the operation also needs (GetObjectAttributes: s3:GetObject) are granted
+        // beside the row's own, so the row's action alone decides.
+        let also = row.operation.spec.alsoRequires
+        if !also.isEmpty {
+            statements.append(Policies.statement(scenario == .anonymousGranted ? .anyone : alice, actions: also, resources: [row.arn(bucket: bucket)]))
         }
         if let source = row.copySourceARN(bucket: bucket) {
             statements.append(Policies.statement(scenario == .anonymousGranted ? .anyone : alice, actions: ["s3:GetObject"], resources: [source]))

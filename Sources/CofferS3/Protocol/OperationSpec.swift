@@ -48,11 +48,15 @@ public struct OperationSpec: Sendable, Equatable {
     /// For copies: the action the caller needs on the source object (`s3:GetObject`), and the
     /// header naming the source bucket's expected owner.
     public var copySourceAction: String?
+    /// Further actions the caller needs on the same resource (GetObjectAttributes needs
+    /// `s3:GetObject` as well as `s3:GetObjectAttributes`).
+    public var alsoRequires: [String]
 
     public init(
         action: String, resource: Resource, authorization: Authorization = .bucket, audit: Audit = .whenRefused,
-        missingKeyRevealedBy: String? = nil, copySourceAction: String? = nil
+        missingKeyRevealedBy: String? = nil, copySourceAction: String? = nil, alsoRequires: [String] = []
     ) {
+        self.alsoRequires = alsoRequires
         self.action = action
         self.resource = resource
         self.authorization = authorization

@@ -25,6 +25,9 @@ extension S3Operation {
         case .putObject: .init(action: "s3:PutObject", resource: .object, audit: .dataEvent)
         case .getObject, .headObject:
             .init(action: "s3:GetObject", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket")
+        case .getObjectAttributes:
+            .init(action: "s3:GetObjectAttributes", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket",
+                  alsoRequires: ["s3:GetObject"])
         case .deleteObject: .init(action: "s3:DeleteObject", resource: .object, audit: .dataEvent)
         case .copyObject, .uploadPartCopy:
             .init(action: "s3:PutObject", resource: .object, audit: .dataEvent, copySourceAction: "s3:GetObject")

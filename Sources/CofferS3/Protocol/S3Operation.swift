@@ -22,6 +22,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
     case putObject = "PutObject"
     case getObject = "GetObject"
     case headObject = "HeadObject"
+    case getObjectAttributes = "GetObjectAttributes"
     case deleteObject = "DeleteObject"
     case copyObject = "CopyObject"
     case getObjectAcl = "GetObjectAcl"
@@ -52,7 +53,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
         name.lowercased().hasPrefix("x-amz-") || name == "x-id"
     }
     static let unsupportedObjectSubresources: Set<String> = [
-        "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes",
+        "tagging", "retention", "legal-hold", "torrent", "restore", "select",
     ]
 
     /// S3's MethodNotAllowed names the method and the kind of resource addressed.
@@ -124,6 +125,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
         case "GET":
             if has("uploadId") { return .listParts }
             if has("acl") { return .getObjectAcl }
+            if has("attributes") { return .getObjectAttributes }
             return .getObject
         case "HEAD": return .headObject
         case "DELETE": return has("uploadId") ? .abortMultipartUpload : .deleteObject

@@ -75,6 +75,9 @@ extension S3Service {
             let bucket = try await requireBucket(call.request.bucket)
             // Per-key operations are authorised key by key by their handler (`isAllowed`).
             if spec.authorization != .perKey, !(await isAuthorized(call, bucket: bucket)) { throw S3Error(.accessDenied) }
+            for action in spec.alsoRequires where !(await isAuthorized(call, bucket: bucket, AccessQuestion(action: action))) {
+                throw S3Error(.accessDenied)
+            }
             // S3 lets only identities of the bucket owner's account manage its policy: anyone
             // else a policy allows gets 405 MethodNotAllowed (every user of Coffer is in the
             // account, so that is the anonymous caller).

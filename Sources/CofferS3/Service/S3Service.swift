@@ -186,6 +186,7 @@ public final class S3Service: Sendable {
         case .deleteObjects: try await deleteObjects(call)
         case .putObject: try await putObject(call)
         case .getObject, .headObject: try await getObject(call)
+        case .getObjectAttributes: try await getObjectAttributes(call)
         case .deleteObject: try await deleteObject(call)
         case .copyObject: try await copyObject(call)
         case .createMultipartUpload: try await createMultipartUpload(call)
