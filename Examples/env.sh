@@ -12,7 +12,8 @@ if [ -z "${AWS_ACCESS_KEY_ID:-}" ]; then
 fi
 export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1}
-# aws CLI v1 presigns with SigV2 unless told otherwise; Coffer, like S3, wants SigV4.
+# aws CLI v1 presigns with SigV2 unless told otherwise. Coffer accepts SigV2 (--sigv2 allow,
+# the default), but the examples use SigV4, as S3 recommends (presign.sh shows both).
 export AWS_CONFIG_FILE=${AWS_CONFIG_FILE:-$(mktemp)}
 grep -q signature_version "$AWS_CONFIG_FILE" 2>/dev/null || printf '[default]\ns3 =\n    signature_version = s3v4\n' >> "$AWS_CONFIG_FILE"
 CA_BUNDLE="$COFFER_DATA_DIR/tls/ca.pem"

@@ -9,8 +9,8 @@ import HTTPTypes
 public struct S3Error: Error, Sendable, CustomStringConvertible {
     public var code: S3ErrorCode
     public var message: String
-    /// Extra elements S3 adds to some errors (e.g. `StringToSign` is deliberately not among
-    /// them; `MaxSizeAllowed`, `ProposedSize`, `Key`, `BucketName`...).
+    /// Extra elements S3 adds to some errors (`MaxSizeAllowed`, `ProposedSize`, `Key`,
+    /// `BucketName`...; a SigV2 SignatureDoesNotMatch carries `StringToSign`, as on S3).
     public var extra: [(name: String, value: String)]
     /// Extra response headers (e.g. `Allow` for MethodNotAllowed).
     public var headers: HTTPFields
