@@ -21,9 +21,7 @@ extension LevelDB {
         init(db: LevelDB, snapshot: Snapshot?, fillCache: Bool) {
             self.db = db
             self.snapshot = snapshot
-            let ro = leveldb_readoptions_create()!
-            leveldb_readoptions_set_fill_cache(ro, fillCache ? 1 : 0)
-            if let snapshot { leveldb_readoptions_set_snapshot(ro, snapshot.handle) }
+            let ro = LevelDB.makeReadOptions(fillCache: fillCache, snapshot: snapshot)
             self.readOptions = ro
             self.handle = leveldb_create_iterator(db.handle, ro)!
         }

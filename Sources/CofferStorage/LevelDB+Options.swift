@@ -24,8 +24,11 @@ extension LevelDB {
         public var maxFileSize: Int = 4 << 20
         /// Approximate size of a table block.
         public var blockSize: Int = 64 << 10
-        /// Ask LevelDB to check aggressively for corruption.
-        public var paranoidChecks: Bool = false
+        /// Ask LevelDB to check aggressively for corruption: a damaged log or MANIFEST fails the
+        /// open instead of being skipped, and a damaged table stops compactions (writes then
+        /// fail) instead of being merged into new tables. On by default; reads verify block
+        /// checksums either way.
+        public var paranoidChecks: Bool = true
         /// Bits per key of the bloom filter policy; 0 disables the filter.
         public var bloomBitsPerKey: Int = 10
         /// The longest a synced commit waits for announced commits to join its group (one log

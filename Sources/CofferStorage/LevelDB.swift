@@ -39,9 +39,8 @@ public final class LevelDB: @unchecked Sendable {
         self.path = path
         self.resolvedPath = Self.realPath(path) ?? path
         self.committer = GroupCommitter(name: "coffer-leveldb-commit", maxDelay: options.groupCommitDelay, targetSize: max(1, options.groupCommitTarget))
-        readOptions = leveldb_readoptions_create()!
-        scanReadOptions = leveldb_readoptions_create()!
-        leveldb_readoptions_set_fill_cache(scanReadOptions, 0)
+        readOptions = Self.makeReadOptions(fillCache: true, snapshot: nil)
+        scanReadOptions = Self.makeReadOptions(fillCache: false, snapshot: nil)
         syncWrite = leveldb_writeoptions_create()!
         leveldb_writeoptions_set_sync(syncWrite, 1)
         asyncWrite = leveldb_writeoptions_create()!
@@ -161,11 +160,20 @@ public final class LevelDB: @unchecked Sendable {
     /// Runs `body` with read options honouring `snapshot`; shared options are used when possible.
     func withReadOptions<R>(snapshot: Snapshot?, fillCache: Bool, _ body: (OpaquePointer) -> R) -> R {
         guard let snapshot else { return body(fillCache ? readOptions : scanReadOptions) }
-        let ro = leveldb_readoptions_create()!
+        let ro = Self.makeReadOptions(fillCache: fillCache, snapshot: snapshot)
         defer { leveldb_readoptions_destroy(ro) }
-        leveldb_readoptions_set_fill_cache(ro, fillCache ? 1 : 0)
-        leveldb_readoptions_set_snapshot(ro, snapshot.handle)
         return body(ro)
+    }
+
+    /// Read options for every read of Coffer: block checksums are always verified, so a
+    /// damaged block is a `.corruption` error on the read that touches it, never bytes handed
+    /// to LevelDB's decoders (whose assertions would abort the process).
+    static func makeReadOptions(fillCache: Bool, snapshot: Snapshot?) -> OpaquePointer {
+        let ro = leveldb_readoptions_create()!
+        leveldb_readoptions_set_verify_checksums(ro, 1)
+        leveldb_readoptions_set_fill_cache(ro, fillCache ? 1 : 0)
+        if let snapshot { leveldb_readoptions_set_snapshot(ro, snapshot.handle) }
+        return ro
     }
 
     /// Converts a LevelDB error string into a ``StorageError`` and frees it.
