@@ -80,9 +80,12 @@ import Testing
         let reader = try #require(try await store.openObject(bucket: "bucket", key: "k"))
         let dataKey = try keys.dataKey(encryption: reader.record.encryption, bucket: "bucket", key: "k")
         let openers = try reader.record.segments.map { try keys.opener(dataKey: dataKey, bucket: "bucket", key: "k", blob: $0) }
-        await #expect(throws: CryptoError.self) {
+        let error = await #expect(throws: DamagedObjectError.self) {
             try await ObjectBodyStream(reader: reader, openers: openers, range: nil).forEachPiece { delivered += $0 }
         }
+        // The error names the object and the package, and keeps the cause.
+        #expect(error?.key == "k" && error?.package == 1 && error?.segment == 0 && error?.blob == blob.id)
+        #expect(error?.cause is CryptoError)
         #expect(delivered == Array(data[0..<65536]))  // only the verified first package got out
         // A range inside the first package still reads: only the packages a range needs are opened.
         #expect(try await Self.read(store, keys, range: 10...20) == Array(data[10...20]))

@@ -2,6 +2,22 @@ import CofferCrypto
 import CofferStorage
 import NIOCore
 
+/// A stored package of an object that could not be read or did not open (a damaged table
+/// block, a missing chunk, a failed GCM tag): the object is damaged, not the request. Names the
+/// object and the package for the operator; never any of the object's bytes.
+struct DamagedObjectError: Error, CustomStringConvertible {
+    let bucket: String
+    let key: String
+    let segment: Int
+    let blob: BlobID
+    let package: Int
+    let cause: any Error
+
+    var description: String {
+        "object \(bucket)/\(key): package \(package) of segment \(segment) (blob \(blob)) cannot be read: \(cause)"
+    }
+}
+
 /// Streams the bytes `range` of a stored object: it finds the segment and package holding
 /// the first byte, opens (verifies, then decrypts) only the packages the range covers, and
 /// trims the first and last. No byte of a package is handed on before its tag verified.
@@ -19,7 +35,16 @@ struct ObjectBodyStream: Sendable {
         }
     }
 
-    /// Calls `body` with each piece of plaintext of the range, in order.
+    /// The whole range in memory, for bodies small enough to read before answering: a damaged
+    /// package is then an error answer (500) instead of a body cut short after its 200.
+    func collect() async throws -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: range.map { Int($0.upperBound - $0.lowerBound + 1) } ?? Int(reader.record.size))
+        try await forEachPiece { buffer.writeBytes($0) }
+        return buffer
+    }
+
+    /// Calls `body` with each piece of plaintext of the range, in order. A package that cannot
+    /// be read or opened throws ``DamagedObjectError``; errors of `body` pass through as they are.
     func forEachPiece(_ body: ([UInt8]) async throws -> Void) async throws {
         let record = reader.record
         guard record.size > 0 else { return }
@@ -35,18 +60,31 @@ struct ObjectBodyStream: Sendable {
             let firstChunk = Int(localFirst / Int64(chunkSize))
             let lastChunk = Int(localLast / Int64(chunkSize))
             var index = firstChunk
-            let cursor = try reader.chunks(segment: segmentIndex, from: firstChunk, upTo: min(lastChunk + 1, segment.chunkCount))
-            while let stored = try await cursor.next() {
-                let plain = try openers[segmentIndex].open(stored, index: index, isFinal: index == segment.chunkCount - 1)
-                let chunkStart = Int64(index) * Int64(chunkSize)
-                let lower = Int(max(localFirst - chunkStart, 0))
-                let upper = Int(min(localLast - chunkStart, Int64(plain.count) - 1))
-                guard lower <= upper else { throw StorageError(.corruption, "chunk \(index) is shorter than its object says") }
-                try await body(lower == 0 && upper == plain.count - 1 ? plain : Array(plain[lower...upper]))
+            func damaged(_ cause: any Error) -> DamagedObjectError {
+                DamagedObjectError(bucket: record.bucket, key: record.key, segment: segmentIndex, blob: segment.id, package: index, cause: cause)
+            }
+            let cursor: ChunkCursor
+            do { cursor = try reader.chunks(segment: segmentIndex, from: firstChunk, upTo: min(lastChunk + 1, segment.chunkCount)) } catch { throw damaged(error) }
+            while true {
+                let piece: [UInt8]
+                do {
+                    guard let stored = try await cursor.next() else { break }
+                    let plain = try openers[segmentIndex].open(stored, index: index, isFinal: index == segment.chunkCount - 1)
+                    let chunkStart = Int64(index) * Int64(chunkSize)
+                    let lower = Int(max(localFirst - chunkStart, 0))
+                    let upper = Int(min(localLast - chunkStart, Int64(plain.count) - 1))
+                    guard lower <= upper else { throw StorageError(.corruption, "chunk \(index) is shorter than its object says") }
+                    piece = lower == 0 && upper == plain.count - 1 ? plain : Array(plain[lower...upper])
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    throw damaged(error)
+                }
+                try await body(piece)
                 if index == lastChunk { break }
                 index += 1
             }
-            guard index == lastChunk else { throw StorageError(.corruption, "object data ends early") }
+            guard index == lastChunk else { throw damaged(StorageError(.corruption, "object data ends early")) }
         }
     }
 

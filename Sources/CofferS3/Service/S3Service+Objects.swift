@@ -148,7 +148,38 @@ extension S3Service {
         }
         let openers = try await openers(for: record, customerKey: customerKey, call: call)
         let stream = ObjectBodyStream(reader: reader, openers: openers, range: range)
-        return S3Response(status: status, headers: fields, body: stream.responseBody())
+        let length = range.map { $0.upperBound - $0.lowerBound + 1 } ?? record.size
+        if length <= Int64(ObjectBodyStream.readAheadAbovePackages * SealedFormat.packageSize) {
+            // Small bodies are read before answering: a damaged package is a 500, not a 200
+            // cut short.
+            do {
+                return S3Response(status: status, headers: fields, body: .buffer(try await stream.collect()))
+            } catch let damage as DamagedObjectError {
+                throw reportDamage(damage, call: call)
+            }
+        }
+        guard case .stream(let streamLength, let write) = stream.responseBody() else { preconditionFailure("object bodies stream") }
+        let service = self
+        return S3Response(status: status, headers: fields, body: .stream(length: streamLength) { sink in
+            do {
+                try await write(&sink)
+            } catch let damage as DamagedObjectError {
+                // The 200 and part of the body are gone: the client sees a short body, the
+                // operator this line.
+                throw service.reportDamage(damage, call: call)
+            }
+        })
+    }
+
+    /// Logs a damaged object (bucket, key, segment, blob, package and cause; never its bytes)
+    /// and returns the error to answer with.
+    func reportDamage(_ damage: DamagedObjectError, call: AuthorizedCall) -> S3Error {
+        logger.error("damaged object: a stored package cannot be read", metadata: [
+            "request-id": .string(call.requestId), "bucket": .string(damage.bucket), "key": .string(damage.key),
+            "segment": .stringConvertible(damage.segment), "blob": .string(damage.blob.description),
+            "package": .stringConvertible(damage.package), "cause": .string(String(describing: damage.cause)),
+        ])
+        return S3Error(.internalError)
     }
 
     /// `response-content-type` and friends override response headers on signed GETs.
