@@ -41,7 +41,12 @@ extension CofferServer {
         let users = try UserDirectory(
             root: User(name: "root", accessKeyId: root.accessKeyId, secretAccessKey: root.secretAccessKey, isRoot: true, accountId: root.accountId),
             usersFile: config.usersFile)
-        let store = try await ObjectStore(directory: config.dataDir)
+        let store: ObjectStore
+        do {
+            store = try await ObjectStore(directory: config.dataDir)
+        } catch {
+            throw StoreOpenError(directory: config.dataDir + "/db", cause: error)
+        }
         if store.recoveredBlobCount > 0 {
             logger.notice("collected blobs left by an interrupted write", metadata: ["blobs": .stringConvertible(store.recoveredBlobCount)])
         }
@@ -70,5 +75,28 @@ extension CofferServer {
                                 lookupEvents: lookupEvents, keyStateChanged: { service.kmsKeyStateChanged() }, clock: clock)
         return Assembly(root: root, generatedCredentials: generated, users: users, store: store, keyring: keyring,
                         builtInKeyService: builtIn, trail: trail, audit: audit, service: service, jsonAPIs: jsonAPIs)
+    }
+}
+
+/// The object store could not be opened: says what is wrong and what to do, for the operator
+/// reading `coffer serve`'s last line. LevelDB's open changes no table, log or MANIFEST file
+/// when it fails, so the data directory is as it was.
+public struct StoreOpenError: Error, CustomStringConvertible {
+    public let directory: String
+    public let cause: StorageError
+
+    public var description: String {
+        switch cause.code {
+        case .corruption:
+            return """
+                the object store in \(directory) is damaged and was not opened (\(cause.message)). \
+                Nothing in it was deleted. Keep a copy of the whole data directory before anything else, \
+                then restore it from a backup; do not start Coffer on it until then.
+                """
+        case .io where cause.message.contains("lock"):
+            return "the object store in \(directory) is in use by another process (\(cause.message)): one coffer serve per data directory."
+        default:
+            return "the object store in \(directory) could not be opened: \(cause.message)"
+        }
     }
 }

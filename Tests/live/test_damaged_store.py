@@ -5,6 +5,7 @@ package is damaged, and keep serving. Never an abort, never wrong bytes with a 2
 
 import glob
 import os
+import subprocess
 
 import pytest
 from botocore.exceptions import ClientError
@@ -75,3 +76,29 @@ def test_damaged_tables_are_errors_not_crashes(server_factory, tmp_path):
     for key in failed:
         assert f"key={key} " in text and "damaged object" in text, key
     server.stop()
+
+
+def test_a_truncated_manifest_is_refused_and_nothing_is_deleted(server_factory, tmp_path, coffer_binary):
+    """A MANIFEST cut in half used to open as an empty or older store, after which LevelDB
+    deleted every table it no longer knew. Now the server refuses to start, says why, and
+    leaves every file as it was."""
+    server = server_factory().start()
+    coffer = Coffer(server, server.binary, str(tmp_path), server.users_file)
+    s3 = coffer.client(cached=False)
+    s3.create_bucket(Bucket="kept")
+    for i in range(40):
+        s3.put_object(Bucket="kept", Key=f"k{i}", Body=body(i, LARGE))
+    server.stop()
+    server = server_factory().start()  # the log becomes a table
+    server.stop()
+    db = os.path.join(server.data_dir, "db")
+    tables = {p: open(p, "rb").read() for p in glob.glob(os.path.join(db, "*.ldb"))}
+    assert tables
+    manifest = glob.glob(os.path.join(db, "MANIFEST-*"))[0]
+    os.truncate(manifest, os.path.getsize(manifest) // 2)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COFFER_", "AWS_"))}
+    done = subprocess.run([coffer_binary, "serve", "--data-dir", server.data_dir, "--http-address", "127.0.0.1:0",
+                           "--https-address", "127.0.0.1:0"], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode != 0
+    assert "is damaged and was not opened" in done.stderr and "Nothing in it was deleted" in done.stderr, done.stderr
+    assert {p: open(p, "rb").read() for p in glob.glob(os.path.join(db, "*.ldb"))} == tables
