@@ -1,6 +1,7 @@
 import CofferCrypto
 import CofferStorage
 import Foundation
+import NIOCore
 import HTTPTypes
 
 extension S3Service {
@@ -158,10 +159,23 @@ extension S3Service {
                 throw reportDamage(damage, call: call)
             }
         }
-        guard case .stream(let streamLength, let write) = stream.responseBody() else { preconditionFailure("object bodies stream") }
+        // A longer body streams, but its first package is read before answering, so that an
+        // object damaged at its start (most often the whole object) is still a 500.
+        let first = range?.lowerBound ?? 0, last = first + length - 1
+        let packageSize = Int64(SealedFormat.packageSize)
+        let primedEnd = min(last, (first / packageSize + 1) * packageSize - 1)
+        let primed: ByteBuffer
+        do {
+            primed = try await ObjectBodyStream(reader: reader, openers: openers, range: first...primedEnd).collect()
+        } catch let damage as DamagedObjectError {
+            throw reportDamage(damage, call: call)
+        }
+        let rest = ObjectBodyStream(reader: reader, openers: openers, range: (primedEnd + 1)...last)
+        guard case .stream(_, let write) = rest.responseBody() else { preconditionFailure("object bodies stream") }
         let service = self
-        return S3Response(status: status, headers: fields, body: .stream(length: streamLength) { sink in
+        return S3Response(status: status, headers: fields, body: .stream(length: Int(length)) { sink in
             do {
+                try await sink.write(primed)
                 try await write(&sink)
             } catch let damage as DamagedObjectError {
                 // The 200 and part of the body are gone: the client sees a short body, the
