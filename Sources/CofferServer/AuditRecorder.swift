@@ -63,6 +63,42 @@ public final class AuditRecorder: KMSAuditSink, DataEventSink, Sendable {
     /// `ownerAccount`: the account owning the bucket (recorded even when the caller is unknown).
     public func record(_ eventName: String, call: S3Call, key: String?, ownerAccount: String, failure: AuditFailure?, parameters: [String: AuditJSON]) throws {
         guard let trail else { return }
+        try trail.record(event(eventName, call: call, key: key, ownerAccount: ownerAccount, failure: failure, parameters: parameters))
+    }
+
+    public func prepare(_ eventName: String, call: S3Call, key: String?, ownerAccount: String, parameters: [String: AuditJSON]) throws -> PreparedDataEvent? {
+        guard trail != nil else { return nil }
+        let event = event(eventName, call: call, key: key, ownerAccount: ownerAccount, failure: nil, parameters: parameters)
+        return PreparedDataEvent(id: event.eventID, bytes: event.json.serialized())
+    }
+
+    public func append(_ prepared: PreparedDataEvent) throws {
+        guard let trail else { return }
+        guard let json = AuditJSON.parse(prepared.bytes) else { throw AuditError(.invalidEvent, "a prepared event does not parse") }
+        try trail.record(try AuditEvent(json: json))
+    }
+
+    /// Appends the records of writes that committed while the trail did not get their record
+    /// (the process stopped between the two): each note is a prepared event; one whose event
+    /// id is among the trail's newest records is already there. Returns how many it appended.
+    public func recover(_ notes: [PreparedDataEvent]) throws -> Int {
+        guard let trail, !notes.isEmpty else { return 0 }
+        // The notes are of the last writes before the stop: if their records reached the
+        // trail, they are among its newest.
+        var present = Set<String>()
+        try AuditReader(sink: trail.sink).forEach(newestFirst: true) { record in
+            present.insert(record.event.eventID)
+            return present.count < 4096
+        }
+        var appended = 0
+        for note in notes where !present.contains(note.id) {
+            try append(note)
+            appended += 1
+        }
+        return appended
+    }
+
+    private func event(_ eventName: String, call: S3Call, key: String?, ownerAccount: String, failure: AuditFailure?, parameters: [String: AuditJSON]) -> AuditEvent {
         let user = call.user
         let identity: AuditEvent.UserIdentity = user.map {
             Self.identity(principalArn: $0.arn, accountId: $0.accountId, userName: $0.isRoot ? nil : $0.name, accessKeyId: call.auth?.accessKeyId, invokedBy: nil)
@@ -70,9 +106,9 @@ public final class AuditRecorder: KMSAuditSink, DataEventSink, Sendable {
         let context = AuditContext(time: call.now, region: region, identity: identity, sourceIPAddress: call.request.sourceIP,
                                    userAgent: call.request.header(.userAgent), requestID: call.requestId,
                                    recipientAccountId: ownerAccount)
-        try trail.record(.s3DataEvent(eventName, context: context, bucket: call.request.bucket ?? "", key: key,
-                                      extraParameters: parameters, failure: failure,
-                                      additionalEventData: call.mechanism.map(Self.additionalEventData)))
+        return .s3DataEvent(eventName, context: context, bucket: call.request.bucket ?? "", key: key,
+                            extraParameters: parameters, failure: failure,
+                            additionalEventData: call.mechanism.map(Self.additionalEventData))
     }
 
     /// CloudTrail's `additionalEventData` of a signed S3 request: `SignatureVersion` (`SigV2`,

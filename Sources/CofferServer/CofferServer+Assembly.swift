@@ -4,6 +4,7 @@ import CofferKMS
 import CofferS3
 import CofferStorage
 import Foundation
+import Logging
 
 extension CofferServer {
     /// The parts of one Coffer server, wired together as `run` serves them, without listeners:
@@ -57,6 +58,7 @@ extension CofferServer {
             ? try AuditTrail(directory: AuditLayout.auditDirectory(dataDir: config.dataDir), keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir), clock: clock)
             : nil
         let audit = AuditRecorder(trail: trail, region: config.region)
+        try await Self.appendNotedRecords(store: store, audit: audit, logger: logger)
         let keyService = AuditedKeyService(remoteKeyService ?? builtIn, sink: audit, clock: clock)
         let lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))? = trail.map { trail in
             let reader = AuditReader(sink: trail.sink)
@@ -75,6 +77,21 @@ extension CofferServer {
                                 lookupEvents: lookupEvents, keyStateChanged: { service.kmsKeyStateChanged() }, clock: clock)
         return Assembly(root: root, generatedCredentials: generated, users: users, store: store, keyring: keyring,
                         builtInKeyService: builtIn, trail: trail, audit: audit, service: service, jsonAPIs: jsonAPIs)
+    }
+}
+
+extension CofferServer {
+    /// Appends the data events of writes that committed while their record never reached the
+    /// trail (the process stopped between the commit and the append): each is a note in the
+    /// store (`S3Service+DataEvents.swift`). Runs before the first request.
+    static func appendNotedRecords(store: ObjectStore, audit: AuditRecorder, logger: Logger) async throws {
+        let notes = try await store.notes()
+        guard !notes.isEmpty else { return }
+        let appended = try audit.recover(notes.map { PreparedDataEvent(id: $0.id, bytes: $0.bytes) })
+        for note in notes { try await store.removeNote(id: note.id) }
+        logger.notice("audit trail: appended the records of writes that committed just before the last stop", metadata: [
+            "appended": .stringConvertible(appended), "already-present": .stringConvertible(notes.count - appended),
+        ])
     }
 }
 

@@ -15,6 +15,7 @@
 /// | `m`    | "format"                                         | u32 BE store format      |
 /// | `k`    | kmsKeyId (UUID text)                             | KMSKeyRecord             |
 /// | `a`    | aliasName (`alias/...`)                          | KMSAliasRecord           |
+/// | `r`    | note id                                          | opaque note bytes (``CommitNote``) |
 enum KeyLayout {
     /// The store format written in the `m format` key.
     static let formatVersion: UInt32 = 1
@@ -29,6 +30,7 @@ enum KeyLayout {
     static let metaPrefix: UInt8 = UInt8(ascii: "m")
     static let kmsKeyPrefix: UInt8 = UInt8(ascii: "k")
     static let kmsAliasPrefix: UInt8 = UInt8(ascii: "a")
+    static let notePrefix: UInt8 = UInt8(ascii: "r")
     static let separator: UInt8 = 0x00
 
     /// Blob marker states (the single value byte of a `g` key).
@@ -85,6 +87,12 @@ enum KeyLayout {
 
     /// Prefix of every blob marker.
     static let allBlobMarkers: [UInt8] = [blobMarkerPrefix]
+
+    /// `r id`: a note committed with a write (``CommitNote``).
+    static func note(_ id: String) -> [UInt8] { [notePrefix] + Array(id.utf8) }
+
+    /// Prefix of every note.
+    static let allNotes: [UInt8] = [notePrefix]
 
     static func bigEndian(_ value: UInt32) -> [UInt8] {
         [UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),

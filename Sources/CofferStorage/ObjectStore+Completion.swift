@@ -9,7 +9,7 @@ extension ObjectStore {
     /// caller read it). `.noSuchUpload` if the upload is gone.
     /// - Returns: the replaced object, if any.
     @discardableResult
-    public func completeUpload(uploadId: String, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition = .none) async throws(StorageError) -> ObjectRecord? {
+    public func completeUpload(uploadId: String, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition = .none, note: CommitNote? = nil) async throws(StorageError) -> ObjectRecord? {
         try KeyLayout.validateUploadId(uploadId)
         let objectKey = KeyLayout.object(bucket: object.bucket, key: object.key)
         let bucketKey = KeyLayout.bucket(object.bucket)
@@ -39,6 +39,7 @@ extension ObjectStore {
             batch.require(oldBytes.map { .equals(objectKey, $0) } ?? .absent(objectKey))
             batch.put(objectKey, encoded)
             Self.markGarbage(garbage, in: &batch)
+            try Self.attach(note, to: &batch)
             try await metadata.commit(batch, durability: .synced)
             return (old, garbage)
         }

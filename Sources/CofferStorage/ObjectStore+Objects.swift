@@ -32,7 +32,7 @@ extension ObjectStore {
     /// unless the replaced record already owns it. Throws `.noSuchBucket` if the bucket is gone.
     /// - Returns: the replaced record, if any.
     @discardableResult
-    public func commitObject(_ record: ObjectRecord, precondition: WritePrecondition = .none) async throws(StorageError) -> ObjectRecord? {
+    public func commitObject(_ record: ObjectRecord, precondition: WritePrecondition = .none, note: CommitNote? = nil) async throws(StorageError) -> ObjectRecord? {
         try KeyLayout.validateBucketName(record.bucket)
         guard !record.key.isEmpty else { throw StorageError(.invalidArgument, "empty object key") }
         let key = KeyLayout.object(bucket: record.bucket, key: record.key)
@@ -60,6 +60,7 @@ extension ObjectStore {
             for blob in newBlobs { batch.delete(KeyLayout.blobMarker(blob)) }
             let garbage = oldBlobs.filter { !newSet.contains($0) }
             Self.markGarbage(garbage, in: &batch)
+            try Self.attach(note, to: &batch)
             try await metadata.commit(batch, durability: .synced, fulfilling: announcements)
             return (old, garbage)
         }
@@ -71,7 +72,7 @@ extension ObjectStore {
     /// and reclaims its blobs. Throws `.noSuchBucket` if the bucket does not exist.
     /// - Returns: the deleted record, or nil if there was none.
     @discardableResult
-    public func deleteObject(bucket: String, key objectKey: String) async throws(StorageError) -> ObjectRecord? {
+    public func deleteObject(bucket: String, key objectKey: String, note: CommitNote? = nil) async throws(StorageError) -> ObjectRecord? {
         let key = KeyLayout.object(bucket: bucket, key: objectKey)
         let deleted = try await optimistically(inTurnOf: key) { () throws(StorageError) -> ObjectRecord? in
             let values = try await metadata.get(keys: [KeyLayout.bucket(bucket), key])
@@ -82,6 +83,7 @@ extension ObjectStore {
             batch.require(.equals(key, oldBytes))
             batch.delete(key)
             Self.markGarbage(Self.unique(old.segments.map(\.id)), in: &batch)
+            try Self.attach(note, to: &batch)
             try await metadata.commit(batch, durability: .synced)
             return old
         }

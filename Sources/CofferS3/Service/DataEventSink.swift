@@ -9,4 +9,22 @@ public protocol DataEventSink: Sendable {
     /// Records one S3 event about `key` (nil for a bucket operation) of the call's bucket;
     /// `ownerAccount` owns the bucket, `failure` is the refusal, if any.
     func record(_ eventName: String, call: S3Call, key: String?, ownerAccount: String, failure: AuditFailure?, parameters: [String: AuditJSON]) throws
+    /// The record of a write about to commit, built now and appended by ``append(_:)`` once
+    /// the commit returned; its bytes go into the commit itself (a `CommitNote`), so a crash
+    /// between the two cannot leave a committed write without its record. Nil when events are
+    /// not recorded.
+    func prepare(_ eventName: String, call: S3Call, key: String?, ownerAccount: String, parameters: [String: AuditJSON]) throws -> PreparedDataEvent?
+    /// Appends a prepared record.
+    func append(_ prepared: PreparedDataEvent) throws
+}
+
+/// A data event built before its write commits: `id` is its event id, `bytes` its JSON.
+public struct PreparedDataEvent: Sendable, Equatable {
+    public let id: String
+    public let bytes: [UInt8]
+
+    public init(id: String, bytes: [UInt8]) {
+        self.id = id
+        self.bytes = bytes
+    }
 }

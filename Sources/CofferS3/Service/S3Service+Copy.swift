@@ -109,7 +109,7 @@ extension S3Service {
             userMetadata: replacing ? headers.user : sourceRecord.userMetadata,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "FULL_OBJECT") },
             parts: nil, segments: [copied.blob], storageClass: storageClass, encryption: storedEncryption)
-        try await commit(record)
+        try await commit(record, call: call)
         var xml = XMLWriter()
         xml.element("CopyObjectResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("ETag", "\"\(record.etag)\"")

@@ -236,7 +236,7 @@ extension S3Service {
             owner: bucket.owner, contentHeaders: upload.contentHeaders, userMetadata: upload.userMetadata, checksum: checksum,
             parts: chosen.map { PartSummary(number: $0.number, size: $0.size, etag: $0.etag, checksum: $0.checksum?.value) },
             segments: chosen.map(\.blob), storageClass: upload.storageClass, encryption: upload.encryption)
-        try await finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)), precondition: precondition)
+        try await finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)), precondition: precondition, call: call)
         var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("CompleteMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             let scheme = call.request.secure ? "https" : "http"
@@ -255,13 +255,15 @@ extension S3Service {
         return xmlResponse(xml, headers: ObjectEncryptionHeaders(encryption: upload.encryption, customerKey: customerKey).fields)
     }
 
-    private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition) async throws {
+    private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition, call: AuthorizedCall) async throws {
         let store = self.store
-        do {
-            _ = try await store.completeUpload(uploadId: upload.uploadId, object: object, usedParts: usedParts, precondition: precondition)
-        } catch {
-            if error.code == .noSuchUpload { throw S3Error(.noSuchUpload, extra: [("UploadId", upload.uploadId)]) }
-            throw S3Error(storage: error, key: upload.key, bucket: upload.bucket, precondition: precondition)
+        try await committing(call, key: upload.key) { note in
+            do throws(StorageError) {
+                _ = try await store.completeUpload(uploadId: upload.uploadId, object: object, usedParts: usedParts, precondition: precondition, note: note)
+            } catch {
+                if error.code == .noSuchUpload { throw S3Error(.noSuchUpload, extra: [("UploadId", upload.uploadId)]) }
+                throw S3Error(storage: error, key: upload.key, bucket: upload.bucket, precondition: precondition)
+            }
         }
     }
 

@@ -45,7 +45,7 @@ extension S3Service {
             lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
             parts: nil, segments: [result.blob], storageClass: headers.storageClass, encryption: storedEncryption)
-        try await commit(record, precondition: precondition)
+        try await commit(record, precondition: precondition, call: call)
         var fields = ObjectEncryptionHeaders(encryption: storedEncryption, customerKey: encryption.customerKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields
         fields[.eTag] = "\"\(record.etag)\""
 
@@ -56,15 +56,26 @@ extension S3Service {
         return emptyResponse(.ok, headers: fields)
     }
 
-    /// Commits `record` (data already written) if `precondition` holds; on any failure the
-    /// record's new blobs are discarded.
-    func commit(_ record: ObjectRecord, precondition: WritePrecondition = .none) async throws {
+    /// Commits `record` (data already written) if `precondition` holds, with the call's data
+    /// event in the same commit; on any failure before the commit, the record's new blobs are
+    /// discarded.
+    func commit(_ record: ObjectRecord, precondition: WritePrecondition = .none, call: AuthorizedCall) async throws {
         let store = self.store
+        let committed = DataEventState()
         do {
-            _ = try await store.commitObject(record, precondition: precondition)
+            try await committing(call, key: record.key) { note in
+                do throws(StorageError) {
+                    _ = try await store.commitObject(record, precondition: precondition, note: note)
+                    committed.markRecorded()
+                } catch {
+                    throw S3Error(storage: error, key: record.key, bucket: record.bucket, precondition: precondition)
+                }
+            }
         } catch {
-            for segment in record.segments { try? await store.discardBlob(segment) }
-            throw S3Error(storage: error, key: record.key, bucket: record.bucket, precondition: precondition)
+            if !committed.isRecorded {
+                for segment in record.segments { try? await store.discardBlob(segment) }
+            }
+            throw error
         }
     }
 
@@ -213,7 +224,9 @@ extension S3Service {
         let key = call.request.key!
         try VersionID.requireNull(call.request.queryValue("versionId"))
         let store = self.store
-        _ = try await store.deleteObject(bucket: bucket.name, key: key)
+        try await committing(call, key: key) { note in
+            _ = try await store.deleteObject(bucket: bucket.name, key: key, note: note)
+        }
         return S3Response(status: .noContent)
     }
 

@@ -23,6 +23,16 @@ public struct S3Call: Sendable {
     /// The signature the request presented, verified or not (the audit trail names it for
     /// refused requests too); nil for an anonymous request.
     public var mechanism: SignatureMechanism? = nil
+    /// Whether the handler already put the call's data event in the trail (a write whose
+    /// record travelled with its commit, `S3Service+DataEvents.swift`).
+    let dataEvent = DataEventState()
+}
+
+/// Shared by every copy of one call: set once its data event is in the trail.
+final class DataEventState: Sendable {
+    private let recorded = Atomic<Bool>(false)
+    var isRecorded: Bool { recorded.load(ordering: .acquiring) }
+    func markRecorded() { recorded.store(true, ordering: .releasing) }
 }
 
 /// The S3 object service: authenticates, authorises and answers each operation over the
@@ -151,18 +161,24 @@ public final class S3Service: Sendable {
         guard let dataEvents, dataEvents.isEnabled else { return }
         let denied = code.map { Self.deniedCodes.contains($0) } ?? false
         guard call.operation.spec.audit == .dataEvent || denied else { return }
+        if code == nil, call.dataEvent.isRecorded { return }
+        do {
+            try dataEvents.record(call.operation.rawValue, call: call, key: call.request.key, ownerAccount: users.root.accountId, failure: code.map { AuditFailure(code: $0) }, parameters: Self.dataEventParameters(call))
+        } catch {
+            logger.error("audit trail: cannot record an S3 event; the request fails", metadata: ["request-id": .string(call.requestId), "error": .string(String(describing: error))])
+            throw S3Error(.internalError, "The request could not be recorded in the audit trail.")
+        }
+    }
+
+    /// The request parameters a data event names (never a secret: no key, no signature).
+    static func dataEventParameters(_ call: S3Call) -> [String: AuditJSON] {
         var parameters: [String: AuditJSON] = [:]
         for name in ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-customer-algorithm", "x-amz-copy-source", "range"] {
             if let value = call.request.header(name) { parameters[name] = .string(value) }
         }
         if let upload = call.request.queryValue("uploadId") { parameters["uploadId"] = .string(upload) }
         if let part = call.request.queryValue("partNumber") { parameters["partNumber"] = .string(part) }
-        do {
-            try dataEvents.record(call.operation.rawValue, call: call, key: call.request.key, ownerAccount: users.root.accountId, failure: code.map { AuditFailure(code: $0) }, parameters: parameters)
-        } catch {
-            logger.error("audit trail: cannot record an S3 event; the request fails", metadata: ["request-id": .string(call.requestId), "error": .string(String(describing: error))])
-            throw S3Error(.internalError, "The request could not be recorded in the audit trail.")
-        }
+        return parameters
     }
 
     /// Hands the authorised call to the operation's handler.

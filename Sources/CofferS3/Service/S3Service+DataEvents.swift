@@ -1,0 +1,43 @@
+import CofferStorage
+
+/// Data events of writes that travel with their commit (issue 12: after any crash, every
+/// committed write has its record). The record is built before the commit and stored in the
+/// commit's own batch as a `CommitNote`; once the commit returns it is appended to the trail
+/// and the note removed. A note left by a crash between the two is appended at the next start
+/// (`CofferServer`'s assembly), so the trail never lacks a committed write, and a write that
+/// did not commit never has a success record.
+extension S3Service {
+    /// Runs `write` with the call's data event as the note of its commit, then appends the
+    /// event. Without an audit trail, `write` gets no note.
+    func committing<R>(_ call: AuthorizedCall, key: String, _ write: (CommitNote?) async throws -> R) async throws -> R {
+        guard let dataEvents, dataEvents.isEnabled, call.operation.spec.audit == .dataEvent else { return try await write(nil) }
+        let prepared: PreparedDataEvent?
+        do {
+            prepared = try dataEvents.prepare(call.operation.rawValue, call: call.call, key: key, ownerAccount: users.root.accountId,
+                                              parameters: Self.dataEventParameters(call.call))
+        } catch {
+            logger.error("audit trail: cannot prepare an S3 event; the request fails", metadata: ["request-id": .string(call.requestId), "error": .string(String(describing: error))])
+            throw S3Error(.internalError, "The request could not be recorded in the audit trail.")
+        }
+        guard let prepared else { return try await write(nil) }
+        let result = try await write(CommitNote(id: prepared.id, bytes: prepared.bytes))
+        do {
+            try dataEvents.append(prepared)
+        } catch {
+            // Committed: the note keeps the record, and the next start appends it.
+            logger.error("audit trail: a committed write's record stays in its note until the next start", metadata: [
+                "request-id": .string(call.requestId), "event-id": .string(prepared.id), "error": .string(String(describing: error)),
+            ])
+            throw S3Error(.internalError, "The request could not be recorded in the audit trail.")
+        }
+        call.dataEvent.markRecorded()
+        let store = self.store
+        do {
+            try await store.removeNote(id: prepared.id)
+        } catch {
+            // Harmless: the next start finds the record already in the trail.
+            logger.warning("cannot remove an audit note", metadata: ["event-id": .string(prepared.id), "error": .string(String(describing: error))])
+        }
+        return result
+    }
+}
