@@ -10,6 +10,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "coffer", targets: ["coffer"]),
+        // The fuzz harnesses, for the fuzzer package in Fuzz/ (scripts/fuzz.sh, docs/fuzzing.md).
+        .library(name: "CofferFuzzing", targets: ["CofferFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -101,6 +103,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // One harness per fuzz target: bytes in, the parser exercised, invariants checked (a
+        // broken invariant traps). Public APIs only, so it builds in every configuration.
+        .target(
+            name: "CofferFuzzing",
+            dependencies: [
+                "CofferSigV4", "CofferS3", "CofferPolicy", "CofferKMS", "CofferCrypto", "CofferStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "coffer",
             dependencies: [
@@ -124,6 +136,7 @@ let package = Package(
             name: "CofferKMSTests",
             dependencies: ["CofferKMS", "CofferKMSRemote", "CofferServer", "CofferS3", "CofferSigV4", "CofferAudit", "CofferCrypto", "CofferStorage"]
         ),
+        .testTarget(name: "CofferFuzzingTests", dependencies: ["CofferFuzzing"]),
         .testTarget(name: "CofferSigV4Tests", dependencies: ["CofferSigV4", "CofferCrypto", .product(name: "NIOCore", package: "swift-nio")], resources: [.copy("Vectors")]),
         .testTarget(name: "CofferS3Tests", dependencies: ["CofferS3", "CofferSigV4", "CofferCrypto", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(

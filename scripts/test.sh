@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The second command: install what is missing, build, and run every test:
-# the Swift unit tests, compose.yaml validation, and the live suite that starts the real
-# server on free loopback ports and drives it with the aws CLI and boto3.
+# the Swift unit tests, every fuzz target briefly (scripts/fuzz.sh 20), compose.yaml validation,
+# and the live suite that starts the real server on free loopback ports and drives it with the
+# aws CLI and boto3.
 # Arguments are passed to pytest (e.g. scripts/test.sh -k sse_kms -x).
 # Each stage prints how long it took ("== stage NAME: N s"), and a table of them at the end;
 # a failing stage still stops the script with its exit status, after the table.
@@ -85,6 +86,11 @@ unit_tests() {
     swift test --skip-build --parallel
 }
 
+fuzz_targets() {
+    echo "== fuzz targets (scripts/fuzz.sh 20: build every harness, run each 20 s)"
+    scripts/fuzz.sh 20
+}
+
 compose_config() {
     echo "== compose.yaml (docker-compose config, offline)"
     docker-compose -f compose.yaml config -q
@@ -106,6 +112,7 @@ live_tests() {
 stage install-deps install_deps
 stage build build
 stage unit-tests unit_tests
+stage fuzz fuzz_targets
 stage compose compose_config
 stage bucket-policies bucket_policies
 stage live-tests live_tests "$@"

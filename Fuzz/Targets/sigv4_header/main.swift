@@ -1,0 +1,3 @@
+import FuzzDriver
+
+FuzzDriver.run("sigv4_header")
