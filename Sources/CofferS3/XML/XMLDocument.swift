@@ -27,9 +27,13 @@ public struct XMLElementNode: Sendable, Equatable {
         return false
     }
 
-    /// Parses `data`; `nil` when it is not well-formed XML or contains a DTD.
+    /// Parses `data`; `nil` when it is not well-formed XML, not UTF-8, or contains a DTD.
     public static func parse(_ data: [UInt8]) -> XMLElementNode? {
         if data.isEmpty { return nil }
+        // S3's documents are UTF-8. Foundation's XMLParser traps (the process dies) when libxml2
+        // hands it an element name that is not UTF-8 (docs/fuzzing.md, finding F2): refuse such
+        // bodies before it sees them.
+        if String(validating: data, as: UTF8.self) == nil { return nil }
         // A DTD is never part of an S3 request document: refuse any declaration anywhere in the
         // (size-bounded) body, so no entity can be declared, expanded or resolved.
         if Self.containsDeclaration(data) { return nil }
