@@ -69,11 +69,12 @@ public final class AuditRecorder: KMSAuditSink, DataEventSink, Sendable {
     public func prepare(_ eventName: String, call: S3Call, key: String?, ownerAccount: String, parameters: [String: AuditJSON]) throws -> PreparedDataEvent? {
         guard trail != nil else { return nil }
         let event = event(eventName, call: call, key: key, ownerAccount: ownerAccount, failure: nil, parameters: parameters)
-        return PreparedDataEvent(id: event.eventID, bytes: event.json.serialized())
+        return PreparedDataEvent(id: event.eventID, bytes: event.json.serialized(), event: event)
     }
 
     public func append(_ prepared: PreparedDataEvent) throws {
         guard let trail else { return }
+        if let event = prepared.event { return try trail.record(event) }
         guard let json = AuditJSON.parse(prepared.bytes) else { throw AuditError(.invalidEvent, "a prepared event does not parse") }
         try trail.record(try AuditEvent(json: json))
     }

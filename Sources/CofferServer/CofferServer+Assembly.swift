@@ -89,6 +89,7 @@ extension CofferServer {
         guard !notes.isEmpty else { return }
         let appended = try audit.recover(notes.map { PreparedDataEvent(id: $0.id, bytes: $0.bytes) })
         for note in notes { try await store.removeNote(id: note.id) }
+        try await store.flushNoteRemovals()
         logger.notice("audit trail: appended the records of writes that committed just before the last stop", metadata: [
             "appended": .stringConvertible(appended), "already-present": .stringConvertible(notes.count - appended),
         ])

@@ -26,19 +26,61 @@ extension ObjectStore {
         return notes
     }
 
-    /// Removes a note once its owner has put its content where it belongs. Buffered: a note
-    /// whose removal a crash loses is handed over again at the next start, so its owner must
-    /// recognise content it already has.
+    /// Removes a note once its owner has put its content where it belongs. The deletion rides
+    /// on the next commit that carries a note (no write of its own), or is written once
+    /// ``noteRemovalBatch`` removals wait. A removal a crash loses hands the note over again at
+    /// the next start, so its owner must recognise content it already has.
     public func removeNote(id: String) async throws(StorageError) {
+        let due = noteRemovals.withLock { waiting -> [String]? in
+            waiting.append(id)
+            guard waiting.count >= Self.noteRemovalBatch else { return nil }
+            defer { waiting.removeAll() }
+            return waiting
+        }
+        guard let due else { return }
         var batch = MetadataBatch()
-        batch.delete(KeyLayout.note(id))
+        for id in due { batch.delete(KeyLayout.note(id)) }
         try await metadata.commit(batch, durability: .buffered)
     }
 
-    /// Adds `note` to `batch` (the commit it must be durable with).
-    static func attach(_ note: CommitNote?, to batch: inout MetadataBatch) throws(StorageError) {
-        guard let note else { return }
+    /// Writes every waiting removal now (at start-up after the hand-over, and at shutdown).
+    public func flushNoteRemovals() async throws(StorageError) {
+        let due = noteRemovals.withLock { waiting in
+            defer { waiting.removeAll() }
+            return waiting
+        }
+        guard !due.isEmpty else { return }
+        var batch = MetadataBatch()
+        for id in due { batch.delete(KeyLayout.note(id)) }
+        try await metadata.commit(batch, durability: .buffered)
+    }
+
+    /// Removals written together when no commit with a note took them along before.
+    static let noteRemovalBatch = 64
+
+    /// Adds `note` to `batch` (the commit it must be durable with), with the removals of the
+    /// notes already handed over. Each removal rides on one commit only (concurrent commits
+    /// never claim the same note key, so they still share a log sync); the caller hands the
+    /// returned removals back with ``requeue(_:)`` if its commit fails.
+    func attach(_ note: CommitNote?, to batch: inout MetadataBatch) throws(StorageError) -> [String] {
+        guard let note else { return [] }
         guard !note.id.isEmpty, note.id.utf8.count <= 255 else { throw StorageError(.invalidArgument, "a note id must have 1 to 255 bytes") }
         batch.put(KeyLayout.note(note.id), note.bytes)
+        let removals = noteRemovals.withLock { waiting in
+            defer { waiting.removeAll() }
+            return waiting
+        }
+        for id in removals { batch.delete(KeyLayout.note(id)) }
+        return removals
+    }
+
+    /// Commits a batch built with ``attach(_:to:)``; a failed commit puts its removals back.
+    func commit(_ batch: MetadataBatch, carrying removals: [String], fulfilling announcements: [CommitAnnouncement] = []) async throws(StorageError) {
+        do {
+            try await metadata.commit(batch, durability: .synced, fulfilling: announcements)
+        } catch {
+            if !removals.isEmpty { noteRemovals.withLock { $0.append(contentsOf: removals) } }
+            throw error
+        }
     }
 }

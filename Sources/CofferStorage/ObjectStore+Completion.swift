@@ -39,8 +39,8 @@ extension ObjectStore {
             batch.require(oldBytes.map { .equals(objectKey, $0) } ?? .absent(objectKey))
             batch.put(objectKey, encoded)
             Self.markGarbage(garbage, in: &batch)
-            try Self.attach(note, to: &batch)
-            try await metadata.commit(batch, durability: .synced)
+            let removals = try attach(note, to: &batch)
+            try await commit(batch, carrying: removals)
             return (old, garbage)
         }
         try await reclaim(garbage)

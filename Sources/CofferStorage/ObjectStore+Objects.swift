@@ -60,8 +60,8 @@ extension ObjectStore {
             for blob in newBlobs { batch.delete(KeyLayout.blobMarker(blob)) }
             let garbage = oldBlobs.filter { !newSet.contains($0) }
             Self.markGarbage(garbage, in: &batch)
-            try Self.attach(note, to: &batch)
-            try await metadata.commit(batch, durability: .synced, fulfilling: announcements)
+            let removals = try attach(note, to: &batch)
+            try await commit(batch, carrying: removals, fulfilling: announcements)
             return (old, garbage)
         }
         try await reclaim(garbage)
@@ -83,8 +83,8 @@ extension ObjectStore {
             batch.require(.equals(key, oldBytes))
             batch.delete(key)
             Self.markGarbage(Self.unique(old.segments.map(\.id)), in: &batch)
-            try Self.attach(note, to: &batch)
-            try await metadata.commit(batch, durability: .synced)
+            let removals = try attach(note, to: &batch)
+            try await commit(batch, carrying: removals)
             return old
         }
         if let deleted { try await reclaim(Self.unique(deleted.segments.map(\.id))) }

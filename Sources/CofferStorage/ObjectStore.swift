@@ -71,6 +71,8 @@ public final class ObjectStore: Sendable {
     /// of one object or part in this process commit one after another instead of racing
     /// (``optimistically(inTurnOf:announcements:_:)``).
     let turns = KeyTurns()
+    /// Ids of notes handed over whose deletion waits for the next commit (``removeNote(id:)``).
+    let noteRemovals = Mutex<[String]>([])
 
     /// How many crash-leftover blobs opening the store reclaimed.
     public let recoveredBlobCount: Int

@@ -21,7 +21,6 @@ import Testing
         try await parts.store.createBucket(BucketRecord(name: "noted", owner: "root", region: "us-east-1", createdAt: Date()))
         _ = try await parts.store.deleteObject(bucket: "noted", key: "absent")  // nothing to delete: no commit, no note
         #expect(try await parts.store.notes().isEmpty)
-        try await parts.store.removeNote(id: "unused")
         try await Self.leaveNote(note, in: parts.store)
         #expect(try s3Events().isEmpty)
 

@@ -19,8 +19,17 @@ import Testing
             // A delete carries its note too; a removed note is gone.
             try await store.deleteObject(bucket: "bucket", key: "k", note: CommitNote(id: "event-3", bytes: [5]))
             #expect(try await store.notes().map(\.id) == ["event-1", "event-3"])
+            // Removals ride on the next commit with a note, or are flushed.
             try await store.removeNote(id: "event-1")
+            #expect(try await store.notes().map(\.id) == ["event-1", "event-3"])
+            try await putObject(store, key: "other", chunks: chunks(1, of: 4))
+            #expect(try await store.notes().map(\.id) == ["event-1", "event-3"])  // no note: no ride
+            let fourth = try await writeBlob(store, chunks(1, of: 5))
+            try await store.commitObject(objectRecord(key: "k4", segments: [fourth]), note: CommitNote(id: "event-4", bytes: [6]))
+            #expect(try await store.notes().map(\.id) == ["event-3", "event-4"])
             try await store.removeNote(id: "event-3")
+            try await store.removeNote(id: "event-4")
+            try await store.flushNoteRemovals()
             #expect(try await store.notes().isEmpty)
             // A note needs an id.
             let third = try await writeBlob(store, chunks(1, of: 3))

@@ -18,13 +18,17 @@ public protocol DataEventSink: Sendable {
     func append(_ prepared: PreparedDataEvent) throws
 }
 
-/// A data event built before its write commits: `id` is its event id, `bytes` its JSON.
-public struct PreparedDataEvent: Sendable, Equatable {
+/// A data event built before its write commits: `id` is its event id, `bytes` its JSON (what
+/// the commit's note holds), `event` the event itself when it was built in this process (so
+/// that appending it does not parse the JSON again).
+public struct PreparedDataEvent: Sendable {
     public let id: String
     public let bytes: [UInt8]
+    public let event: AuditEvent?
 
-    public init(id: String, bytes: [UInt8]) {
+    public init(id: String, bytes: [UInt8], event: AuditEvent? = nil) {
         self.id = id
         self.bytes = bytes
+        self.event = event
     }
 }
