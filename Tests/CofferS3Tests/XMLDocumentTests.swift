@@ -11,4 +11,14 @@ import Testing
         #expect(XMLElementNode.parse(Array("<Delete><Key>".utf8) + [0xFF] + Array("</Key></Delete>".utf8)) == nil)
         #expect(XMLElementNode.parse(Array("<Delete><Key>\u{E9}</Key></Delete>".utf8))?.childText("Key") == "\u{E9}")
     }
+
+    /// Finding F3: a processing instruction without data made Foundation's XMLParser read NULL.
+    @Test func processingInstructionsAreMalformedNotACrash() {
+        #expect(XMLElementNode.parse(Array("<?xio?>\n<Delete><Quiet>true</Quiet></Delete>".utf8)) == nil)
+        #expect(XMLElementNode.parse(Array("<Delete><?pi?><Quiet>true</Quiet></Delete>".utf8)) == nil)
+        #expect(XMLElementNode.parse(Array("<?xml-stylesheet href=\"a\"?><Delete/>".utf8)) == nil)
+        // The XML declaration stays allowed, with or without a byte order mark.
+        #expect(XMLElementNode.parse(Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Delete><Quiet>true</Quiet></Delete>".utf8))?.childText("Quiet") == "true")
+        #expect(XMLElementNode.parse([0xEF, 0xBB, 0xBF] + Array("<?xml version=\"1.0\"?><Delete/>".utf8))?.name == "Delete")
+    }
 }

@@ -27,7 +27,26 @@ public struct XMLElementNode: Sendable, Equatable {
         return false
     }
 
-    /// Parses `data`; `nil` when it is not well-formed XML, not UTF-8, or contains a DTD.
+    /// Whether `data` has a processing instruction (`<?target data?>`) other than a leading XML
+    /// declaration. Foundation's XMLParser dereferences NULL for one without data (`<?x?>`),
+    /// killing the process (docs/fuzzing.md, finding F3); S3's documents never carry one.
+    static func containsProcessingInstruction(_ data: [UInt8]) -> Bool {
+        let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let declaration = Array("<?xml".utf8)
+        var i = 0
+        while i + 1 < data.count {
+            if data[i] == UInt8(ascii: "<"), data[i + 1] == UInt8(ascii: "?") {
+                let isDeclaration = i == start && data[i...].starts(with: declaration) && i + 5 < data.count
+                    && [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n")].contains(data[i + 5])
+                if !isDeclaration { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// Parses `data`; `nil` when it is not well-formed XML, not UTF-8, or contains a DTD or a
+    /// processing instruction.
     public static func parse(_ data: [UInt8]) -> XMLElementNode? {
         if data.isEmpty { return nil }
         // S3's documents are UTF-8. Foundation's XMLParser traps (the process dies) when libxml2
@@ -36,7 +55,7 @@ public struct XMLElementNode: Sendable, Equatable {
         if String(validating: data, as: UTF8.self) == nil { return nil }
         // A DTD is never part of an S3 request document: refuse any declaration anywhere in the
         // (size-bounded) body, so no entity can be declared, expanded or resolved.
-        if Self.containsDeclaration(data) { return nil }
+        if Self.containsDeclaration(data) || Self.containsProcessingInstruction(data) { return nil }
         let parser = XMLParser(data: Data(data))
         parser.shouldResolveExternalEntities = false
         parser.shouldProcessNamespaces = true
