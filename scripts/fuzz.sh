@@ -39,10 +39,17 @@ for target in "${targets[@]}"; do
     log=$scratch/logs/$target.log
     mkdir -p "$corpus" "$findings" "$(dirname "$log")" "Fuzz/regressions/$target"
     echo "== fuzz: $target for $seconds s (log $log)"
+    # aws_chunked: bodies up to 16 KiB (two signed chunks of S3's minimum size and a final one);
+    # the 66 KiB published examples still run whole in the unit tests.
+    # s3_xml: Foundation leaks on every malformed document (docs/fuzzing.md, F1), and libFuzzer then
+    # runs a full leak check after each such input (8 ms), so leak detection is off for it.
+    extra=()
+    [[ $target != aws_chunked ]] || extra=(-max_len=16384)
+    [[ $target != s3_xml ]] || extra=(-detect_leaks=0)
     status=0
     "$bin/fuzz_$target" "$corpus" "Fuzz/corpus/$target" "Fuzz/regressions/$target" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$findings/" >"$log" 2>&1 || status=$?
+        -artifact_prefix="$findings/" "${extra[@]}" >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     if ((status == 0)); then
