@@ -11,7 +11,12 @@ from conftest import Coffer
 from test_audit import audit_read, run_audit
 
 
-def writers(coffer: Coffer, bucket: str, prefix: str, acked: dict, until: float) -> list[threading.Thread]:
+def writers(coffer: Coffer, bucket: str, prefix: str, acked: dict, until: float,
+            enough: int, busy: threading.Event) -> list[threading.Thread]:
+    """Six writers until `until`; `busy` is set once `enough` writes of this cycle were acknowledged."""
+    lock = threading.Lock()
+    done = [0]
+
     def run(w: int) -> None:
         s3 = coffer.client(cached=False)  # one attempt: a write cut by the kill is not retried
         rng = random.Random(w)
@@ -29,6 +34,10 @@ def writers(coffer: Coffer, bucket: str, prefix: str, acked: dict, until: float)
                 return  # the server went away
             acked[key] = body
             i += 1
+            with lock:
+                done[0] += 1
+                if done[0] >= enough:
+                    busy.set()
     return [threading.Thread(target=run, args=(w,)) for w in range(6)]
 
 
@@ -52,11 +61,13 @@ def test_every_committed_write_has_its_record_after_kill_9(server_factory, tmp_p
             assert not missing, f"cycle {cycle}: committed without a record: {missing[:10]} ({len(missing)})"
             for key, body in acked.items():
                 assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body, key
-        until = time.monotonic() + random.uniform(1.5, 3.0)
-        threads = writers(coffer, bucket, f"c{cycle}", acked, until + 30)
+        # Kill once the writers are in full swing: after a random number of acknowledged
+        # writes, so the kill lands at a different point of the load each cycle.
+        busy = threading.Event()
+        threads = writers(coffer, bucket, f"c{cycle}", acked, time.monotonic() + 120, random.randint(40, 160), busy)
         for t in threads:
             t.start()
-        time.sleep(max(0.0, until - time.monotonic()))
+        assert busy.wait(timeout=90), "the writers made no progress"
         server.kill()
         for t in threads:
             t.join()
