@@ -61,18 +61,18 @@ extension S3Service {
     /// discarded.
     func commit(_ record: ObjectRecord, precondition: WritePrecondition = .none, call: AuthorizedCall) async throws {
         let store = self.store
-        let committed = DataEventState()
+        var committed = false
         do {
             try await committing(call, key: record.key) { note in
                 do throws(StorageError) {
                     _ = try await store.commitObject(record, precondition: precondition, note: note)
-                    committed.markRecorded()
+                    committed = true
                 } catch {
                     throw S3Error(storage: error, key: record.key, bucket: record.bucket, precondition: precondition)
                 }
             }
         } catch {
-            if !committed.isRecorded {
+            if !committed {
                 for segment in record.segments { try? await store.discardBlob(segment) }
             }
             throw error
