@@ -66,12 +66,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Offline and online care of a data directory: `coffer fsck` (every record, blob,
+        // package, key and audit file checked), `coffer backup` and `coffer restore`.
+        .target(
+            name: "CofferMaintenance",
+            dependencies: [
+                "CofferStorage", "CofferCrypto", "CofferKMS", "CofferAudit", "CofferS3",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // The server: the Hummingbird application and its listeners, TLS, root credentials,
         // the audit recorder, and the front door routing to S3, KMS and CloudTrail.
         .target(
             name: "CofferServer",
             dependencies: [
-                "CofferS3", "CofferSigV4", "CofferCrypto", "CofferStorage", "CofferKMS", "CofferAudit",
+                "CofferS3", "CofferSigV4", "CofferCrypto", "CofferStorage", "CofferKMS", "CofferAudit", "CofferMaintenance",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -117,6 +127,7 @@ let package = Package(
             name: "coffer",
             dependencies: [
                 "CofferServer", "CofferS3", "CofferSigV4", "CofferStorage", "CofferCrypto", "CofferKMS", "CofferKMSRemote", "CofferAudit",
+                "CofferMaintenance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -135,6 +146,10 @@ let package = Package(
         .testTarget(
             name: "CofferKMSTests",
             dependencies: ["CofferKMS", "CofferKMSRemote", "CofferServer", "CofferS3", "CofferSigV4", "CofferAudit", "CofferCrypto", "CofferStorage"]
+        ),
+        .testTarget(
+            name: "CofferMaintenanceTests",
+            dependencies: ["CofferMaintenance", "CofferStorage", "CofferCrypto", "CofferKMS", "CofferAudit", "CofferS3"]
         ),
         .testTarget(name: "CofferFuzzingTests", dependencies: ["CofferFuzzing"]),
         .testTarget(name: "CofferSigV4Tests", dependencies: ["CofferSigV4", "CofferCrypto", .product(name: "NIOCore", package: "swift-nio")], resources: [.copy("Vectors")]),
