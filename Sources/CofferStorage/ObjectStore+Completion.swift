@@ -48,8 +48,9 @@ extension ObjectStore {
     }
 
     /// Aborts an upload in one synced commit: deletes the upload, its index and its parts, and
-    /// reclaims every part's blob. `.noSuchUpload` if it does not exist.
-    public func abortUpload(id uploadId: String) async throws(StorageError) {
+    /// reclaims every part's blob. `.noSuchUpload` if it does not exist. `note`, if any,
+    /// commits with the abort (`CommitNote`).
+    public func abortUpload(id uploadId: String, note: CommitNote? = nil) async throws(StorageError) {
         try KeyLayout.validateUploadId(uploadId)
         let garbage = try await optimistically { () throws(StorageError) -> [BlobID] in
             let snapshot = try await metadata.snapshot()
@@ -57,7 +58,8 @@ extension ObjectStore {
             let (_, parts) = try await readUpload(uploadId, from: snapshot, pinningIn: &batch)
             let blobs = Self.unique(parts.map(\.blob.id))
             Self.markGarbage(blobs, in: &batch)
-            try await metadata.commit(batch, durability: .synced)
+            let removals = try attach(note, to: &batch)
+            try await commit(batch, carrying: removals)
             return blobs
         }
         try await reclaim(garbage)

@@ -1,7 +1,7 @@
 extension ObjectStore {
     /// Records a new multipart upload; the bucket must exist (the commit is conditional on it,
-    /// and on the upload id being unused).
-    public func createUpload(_ record: UploadRecord) async throws(StorageError) {
+    /// and on the upload id being unused). `note`, if any, commits with it (`CommitNote`).
+    public func createUpload(_ record: UploadRecord, note: CommitNote? = nil) async throws(StorageError) {
         try KeyLayout.validateBucketName(record.bucket)
         try KeyLayout.validateUploadId(record.uploadId)
         guard !record.key.isEmpty else { throw StorageError(.invalidArgument, "empty object key") }
@@ -19,7 +19,8 @@ extension ObjectStore {
             batch.require(.absent(indexKey))
             batch.put(KeyLayout.upload(bucket: record.bucket, key: record.key, uploadId: record.uploadId), encoded)
             batch.put(indexKey, index)
-            try await metadata.commit(batch, durability: .synced)
+            let removals = try attach(note, to: &batch)
+            try await commit(batch, carrying: removals)
         }
     }
 
@@ -35,9 +36,10 @@ extension ObjectStore {
     /// part's blob garbage. Throws `.noSuchUpload` if the upload is gone: the commit is
     /// conditional on the upload existing, and completion and abort are conditional on the
     /// parts they read being all the parts, so no part (and no blob) outlives its upload.
+    /// `note`, if any, commits with the part (`CommitNote`).
     /// - Returns: the replaced part, if any.
     @discardableResult
-    public func commitPart(_ part: PartRecord) async throws(StorageError) -> PartRecord? {
+    public func commitPart(_ part: PartRecord, note: CommitNote? = nil) async throws(StorageError) -> PartRecord? {
         try KeyLayout.validateUploadId(part.uploadId)
         try KeyLayout.validatePartNumber(part.number)
         let key = KeyLayout.part(uploadId: part.uploadId, number: part.number)
@@ -61,7 +63,8 @@ extension ObjectStore {
             if let old, old.blob.id != part.blob.id {
                 Self.markGarbage([old.blob.id], in: &batch)
             }
-            try await metadata.commit(batch, durability: .synced, fulfilling: announcements)
+            let removals = try attach(note, to: &batch)
+            try await commit(batch, carrying: removals, fulfilling: announcements)
             return old
         }
         if let replaced, replaced.blob.id != part.blob.id {

@@ -66,10 +66,10 @@ import Testing
                 #expect(result.all("Error").map { $0.childText("Code") } == ["AccessDenied", "AccessDenied"], "\(caller)")
             }
             #expect(try await remainingKeys(s3) == ["a", "b", "protected/x", "protected/y/z"])
-            // The batch is audited as one data event (refused keys are in its answer, not refusals).
+            // Each key is audited on its own: here each one's refusal.
             let events = try s3.harness.auditEvents().filter { $0.eventName == "DeleteObjects" }
-            #expect(events.count == 2)
-            #expect(events.allSatisfy { $0.errorCode == nil })
+            #expect(events.count == 4)
+            #expect(events.allSatisfy { $0.errorCode == "AccessDenied" })
         }
     }
 

@@ -488,10 +488,14 @@ def test_s3_data_events_for_object_operations(server_factory, tmp_path):
     assert names == [
         ("PutObject", "cli.txt"), ("PutObject", "a.txt"), ("GetObject", "a.txt"), ("HeadObject", "cli.txt"),
         ("CopyObject", "b.txt"), ("CopyObject", "c.txt"), ("GetObject", "c.txt"), ("DeleteObject", "b.txt"),
-        ("DeleteObjects", None), ("CreateMultipartUpload", "mp.bin"), ("UploadPart", "mp.bin"), ("ListParts", "mp.bin"),
+        ("DeleteObjects", "c.txt"), ("DeleteObjects", "cli.txt"), ("CreateMultipartUpload", "mp.bin"), ("UploadPart", "mp.bin"), ("ListParts", "mp.bin"),
         ("CompleteMultipartUpload", "mp.bin"), ("CreateMultipartUpload", "aborted.bin"), ("AbortMultipartUpload", "aborted.bin"),
         ("GetObject", "never-there"),
     ], names
+    # DeleteObjects: one record per key, each committed with its deletion, of one request
+    batch = [r for r in new if r["eventName"] == "DeleteObjects"]
+    assert batch[0]["requestID"] == batch[1]["requestID"]
+    assert [r["resources"][0]["ARN"] for r in batch] == [f"arn:aws:s3:::{bucket}/c.txt", f"arn:aws:s3:::{bucket}/cli.txt"]
     for r in new:
         assert_common_members(r, account)
         assert r["requestParameters"]["bucketName"] == bucket

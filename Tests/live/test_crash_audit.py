@@ -1,6 +1,7 @@
 """kill -9 during concurrent writes: after every restart, each write that committed (an object
-in the listing, whether or not its PUT was acknowledged) has its success record in the audit
-trail, every acknowledged write reads back exactly, and the trail verifies (issue 12)."""
+in the listing, whether or not its PUT was acknowledged; a key gone from the listing; an
+upload or a part still listed) has its success record in the audit trail, every acknowledged
+write reads back exactly, and the trail verifies (issue 12)."""
 
 import os
 import random
@@ -11,11 +12,43 @@ from conftest import Coffer
 from test_audit import audit_read, run_audit
 
 
-def writers(coffer: Coffer, bucket: str, prefix: str, acked: dict, until: float,
+def writers(coffer: Coffer, bucket: str, prefix: str, acked: dict, written: set, until: float,
             enough: int, busy: threading.Event) -> list[threading.Thread]:
-    """Six writers until `until`; `busy` is set once `enough` writes of this cycle were acknowledged."""
+    """Six writers until `until` (PUT, copy, multipart, an upload left open, DeleteObject,
+    DeleteObjects); `busy` is set once `enough` writes of this cycle were acknowledged."""
     lock = threading.Lock()
     done = [0]
+
+    def write(s3, key: str, i: int, rng: random.Random) -> None:
+        body = os.urandom(rng.choice([0, 100, 5000, 70_000, 300_000]))
+        if i % 7 == 3:
+            s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": "seed"})
+            body = b"seed body"
+        elif i % 11 == 5:
+            upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+            etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=1, Body=body)["ETag"]
+            s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload,
+                                         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+        elif i % 17 == 8:
+            upload = s3.create_multipart_upload(Bucket=bucket, Key=f"open-{key}")["UploadId"]
+            s3.upload_part(Bucket=bucket, Key=f"open-{key}", UploadId=upload, PartNumber=2, Body=body)
+            return
+        else:
+            s3.put_object(Bucket=bucket, Key=key, Body=body)
+        acked[key] = body
+        written.add(key)
+
+    def delete(s3, keys: list[str], i: int) -> None:
+        keys = [k for k in keys if k in acked]
+        if not keys:
+            return
+        if i % 2:
+            s3.delete_object(Bucket=bucket, Key=keys[0])
+            keys = keys[:1]
+        else:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
+        for k in keys:
+            acked.pop(k, None)
 
     def run(w: int) -> None:
         s3 = coffer.client(cached=False)  # one attempt: a write cut by the kill is not retried
@@ -23,16 +56,13 @@ def writers(coffer: Coffer, bucket: str, prefix: str, acked: dict, until: float,
         i = 0
         while time.monotonic() < until:
             key = f"{prefix}-w{w}-{i}"
-            body = os.urandom(rng.choice([0, 100, 5000, 70_000, 300_000]))
             try:
-                if i % 7 == 3:
-                    s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": "seed"})
-                    body = b"seed body"
+                if i % 5 == 4:
+                    delete(s3, [f"{prefix}-w{w}-{i - 1}", f"{prefix}-w{w}-{i - 2}"], i)
                 else:
-                    s3.put_object(Bucket=bucket, Key=key, Body=body)
+                    write(s3, key, i, rng)
             except Exception:
                 return  # the server went away
-            acked[key] = body
             i += 1
             with lock:
                 done[0] += 1
@@ -41,8 +71,15 @@ def writers(coffer: Coffer, bucket: str, prefix: str, acked: dict, until: float,
     return [threading.Thread(target=run, args=(w,)) for w in range(6)]
 
 
+def records(coffer_binary: str, data_dir: str, bucket: str, *names: str) -> list[dict]:
+    """The success records of `names` about `bucket`."""
+    return [r for r in audit_read(coffer_binary, data_dir, "--bucket", bucket)
+            if r["eventName"] in names and "errorCode" not in r]
+
+
 def test_every_committed_write_has_its_record_after_kill_9(server_factory, tmp_path, coffer_binary):
-    acked: dict[str, bytes] = {}
+    acked: dict[str, bytes] = {}  # acknowledged writes not deleted since
+    written: set[str] = set()  # every acknowledged write
     bucket = "crash-audit"
     for cycle in range(4):
         server = server_factory().start()
@@ -55,23 +92,39 @@ def test_every_committed_write_has_its_record_after_kill_9(server_factory, tmp_p
             # every write that committed before the kill has its record
             committed = {o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
                          for o in page.get("Contents", [])}
-            recorded = {r["requestParameters"].get("key") for r in audit_read(coffer_binary, server.data_dir, "--bucket", bucket)
-                        if r["eventName"] in ("PutObject", "CopyObject") and "errorCode" not in r}
+            recorded = {r["requestParameters"].get("key") for r in records(
+                coffer_binary, server.data_dir, bucket, "PutObject", "CopyObject", "CompleteMultipartUpload")}
             missing = sorted(committed - recorded - {"seed"})
             assert not missing, f"cycle {cycle}: committed without a record: {missing[:10]} ({len(missing)})"
+            # every committed deletion of an acknowledged write has its record
+            deletions = {r["requestParameters"].get("key") for r in records(
+                coffer_binary, server.data_dir, bucket, "DeleteObject", "DeleteObjects")}
+            missing = sorted(written - committed - deletions)
+            assert not missing, f"cycle {cycle}: deleted without a record: {missing[:10]} ({len(missing)})"
+            # every upload and part still listed has its record
+            uploads = [u for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket)
+                       for u in page.get("Uploads", [])]
+            created = {r["requestParameters"].get("key") for r in records(
+                coffer_binary, server.data_dir, bucket, "CreateMultipartUpload")}
+            parts = {(r["requestParameters"].get("uploadId"), r["requestParameters"].get("partNumber")) for r in records(
+                coffer_binary, server.data_dir, bucket, "UploadPart")}
+            for upload in uploads:
+                assert upload["Key"] in created, f"cycle {cycle}: upload without a record: {upload['Key']}"
+                for part in s3.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"]).get("Parts", []):
+                    assert (upload["UploadId"], str(part["PartNumber"])) in parts, f"cycle {cycle}: part without a record"
             for key, body in acked.items():
                 assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body, key
         # Kill once the writers are in full swing: after a random number of acknowledged
         # writes, so the kill lands at a different point of the load each cycle.
         busy = threading.Event()
-        threads = writers(coffer, bucket, f"c{cycle}", acked, time.monotonic() + 120, random.randint(40, 160), busy)
+        threads = writers(coffer, bucket, f"c{cycle}", acked, written, time.monotonic() + 120, random.randint(40, 160), busy)
         for t in threads:
             t.start()
         assert busy.wait(timeout=90), "the writers made no progress"
         server.kill()
         for t in threads:
             t.join()
-        assert any(k.startswith(f"c{cycle}-") for k in acked), "no write was acknowledged in this cycle"
+        assert any(k.startswith(f"c{cycle}-") for k in written), "no write was acknowledged in this cycle"
     server = server_factory().start()
     server.stop()
     run_audit(coffer_binary, "verify", "--data-dir", server.data_dir)

@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import Coffer
+from test_audit import audit_read
 
 SMALL, LARGE = 20_000, 300_000
 
@@ -29,7 +30,7 @@ def zero_inside_every_table(db_dir: str) -> int:
     return len(tables)
 
 
-def test_damaged_tables_are_errors_not_crashes(server_factory, tmp_path):
+def test_damaged_tables_are_errors_not_crashes(server_factory, tmp_path, coffer_binary):
     server = server_factory().start()
     coffer = Coffer(server, server.binary, str(tmp_path), server.users_file)
     s3 = coffer.client(cached=False)
@@ -76,6 +77,11 @@ def test_damaged_tables_are_errors_not_crashes(server_factory, tmp_path):
     for key in failed:
         assert f"key={key} " in text and "damaged object" in text, key
     server.stop()
+    # ... and in the audit trail: an error record per failed read, naming the package.
+    damaged = [r for r in audit_read(coffer_binary, server.data_dir, "--bucket", "damaged")
+               if r["eventName"] == "GetObject" and r.get("errorCode") == "InternalError"]
+    assert {r["requestParameters"]["key"] for r in damaged} == failed
+    assert all(r["errorMessage"].startswith("Damaged object: package ") for r in damaged), damaged[:3]
 
 
 def test_a_truncated_manifest_is_refused_and_nothing_is_deleted(server_factory, tmp_path, coffer_binary):

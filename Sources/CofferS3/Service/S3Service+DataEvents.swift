@@ -1,3 +1,4 @@
+import CofferAudit
 import CofferStorage
 
 /// Data events of writes that travel with their commit (issue 12: after any crash, every
@@ -10,6 +11,14 @@ extension S3Service {
     /// Runs `write` with the call's data event as the note of its commit, then appends the
     /// event. Without an audit trail, `write` gets no note.
     func committing<R>(_ call: AuthorizedCall, key: String, _ write: (CommitNote?) async throws -> R) async throws -> R {
+        let result = try await committingOne(call, key: key, write)
+        call.dataEvent.markRecorded()
+        return result
+    }
+
+    /// The same for one of several writes of a call (a DeleteObjects key): each gets its own
+    /// record, about `key`, and the call itself is not marked recorded.
+    func committingOne<R>(_ call: AuthorizedCall, key: String, _ write: (CommitNote?) async throws -> R) async throws -> R {
         guard let dataEvents, dataEvents.isEnabled, call.operation.spec.audit == .dataEvent else { return try await write(nil) }
         let prepared: PreparedDataEvent?
         do {
@@ -30,7 +39,6 @@ extension S3Service {
             ])
             throw S3Error(.internalError, "The request could not be recorded in the audit trail.")
         }
-        call.dataEvent.markRecorded()
         let store = self.store
         do {
             try await store.removeNote(id: prepared.id)
@@ -39,5 +47,19 @@ extension S3Service {
             logger.warning("cannot remove an audit note", metadata: ["event-id": .string(prepared.id), "error": .string(String(describing: error))])
         }
         return result
+    }
+}
+
+extension S3Service {
+    /// Records the refusal or failure of one key of a call that writes several (DeleteObjects).
+    func recordKeyFailure(_ call: AuthorizedCall, key: String, code: S3ErrorCode, message: String? = nil) throws {
+        guard let dataEvents, dataEvents.isEnabled else { return }
+        do {
+            try dataEvents.record(call.operation.rawValue, call: call.call, key: key, ownerAccount: users.root.accountId,
+                                  failure: AuditFailure(code: code.rawValue, message: message), parameters: Self.dataEventParameters(call.call))
+        } catch {
+            logger.error("audit trail: cannot record an S3 event; the request fails", metadata: ["request-id": .string(call.requestId), "error": .string(String(describing: error))])
+            throw S3Error(.internalError, "The request could not be recorded in the audit trail.")
+        }
     }
 }

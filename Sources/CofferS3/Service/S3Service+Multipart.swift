@@ -47,7 +47,8 @@ extension S3Service {
             bucket: bucket.name, key: key, uploadId: uploadId, initiated: call.now, owner: call.user?.name ?? bucket.owner,
             contentHeaders: headers.content, userMetadata: headers.user, checksumAlgorithm: algorithm?.rawValue,
             checksumType: checksumType, storageClass: headers.storageClass, encryption: storedEncryption)
-        try await store.createUpload(record)
+        let store = self.store
+        try await committing(call, key: key) { note in try await store.createUpload(record, note: note) }
         var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("InitiateMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Bucket", bucket.name)
@@ -115,7 +116,7 @@ extension S3Service {
             etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, keyed: !ObjectKeys.isSSES3(upload.encryption)), lastModified: call.now,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "PART") },
             blob: result.blob)
-        try await commitPart(part)
+        try await commitPart(part, call: call)
         var fields = ObjectEncryptionHeaders(encryption: upload.encryption, customerKey: customerKey).fields
         fields[.eTag] = "\"\(part.etag)\""
         if let checksum = part.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
@@ -130,13 +131,13 @@ extension S3Service {
         return (dataKey, keys.sealer(dataKey: dataKey, bucket: upload.bucket, key: upload.key, partNumber: number))
     }
 
-    private func commitPart(_ part: PartRecord) async throws {
+    private func commitPart(_ part: PartRecord, call: AuthorizedCall) async throws {
         let store = self.store
         do {
-            _ = try await store.commitPart(part)
+            _ = try await committing(call, key: call.request.key ?? "") { note in try await store.commitPart(part, note: note) }
         } catch {
             try? await store.discardBlob(part.blob)
-            if error.code == .noSuchUpload { throw S3Error(.noSuchUpload, extra: [("UploadId", part.uploadId)]) }
+            if (error as? StorageError)?.code == .noSuchUpload { throw S3Error(.noSuchUpload, extra: [("UploadId", part.uploadId)]) }
             throw error
         }
     }
@@ -172,7 +173,7 @@ extension S3Service {
             etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, keyed: !ObjectKeys.isSSES3(upload.encryption)), lastModified: call.now,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "PART") },
             blob: copied.blob)
-        try await commitPart(part)
+        try await commitPart(part, call: call)
         var xml = XMLWriter()
         xml.element("CopyPartResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("ETag", "\"\(part.etag)\"")
@@ -296,9 +297,9 @@ extension S3Service {
         let upload = try await namedUpload(call, bucket: bucket)
         let store = self.store
         do {
-            try await store.abortUpload(id: upload.uploadId)
+            try await committing(call, key: upload.key) { note in try await store.abortUpload(id: upload.uploadId, note: note) }
         } catch {
-            guard error.code == .noSuchUpload else { throw error }
+            guard (error as? StorageError)?.code == .noSuchUpload else { throw error }
             throw S3Error(.noSuchUpload, extra: [("UploadId", upload.uploadId)])
         }
         return S3Response(status: .noContent)

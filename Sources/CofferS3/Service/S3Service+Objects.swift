@@ -167,7 +167,7 @@ extension S3Service {
             do {
                 return S3Response(status: status, headers: fields, body: .buffer(try await stream.collect()))
             } catch let damage as DamagedObjectError {
-                throw reportDamage(damage, call: call)
+                throw reportDamage(damage, call: call, answered: false)
             }
         }
         // A longer body streams, but its first package is read before answering, so that an
@@ -179,7 +179,7 @@ extension S3Service {
         do {
             primed = try await ObjectBodyStream(reader: reader, openers: openers, range: first...primedEnd).collect()
         } catch let damage as DamagedObjectError {
-            throw reportDamage(damage, call: call)
+            throw reportDamage(damage, call: call, answered: false)
         }
         let rest = ObjectBodyStream(reader: reader, openers: openers, range: (primedEnd + 1)...last)
         guard case .stream(_, let write) = rest.responseBody() else { preconditionFailure("object bodies stream") }
@@ -191,19 +191,29 @@ extension S3Service {
             } catch let damage as DamagedObjectError {
                 // The 200 and part of the body are gone: the client sees a short body, the
                 // operator this line.
-                throw service.reportDamage(damage, call: call)
+                throw service.reportDamage(damage, call: call, answered: true)
             }
         })
     }
 
-    /// Logs a damaged object (bucket, key, segment, blob, package and cause; never its bytes)
-    /// and returns the error to answer with.
-    func reportDamage(_ damage: DamagedObjectError, call: AuthorizedCall) -> S3Error {
+    /// Logs a damaged object (bucket, key, segment, blob, package and cause; never its bytes),
+    /// leaves an error record naming the package in the audit trail (after the call's success
+    /// record when the 200 was `answered` already, instead of the pipeline's generic failure
+    /// record otherwise), and returns the error to answer with.
+    func reportDamage(_ damage: DamagedObjectError, call: AuthorizedCall, answered: Bool) -> S3Error {
         logger.error("damaged object: a stored package cannot be read", metadata: [
             "request-id": .string(call.requestId), "bucket": .string(damage.bucket), "key": .string(damage.key),
             "segment": .stringConvertible(damage.segment), "blob": .string(damage.blob.description),
             "package": .stringConvertible(damage.package), "cause": .string(String(describing: damage.cause)),
         ])
+        let message = "Damaged object: package \(damage.package) of segment \(damage.segment) (blob \(damage.blob)) cannot be read"
+            + (answered ? "; the response was cut short." : ".")
+        do {
+            try recordKeyFailure(call, key: damage.key, code: .internalError, message: message)
+            if !answered { call.dataEvent.markFailureRecorded() }
+        } catch {
+            // Logged by recordKeyFailure; the pipeline's own failure record follows if not answered.
+        }
         return S3Error(.internalError)
     }
 
@@ -252,11 +262,15 @@ extension S3Service {
         var allowed: [Bool] = []
         for request in requests { allowed.append(await call.isAllowed(key: request.key)) }
         let decisions = allowed
+        // Each key is its own write with its own audit record (committed with its deletion, or
+        // the refusal); the call then needs no record of its own.
         var outcomes: [(key: String, versionId: String?, error: S3Error?)] = []
         for (request, allowed) in zip(requests, decisions) {
-            outcomes.append((key: request.key, versionId: request.versionId,
-                             error: allowed ? await deleteOne(bucket: bucket.name, key: request.key, versionId: request.versionId) : S3Error(.accessDenied)))
+            let error = allowed ? await deleteOne(call, bucket: bucket.name, key: request.key, versionId: request.versionId) : S3Error(.accessDenied)
+            if let error { try recordKeyFailure(call, key: request.key, code: error.code) }
+            outcomes.append((key: request.key, versionId: request.versionId, error: error))
         }
+        call.dataEvent.markRecorded()
         var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("DeleteResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             for outcome in outcomes {
@@ -278,13 +292,17 @@ extension S3Service {
         return xmlResponse(xml)
     }
 
-    /// Deletes one key of a DeleteObjects batch; the error to report for it, if any.
-    private func deleteOne(bucket: String, key: String, versionId: String?) async -> S3Error? {
+    /// Deletes one key of a DeleteObjects batch, its record committed with it; the error to
+    /// report for it, if any.
+    private func deleteOne(_ call: AuthorizedCall, bucket: String, key: String, versionId: String?) async -> S3Error? {
         do { try VersionID.requireNull(versionId) } catch { return error }
         if key.utf8.count > 1024 { return S3Error(.keyTooLongError) }
+        let store = self.store
         do {
-            _ = try await store.deleteObject(bucket: bucket, key: key)
+            _ = try await committingOne(call, key: key) { note in try await store.deleteObject(bucket: bucket, key: key, note: note) }
             return nil
+        } catch let error as S3Error {
+            return error
         } catch {
             logger.error("delete failed", metadata: ["bucket": .string(bucket), "error": .string(String(describing: error))])
             return S3Error(.internalError)

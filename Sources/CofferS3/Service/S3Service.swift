@@ -28,11 +28,16 @@ public struct S3Call: Sendable {
     let dataEvent = DataEventState()
 }
 
-/// Shared by every copy of one call: set once its data event is in the trail.
+/// Shared by every copy of one call: set once its data event is in the trail (`recorded`), or
+/// once a failure record more precise than the pipeline's was (`failureRecorded`: a damaged
+/// object's record names its package).
 final class DataEventState: Sendable {
     private let recorded = Atomic<Bool>(false)
+    private let failureRecorded = Atomic<Bool>(false)
     var isRecorded: Bool { recorded.load(ordering: .acquiring) }
     func markRecorded() { recorded.store(true, ordering: .releasing) }
+    var isFailureRecorded: Bool { failureRecorded.load(ordering: .acquiring) }
+    func markFailureRecorded() { failureRecorded.store(true, ordering: .releasing) }
 }
 
 /// The S3 object service: authenticates, authorises and answers each operation over the
@@ -162,6 +167,7 @@ public final class S3Service: Sendable {
         let denied = code.map { Self.deniedCodes.contains($0) } ?? false
         guard call.operation.spec.audit == .dataEvent || denied else { return }
         if code == nil, call.dataEvent.isRecorded { return }
+        if code != nil, call.dataEvent.isFailureRecorded { return }
         do {
             try dataEvents.record(call.operation.rawValue, call: call, key: call.request.key, ownerAccount: users.root.accountId, failure: code.map { AuditFailure(code: $0) }, parameters: Self.dataEventParameters(call))
         } catch {
