@@ -1,6 +1,7 @@
 import CofferAudit
 import CofferCrypto
 import CofferKMS
+import CofferMaintenance
 import CofferS3
 import CofferStorage
 import Foundation
@@ -24,6 +25,8 @@ extension CofferServer {
         public let audit: AuditRecorder
         public let service: S3Service
         public let jsonAPIs: JSONAPIs
+        /// Keeps the store identity record up with the database (`StoreIdentityService`).
+        public let identity: StoreIdentityKeeper
 
         /// The responder of one listener (`secure`: it is the HTTPS one).
         public func frontDoor(secure: Bool) -> FrontDoor {
@@ -42,12 +45,7 @@ extension CofferServer {
         let users = try UserDirectory(
             root: User(name: "root", accessKeyId: root.accessKeyId, secretAccessKey: root.secretAccessKey, isRoot: true, accountId: root.accountId),
             usersFile: config.usersFile)
-        let store: ObjectStore
-        do {
-            store = try await ObjectStore(directory: config.dataDir)
-        } catch {
-            throw StoreOpenError(directory: config.dataDir + "/db", cause: error)
-        }
+        let (store, identity) = try await openStore()
         if store.recoveredBlobCount > 0 {
             logger.notice("collected blobs left by an interrupted write", metadata: ["blobs": .stringConvertible(store.recoveredBlobCount)])
         }
@@ -76,7 +74,38 @@ extension CofferServer {
         let jsonAPIs = JSONAPIs(users: users, region: config.region, kmsAPI: KMSAPI(service: builtIn, sink: audit, clock: clock),
                                 lookupEvents: lookupEvents, keyStateChanged: { service.kmsKeyStateChanged() }, clock: clock)
         return Assembly(root: root, generatedCredentials: generated, users: users, store: store, keyring: keyring,
-                        builtInKeyService: builtIn, trail: trail, audit: audit, service: service, jsonAPIs: jsonAPIs)
+                        builtInKeyService: builtIn, trail: trail, audit: audit, service: service, jsonAPIs: jsonAPIs, identity: identity)
+    }
+
+    /// Opens the object store: repairs a copy first with `--recover`; refuses a damaged
+    /// database (`StoreGuard`); then records the store's identity.
+    func openStore() async throws -> (store: ObjectStore, identity: StoreIdentityKeeper) {
+        let config = configuration
+        let db = DataDirectory(path: config.dataDir).database
+        if config.recover {
+            let report: StoreRecovery.Report
+            do { report = try await StoreRecovery.run(dataDir: config.dataDir) } catch {
+                throw StoreOpenError(directory: db, recoveryFailure: String(describing: error))
+            }
+            for line in report.summary.split(separator: "\n") { logger.notice("\(line)") }
+        }
+        let clearance: StoreGuard.Clearance
+        do { clearance = try StoreGuard.check(dataDir: config.dataDir) } catch {
+            throw StoreOpenError(directory: db, damage: error.description)
+        }
+        if let movedTo = clearance.movedTo {
+            logger.notice("moved table files the MANIFEST does not list (left by an interrupted compaction) out of the database", metadata: [
+                "tables": .stringConvertible(clearance.movedTables.joined(separator: ",")), "to": .string(movedTo),
+            ])
+        }
+        let store: ObjectStore
+        do {
+            store = try await ObjectStore(directory: config.dataDir)
+        } catch {
+            throw StoreOpenError(directory: db, cause: error)
+        }
+        let identity = try StoreIdentityKeeper(dataDir: config.dataDir, existing: clearance.identity)
+        return (store, identity)
     }
 }
 
@@ -101,19 +130,49 @@ extension CofferServer {
 /// when it fails, so the data directory is as it was.
 public struct StoreOpenError: Error, CustomStringConvertible {
     public let directory: String
-    public let cause: StorageError
+    let reason: Reason
+
+    enum Reason {
+        case storage(StorageError)
+        case damage(String)
+        case recovery(String)
+    }
+
+    public init(directory: String, cause: StorageError) {
+        self.directory = directory
+        self.reason = .storage(cause)
+    }
+
+    /// The pre-open checks refused the database (`StoreGuard`).
+    public init(directory: String, damage: String) {
+        self.directory = directory
+        self.reason = .damage(damage)
+    }
+
+    /// `--recover` could not repair it.
+    public init(directory: String, recoveryFailure: String) {
+        self.directory = directory
+        self.reason = .recovery(recoveryFailure)
+    }
 
     public var description: String {
-        switch cause.code {
-        case .corruption:
-            return """
-                the object store in \(directory) is damaged and was not opened (\(cause.message)). \
-                Nothing in it was deleted. Keep a copy of the whole data directory before anything else, \
-                then restore it from a backup; do not start Coffer on it until then.
-                """
-        case .io where cause.message.contains("lock"):
+        let dataDir = (directory as NSString).deletingLastPathComponent
+        let advice = """
+            Nothing in it was deleted. Keep a copy of the whole data directory before anything else; \
+            then run `coffer fsck --data-dir \(dataDir)` to see the damage, and either restore a backup \
+            (`coffer restore`) or run `coffer serve --recover` to repair a copy and serve it (the damaged \
+            database is kept beside it; docs/recovery.md).
+            """
+        switch reason {
+        case .damage(let what):
+            return "the object store in \(directory) is damaged and was not opened: \(what). \(advice)"
+        case .recovery(let what):
+            return "the object store in \(directory) could not be recovered (\(what)); the original is unchanged."
+        case .storage(let cause) where cause.code == .corruption:
+            return "the object store in \(directory) is damaged and was not opened (\(cause.message)). \(advice)"
+        case .storage(let cause) where cause.code == .io && cause.message.contains("lock"):
             return "the object store in \(directory) is in use by another process (\(cause.message)): one coffer serve per data directory."
-        default:
+        case .storage(let cause):
             return "the object store in \(directory) could not be opened: \(cause.message)"
         }
     }

@@ -88,6 +88,7 @@ public struct CofferServer: Sendable {
         }
         services.append(ReloadOnHangup(users: parts.users, logger: logger))
         services.append(KeyMaintenance(service: parts.builtInKeyService, trail: trail, logger: logger))
+        services.append(StoreIdentityService(keeper: parts.identity, logger: logger))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

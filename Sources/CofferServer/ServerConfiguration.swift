@@ -22,6 +22,9 @@ public struct ServerConfiguration: Sendable {
     /// Accept AWS Signature Version 2 (`--sigv2 allow`, the default, as S3 did); false
     /// (`--sigv2 deny`) refuses every SigV2 request with 403 AccessDenied.
     public var allowSigV2: Bool = true
+    /// Repair a copy of a damaged database before serving (`coffer serve --recover`): the
+    /// repaired copy is served, the original kept beside it (`StoreRecovery`).
+    public var recover: Bool = false
 
     public init(
         dataDir: String, httpAddress: ListenAddress?, httpsAddress: ListenAddress?, region: String, domains: [String],

@@ -33,6 +33,8 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
     @Flag(help: "New buckets block SSE-C writes, as S3 makes them since April 2026 (env COFFER_BLOCK_SSE_C_ON_NEW_BUCKETS=true).")
     var blockSseCOnNewBuckets = false
+    @Flag(help: "Repair a copy of a damaged database, report what came back and what did not, keep the original as db.damaged-TIME, and serve the repaired copy (docs/recovery.md).")
+    var recover = false
     @Flag(help: "Accept SSE-C keys over plain HTTP. For test rigs only: S3, and Coffer by default, refuse them (env COFFER_ALLOW_SSE_C_OVER_HTTP=true).")
     var allowSseCOverHttp = false
     @Option(help: "AWS Signature Version 2 (what aws CLI v1 presigns with): allow, as S3 did, or deny with 403 AccessDenied (default allow; env COFFER_SIGV2).")
@@ -59,6 +61,7 @@ struct Serve: AsyncParsableCommand {
         }
         serverConfig.blockSSECOnNewBuckets = serverConfig.blockSSECOnNewBuckets || blockSseCOnNewBuckets
         serverConfig.allowSSECOverHTTP = serverConfig.allowSSECOverHTTP || allowSseCOverHttp
+        serverConfig.recover = recover
         let level = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -4,7 +4,9 @@ or range with 500 InternalError, cut a damaged streamed body short, log which ob
 package is damaged, and keep serving. Never an abort, never wrong bytes with a 200."""
 
 import glob
+import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -108,3 +110,106 @@ def test_a_truncated_manifest_is_refused_and_nothing_is_deleted(server_factory, 
     assert done.returncode != 0
     assert "is damaged and was not opened" in done.stderr and "Nothing in it was deleted" in done.stderr, done.stderr
     assert {p: open(p, "rb").read() for p in glob.glob(os.path.join(db, "*.ldb"))} == tables
+
+
+def serve_once(coffer_binary: str, data_dir: str) -> subprocess.CompletedProcess:
+    """`coffer serve` on `data_dir` expected to refuse: its exit and output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COFFER_", "AWS_"))}
+    return subprocess.run([coffer_binary, "serve", "--data-dir", data_dir, "--http-address", "127.0.0.1:0",
+                           "--https-address", "127.0.0.1:0"], capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_recover_repairs_a_copy_and_serves_everything_back(server_factory, tmp_path, coffer_binary):
+    """After the truncated-MANIFEST refusal, `coffer serve --recover` repairs a copy: every
+    object comes back (LevelDB's repair reads every table and log in the directory), the report
+    says so, and the damaged original is kept beside it."""
+    server = server_factory().start()
+    coffer = Coffer(server, server.binary, str(tmp_path), server.users_file)
+    s3 = coffer.client(cached=False)
+    s3.create_bucket(Bucket="kept")
+    objects = {f"k{i}": body(i, LARGE) for i in range(30)}
+    for key, data in objects.items():
+        s3.put_object(Bucket="kept", Key=key, Body=data)
+    server.stop()
+    server = server_factory().start()  # the log becomes a table
+    server.stop()
+    db = os.path.join(server.data_dir, "db")
+    manifest = glob.glob(os.path.join(db, "MANIFEST-*"))[0]
+    os.truncate(manifest, os.path.getsize(manifest) // 2)
+    assert serve_once(coffer_binary, server.data_dir).returncode != 0
+
+    log_start = os.path.getsize(server.log_path)
+    server = server_factory()
+    server.extra_args = ["--recover"]
+    server.start()
+    coffer = Coffer(server, server.binary, str(tmp_path), server.users_file)
+    s3 = coffer.client(cached=False)
+    for key, data in objects.items():
+        assert s3.get_object(Bucket="kept", Key=key)["Body"].read() == data, key
+    server.stop()
+    with open(server.log_path, "rb") as log:
+        log.seek(log_start)
+        text = log.read().decode(errors="replace")
+    assert "recovery: brought back 1 buckets, 30 objects" in text, text[-3000:]
+    assert "every object that came back has all its packages" in text
+    assert "every object the audit trail knows of came back" in text
+    damaged = glob.glob(os.path.join(server.data_dir, "db.damaged-*"))
+    assert len(damaged) == 1 and glob.glob(os.path.join(damaged[0], "*.ldb")), "the damaged original is kept"
+    # The repaired store serves again without --recover.
+    server = server_factory().start()
+    assert Coffer(server, server.binary, str(tmp_path), server.users_file).client(cached=False).head_object(Bucket="kept", Key="k0")
+    server.stop()
+
+
+def test_an_older_database_put_back_is_refused_and_recover_names_what_is_lost(server_factory, tmp_path, coffer_binary):
+    """`db/` replaced by an older copy of itself opens cleanly in LevelDB, as a smaller store:
+    the store identity record refuses it. `--recover` then serves what the old copy holds and
+    names, from the audit trail, the objects it lacks."""
+    server = server_factory().start()
+    coffer = Coffer(server, server.binary, str(tmp_path), server.users_file)
+    s3 = coffer.client(cached=False)
+    s3.create_bucket(Bucket="older")
+    s3.put_object(Bucket="older", Key="early", Body=b"early")
+    server.stop()
+    db = os.path.join(server.data_dir, "db")
+    old_copy = str(tmp_path / "db-old")
+    shutil.copytree(db, old_copy)
+    server = server_factory().start()
+    s3 = Coffer(server, server.binary, str(tmp_path), server.users_file).client(cached=False)
+    s3.put_object(Bucket="older", Key="late", Body=b"late")
+    server.stop()
+    shutil.rmtree(db)
+    shutil.copytree(old_copy, db)
+    identity_path = os.path.join(server.data_dir, "store-identity.json")
+    store_id = json.load(open(identity_path))["storeId"]
+
+    done = serve_once(coffer_binary, server.data_dir)
+    assert done.returncode != 0
+    assert "holds less than this store had" in done.stderr and "coffer serve --recover" in done.stderr, done.stderr
+    assert os.listdir(db) and "late" not in str(os.listdir(db))
+
+    log_start = os.path.getsize(server.log_path)
+    server = server_factory()
+    server.extra_args = ["--recover"]
+    server.start()
+    s3 = Coffer(server, server.binary, str(tmp_path), server.users_file).client(cached=False)
+    assert s3.get_object(Bucket="older", Key="early")["Body"].read() == b"early"
+    server.stop()
+    with open(server.log_path, "rb") as log:
+        log.seek(log_start)
+        text = log.read().decode(errors="replace")
+    assert "1 objects the audit trail knows of did not come back: older/late" in text, text[-3000:]
+    identity = json.load(open(identity_path))
+    assert identity["storeId"] == store_id and identity["mark"]["nextFileNumber"] > 0
+
+
+def test_a_missing_current_file_is_refused(server_factory, tmp_path, coffer_binary):
+    """Without CURRENT, LevelDB would make a new, empty database over the old files."""
+    server = server_factory().start()
+    s3 = Coffer(server, server.binary, str(tmp_path), server.users_file).client(cached=False)
+    s3.create_bucket(Bucket="current")
+    server.stop()
+    os.remove(os.path.join(server.data_dir, "db", "CURRENT"))
+    done = serve_once(coffer_binary, server.data_dir)
+    assert done.returncode != 0 and "has no CURRENT file" in done.stderr, done.stderr
+    assert not os.path.exists(os.path.join(server.data_dir, "db", "CURRENT"))
