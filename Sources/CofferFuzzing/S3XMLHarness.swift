@@ -1,8 +1,8 @@
 import CofferS3
 import Foundation
 
-/// The S3 request documents: `XMLElementNode.parse` (Foundation's XMLParser behind a DTD
-/// refusal and a depth limit), then the same element walks the handlers make for
+/// The S3 request documents: `XMLElementNode.parse` (Coffer's own `XMLReader`: no DTD, no
+/// entities, at most 32 levels), then the same element walks the handlers make for
 /// CompleteMultipartUpload, Delete (DeleteObjects), ServerSideEncryptionConfiguration
 /// (PutBucketEncryption), CreateBucketConfiguration and AccessControlPolicy. The walks live
 /// inside async handlers (and `BucketEncryption.parse` is internal), so they are repeated
