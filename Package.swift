@@ -118,7 +118,7 @@ let package = Package(
         .target(
             name: "CofferFuzzing",
             dependencies: [
-                "CofferSigV4", "CofferS3", "CofferPolicy", "CofferKMS", "CofferCrypto", "CofferStorage",
+                "CofferSigV4", "CofferS3", "CofferPolicy", "CofferKMS", "CofferCrypto", "CofferStorage", "CofferMaintenance",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict

@@ -7,7 +7,7 @@ import Foundation
 import PackageDescription
 
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-let harnesses = ["sigv4_header", "sigv4_presigned", "aws_chunked", "s3_xml", "policy_json", "kms_json", "sealed_package", "records"]
+let harnesses = ["sigv4_header", "sigv4_presigned", "aws_chunked", "s3_xml", "policy_json", "kms_json", "sealed_package", "records", "leveldb_manifest"]
 
 let package = Package(
     name: "coffer-fuzz",

@@ -14,7 +14,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-    targets=(sigv4_header sigv4_presigned aws_chunked s3_xml policy_json kms_json sealed_package records)
+    targets=(sigv4_header sigv4_presigned aws_chunked s3_xml policy_json kms_json sealed_package records leveldb_manifest)
 fi
 sanitize=${FUZZ_SANITIZE:-fuzzer,address}
 scratch=$PWD/.build-fuzz
@@ -42,6 +42,7 @@ for target in "${targets[@]}"; do
     # the 66 KiB published examples still run whole in the unit tests.
     extra=()
     [[ $target != aws_chunked ]] || extra=(-max_len=16384)
+    [[ $target != leveldb_manifest ]] || extra=(-max_len=70000)  # records spanning 32 KiB blocks
     status=0
     "$bin/fuzz_$target" "$corpus" "Fuzz/corpus/$target" "Fuzz/regressions/$target" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

@@ -19,6 +19,7 @@ public struct FuzzTarget: Sendable {
         FuzzTarget(name: "kms_json", run: KMSHarness.run),
         FuzzTarget(name: "sealed_package", run: SealedPackageHarness.run),
         FuzzTarget(name: "records", run: RecordHarness.run),
+        FuzzTarget(name: "leveldb_manifest", run: ManifestHarness.run),
     ]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }

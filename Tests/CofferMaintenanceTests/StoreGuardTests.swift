@@ -67,6 +67,16 @@ private struct GuardedDataDir {
         #expect(try LevelDBManifest(bytes: []).edits == 0)
     }
 
+    /// The fuzz seed made by hand: a snapshot edit of 300 tables (121 KB, FIRST, MIDDLE and
+    /// LAST fragments over four blocks), then an edit deleting one table.
+    @Test func readsRecordsSpanningBlocks() throws {
+        let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/corpus/leveldb_manifest/multi-block-snapshot-and-edit")
+        let manifest = try LevelDBManifest(bytes: [UInt8](try Data(contentsOf: seed)))
+        #expect(manifest.edits == 2 && manifest.tables.count == 299 && manifest.tables[5] == nil)
+        #expect(manifest.logNumber == 901 && manifest.nextFileNumber == 1002 && manifest.lastSequence == 123_999)
+    }
+
     @Test func garbageNeverCrashesTheParser() {
         var generator = SystemRandomNumberGenerator()
         for length in [1, 6, 7, 8, 100, 40_000] {
