@@ -24,14 +24,18 @@ public enum StoreGuard {
         public let manifest: LevelDBManifest?
         /// Table files moved aside, and where to.
         public let movedTables: [String]
+        /// Table files the MANIFEST does not list (moved aside or not).
+        public var unlistedTables: [String] = []
         public let movedTo: String?
         /// The identity record (nil when the data dir had none yet).
         public let identity: StoreIdentity?
     }
 
     /// Checks the database of `dataDir` before it is opened. When another process has the
-    /// database open nothing is checked (opening it fails on LevelDB's lock).
-    public static func check(dataDir: String, now: Date = Date()) throws(StoreDamage) -> Clearance {
+    /// database open nothing is checked (opening it fails on LevelDB's lock). Table files the
+    /// MANIFEST does not list are moved aside when `moveUnlisted` (before a start), and only
+    /// named in the clearance otherwise (`coffer fsck`, which changes nothing).
+    public static func check(dataDir: String, moveUnlisted: Bool = true, now: Date = Date()) throws(StoreDamage) -> Clearance {
         let directory = DataDirectory(path: dataDir)
         let db = directory.database
         let identity: StoreIdentity?
@@ -39,7 +43,7 @@ public enum StoreGuard {
             throw StoreDamage("the store identity record cannot be read: \(error)")
         }
         if LevelDB.isLockedByAnotherProcess(path: db) {
-            return Clearance(manifest: nil, movedTables: [], movedTo: nil, identity: identity)
+            return Clearance(manifest: nil, movedTables: [], unlistedTables: [], movedTo: nil, identity: identity)
         }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: db)) ?? []
         guard let current = try? String(contentsOfFile: db + "/CURRENT", encoding: .utf8) else {
@@ -50,7 +54,7 @@ public enum StoreGuard {
             guard leftovers.isEmpty else {
                 throw StoreDamage("\(db) has no CURRENT file, but holds LevelDB files (\(leftovers.sorted().prefix(5).joined(separator: ", ")))")
             }
-            return Clearance(manifest: nil, movedTables: [], movedTo: nil, identity: nil)
+            return Clearance(manifest: nil, movedTables: [], unlistedTables: [], movedTo: nil, identity: nil)
         }
         let name = current.trimmingCharacters(in: .newlines)
         guard case .manifest(let manifestNumber)? = LevelDBFile(name: name) else {
@@ -97,11 +101,11 @@ public enum StoreGuard {
             throw StoreDamage("\(db) holds less than this store had: \(shortfall) (store identity record \(StoreIdentity.fileName))")
         }
         let unknown = onDisk.filter { manifest.tables[$0.key] == nil }.map(\.value.name).sorted()
-        guard !unknown.isEmpty else {
-            return Clearance(manifest: manifest, movedTables: [], movedTo: nil, identity: identity)
+        guard !unknown.isEmpty, moveUnlisted else {
+            return Clearance(manifest: manifest, movedTables: [], unlistedTables: unknown, movedTo: nil, identity: identity)
         }
         let aside = try moveAside(unknown, from: db, dataDir: dataDir, now: now)
-        return Clearance(manifest: manifest, movedTables: unknown, movedTo: aside, identity: identity)
+        return Clearance(manifest: manifest, movedTables: unknown, unlistedTables: unknown, movedTo: aside, identity: identity)
     }
 
     /// Moves `names` from `db` to a new directory under `<data-dir>/db-unreferenced/`.

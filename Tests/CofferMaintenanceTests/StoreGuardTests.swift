@@ -132,6 +132,9 @@ private struct GuardedDataDir {
         defer { dir.remove() }
         let table = try #require(try dir.files(".ldb").first)
         try FileManager.default.copyItem(atPath: dir.db + "/" + table, toPath: dir.db + "/999999.ldb")
+        let looked = try StoreGuard.check(dataDir: dir.path, moveUnlisted: false)  // as fsck looks: nothing moves
+        #expect(looked.unlistedTables == ["999999.ldb"] && looked.movedTables.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: dir.db + "/999999.ldb"))
         let clearance = try StoreGuard.check(dataDir: dir.path)
         #expect(clearance.movedTables == ["999999.ldb"])
         let aside = try #require(clearance.movedTo)
