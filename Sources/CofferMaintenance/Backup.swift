@@ -16,6 +16,13 @@ public struct BackupRequest: Codable, Sendable, Hashable {
         self.to = to
         self.includeRootKeys = includeRootKeys
     }
+
+    /// `includeRootKeys` may be left out (false).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        to = try container.decode(String.self, forKey: .to)
+        includeRootKeys = try container.decodeIfPresent(Bool.self, forKey: .includeRootKeys) ?? false
+    }
 }
 
 /// `coffer backup`: a consistent copy of a data dir, taken while a server runs or not

@@ -140,7 +140,7 @@ public struct BackupSummary: Codable, Sendable, Hashable {
     public var database: BackupManifest.Database
     public var audit: BackupManifest.Audit
     public var secrets: [BackupManifest.Secret]
-    /// Files in the backup (the manifest included) and their bytes.
+    /// Files the manifest lists (every file of the backup but the manifest) and their bytes.
     public var fileCount: Int
     public var totalBytes: Int64
     /// How long the backup took, in seconds.
@@ -153,7 +153,7 @@ public struct BackupSummary: Codable, Sendable, Hashable {
         database = manifest.database
         audit = manifest.audit
         secrets = manifest.secrets
-        fileCount = manifest.files.count + 1
+        fileCount = manifest.files.count
         totalBytes = manifest.files.reduce(0) { $0 + $1.bytes }
         self.seconds = seconds
     }
