@@ -89,7 +89,7 @@ public enum Backup {
         } catch where error.code == .io && error.message.contains("/LOCK") {
             throw BackupError(.databaseInUse, "the database \(path) is open in another process (a running coffer serve)")
         } catch {
-            throw BackupError(.notADataDirectory, "the database \(path) could not be opened: \(error.message)")
+            throw BackupError(.io, "the database \(path) could not be opened: \(error.message)")
         }
     }
 
@@ -118,8 +118,10 @@ public enum Backup {
         return manifest
     }
 
-    /// Copies the store `snapshot` sees into a new database at `path`, synced and closed.
+    /// Copies the store `snapshot` sees into a new database at `path` (a directory 0700),
+    /// synced and closed.
     private static func copyDatabase(_ snapshot: LevelDB.Snapshot, to path: String) throws(BackupError) -> LevelDB.StoreCopyCounts {
+        try BackupFiles.makeDirectory(path)
         do {
             let copy = try LevelDB(path: path, options: LevelDB.Options())
             return try LevelDB.copyStore(from: snapshot, into: copy)
