@@ -16,7 +16,7 @@ struct BackupCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var location: Audit.Location
-    @Option(name: .customLong("to"), help: "The backup directory to create (must not exist, or be empty; outside the data dir).")
+    @Option(name: .customLong("to"), help: ArgumentHelp("The backup directory to create (must not exist, or be empty; outside the data dir).", valueName: "dir"))
     var destination: String
     @Flag(help: "Also copy the secrets: SSE-S3 root keys, audit signing key, root credentials, generated TLS material.")
     var includeRootKeys = false

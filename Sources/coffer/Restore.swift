@@ -14,17 +14,17 @@ struct RestoreCommand: AsyncParsableCommand {
             --audit-signing-key and --root-credentials. Then start `coffer serve --data-dir DIR`.
             """)
 
-    @Option(name: .customLong("from"), help: "The backup directory (made by coffer backup).")
+    @Option(name: .customLong("from"), help: ArgumentHelp("The backup directory (made by coffer backup).", valueName: "dir"))
     var backup: String
-    @Option(help: "The data dir to create (must not exist, or be empty).")
+    @Option(help: ArgumentHelp("The data dir to create (must not exist, or be empty).", valueName: "dir"))
     var dataDir: String?
-    @Option(help: "The SSE-S3 root key file (keys/sse-s3-root-keys.json of the source), when the backup left it out.")
+    @Option(help: ArgumentHelp("The SSE-S3 root key file (keys/sse-s3-root-keys.json of the source), when the backup left it out.", valueName: "file"))
     var rootKeys: String?
-    @Option(help: "The audit signing key (keys/audit-digest-ed25519.key of the source), when the backup left it out.")
+    @Option(help: ArgumentHelp("The audit signing key (keys/audit-digest-ed25519.key of the source), when the backup left it out.", valueName: "file"))
     var auditSigningKey: String?
     @Flag(help: "Restore without the audit signing key: the server makes a new one; the trail's existing digests no longer verify.")
     var newAuditSigningKey = false
-    @Option(help: "The root credentials (root-credentials.json of the source); without them the server makes new ones for the same account.")
+    @Option(help: ArgumentHelp("The root credentials (root-credentials.json of the source); without them the server makes new ones for the same account.", valueName: "file"))
     var rootCredentials: String?
     @Flag(help: "Only check the backup against its manifest; restore nothing.")
     var check = false
