@@ -149,7 +149,15 @@ let package = Package(
         ),
         .testTarget(
             name: "CofferMaintenanceTests",
-            dependencies: ["CofferMaintenance", "CofferStorage", "CofferCrypto", "CofferKMS", "CofferAudit", "CofferS3"]
+            dependencies: [
+                "CofferMaintenance", "CofferStorage", "CofferCrypto", "CofferKMS", "CofferAudit", "CofferS3",
+                // The admin socket's backup route, in process (BackupAdminRouteTests).
+                "CofferServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "CofferFuzzingTests", dependencies: ["CofferFuzzing"]),
         .testTarget(name: "CofferSigV4Tests", dependencies: ["CofferSigV4", "CofferCrypto", .product(name: "NIOCore", package: "swift-nio")], resources: [.copy("Vectors")]),

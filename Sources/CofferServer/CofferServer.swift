@@ -65,7 +65,14 @@ public struct CofferServer: Sendable {
             tls = try TLSMaterial.generatedIfNeeded(dataDir: config.dataDir)
         }
 
-        let ready = ReadyTracker(expected: (config.httpAddress != nil ? 1 : 0) + (config.httpsAddress != nil ? 1 : 0)) { ports in
+        // The admin socket (`coffer backup` of a running server); removed when the server stops.
+        let admin = parts.store.db == nil ? nil : AdminSocket(dataDir: config.dataDir)
+        defer { admin?.remove() }
+        if admin == nil {
+            logger.warning("no admin socket: its path in the data dir is longer than a unix socket address holds; coffer backup cannot reach this server",
+                           metadata: ["data-dir": .string(config.dataDir)])
+        }
+        let ready = ReadyTracker(expected: (config.httpAddress != nil ? 1 : 0) + (config.httpsAddress != nil ? 1 : 0) + (admin != nil ? 1 : 0)) { ports in
             onReady(Startup(root: parts.root, generatedCredentials: parts.generatedCredentials, tls: tls, httpPort: ports["http"], httpsPort: ports["https"]))
         }
         var services: [any Service] = []
@@ -85,6 +92,10 @@ public struct CofferServer: Sendable {
                 configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil, reuseAddress: true),
                 onServerRunning: { channel in ready.bound("https", port: channel.localAddress?.port) },
                 logger: logger))
+        }
+        if let admin, let database = parts.store.db {
+            let routes = AdminRoutes(dataDir: config.dataDir, database: database, logger: logger)
+            services.append(admin.service(routes: routes, logger: logger, onReady: { ready.bound("admin", port: nil) }))
         }
         services.append(ReloadOnHangup(users: parts.users, logger: logger))
         services.append(KeyMaintenance(service: parts.builtInKeyService, trail: trail, logger: logger))
