@@ -1,0 +1,52 @@
+import Foundation
+
+/// A LevelDB database seen through hard links in a private directory, so that opening it
+/// changes none of the database's own files.
+///
+/// Opening a LevelDB database writes: it replays its log into a new table file, writes a new
+/// MANIFEST and CURRENT, and deletes every file its MANIFEST does not name. In the view those
+/// are new files and removed links: the originals stay as they were (LevelDB never writes into
+/// an existing table, log or MANIFEST file when it opens one). The lock file is linked too,
+/// so the view's lock is the database's: a process holding the database makes the open fail,
+/// and while the view is open no server can start on the database. LevelDB's info logs are not
+/// linked (it renames them).
+///
+/// The view lives inside the data directory (`.fsck-<pid>-<random>`), on its file system, as
+/// hard links require; ``remove()`` deletes it, links and new files alike.
+struct DatabaseView {
+    /// The view's directory: open it as the database.
+    let path: String
+
+    /// Links every regular file of `database` into a new directory inside `dataDirectory`.
+    init(of database: String, inside dataDirectory: String) throws(FsckError) {
+        let name = ".fsck-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+        path = (dataDirectory as NSString).appendingPathComponent(name)
+        let files = FileManager.default
+        do {
+            try files.createDirectory(atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw FsckError(.cannotPrepare, "cannot create \(path) for a read-only view of the database: \(error.localizedDescription)")
+        }
+        do {
+            for entry in try files.contentsOfDirectory(atPath: database) where !Self.skipped.contains(entry) {
+                let source = (database as NSString).appendingPathComponent(entry)
+                guard (try files.attributesOfItem(atPath: source)[.type] as? FileAttributeType) == .typeRegular else { continue }
+                try files.linkItem(atPath: source, toPath: (path as NSString).appendingPathComponent(entry))
+            }
+        } catch {
+            remove()
+            throw FsckError(.cannotPrepare, """
+                cannot link the files of \(database) into \(path) (a read-only view needs hard links on the data \
+                directory's file system): \(error.localizedDescription)
+                """)
+        }
+    }
+
+    /// LevelDB's info logs, which it renames when it opens.
+    private static let skipped: Set<String> = ["LOG", "LOG.old"]
+
+    /// Deletes the view (never the database's own files: only links to them).
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
