@@ -16,9 +16,12 @@ import Foundation
 struct DatabaseView {
     /// The view's directory: open it as the database.
     let path: String
+    /// The database's own directory.
+    let database: String
 
     /// Links every regular file of `database` into a new directory inside `dataDirectory`.
     init(of database: String, inside dataDirectory: String) throws(FsckError) {
+        self.database = database
         let name = ".fsck-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
         path = (dataDirectory as NSString).appendingPathComponent(name)
         let files = FileManager.default
@@ -44,6 +47,11 @@ struct DatabaseView {
 
     /// LevelDB's info logs, which it renames when it opens.
     private static let skipped: Set<String> = ["LOG", "LOG.old"]
+
+    /// `message` (LevelDB's, naming files of the view) naming the database's own files.
+    func naming(_ message: String) -> String {
+        message.replacingOccurrences(of: path, with: database)
+    }
 
     /// Deletes the view (never the database's own files: only links to them).
     func remove() {

@@ -119,7 +119,7 @@ public struct FsckNotice: Sendable, Hashable, Codable {
         case pendingBlobs
         /// Blobs with a `garbage` marker: reclamation interrupted.
         case garbageBlobs
-        /// Audit notes (`r` keys): committed writes whose record is not yet in the trail.
+        /// Audit notes (`r` keys): committed writes whose record the server hands to the trail at its next start.
         case auditNotes
         /// The trail's newest file, not yet covered by a digest.
         case auditActiveFile

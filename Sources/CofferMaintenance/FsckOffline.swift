@@ -70,7 +70,7 @@ extension Fsck {
                 with `coffer fsck --online`
                 """)
         } catch {
-            store = .unavailable(error.message)
+            store = .unavailable(view.naming(error.message))
         }
         return await run(FsckSources(store: store, rootKeys: rootKeys, audit: audit), options: options, dataDirectory: dataDirectory, mode: .offline)
     }

@@ -8,9 +8,9 @@ extension FsckReport {
         lines.append("  buckets \(c.buckets), objects \(c.objects), uploads \(c.uploads), parts \(c.parts)")
         lines.append("  blobs \(c.blobs), packages \(c.packages) (\(c.packagesOpened) opened), bytes checked \(c.bytesChecked)")
         lines.append("  not opened: SSE-C \(notOpened.sseC), remote KMS \(notOpened.remoteKMS), without root keys \(notOpened.noRootKeys)")
-        lines.append("  KMS keys \(c.kmsKeys) (\(c.kmsKeyVersions) material versions opened), aliases \(c.kmsAliases)")
-        lines.append("  audit: \(c.auditLogFiles) log files, \(c.auditDigestsVerified) digests verified, \(c.auditRecords) records")
-        lines.append("  markers: \(c.pendingBlobs) pending, \(c.garbageBlobs) garbage; audit notes \(c.auditNotes)")
+        lines.append("  KMS keys \(c.kmsKeys) (material versions opened \(c.kmsKeyVersions)), aliases \(c.kmsAliases)")
+        lines.append("  audit: log files \(c.auditLogFiles), digests verified \(c.auditDigestsVerified), records \(c.auditRecords)")
+        lines.append("  markers: pending \(c.pendingBlobs), garbage \(c.garbageBlobs); audit notes \(c.auditNotes)")
         for notice in notices { lines.append("info: " + Self.oneLine(notice.message)) }
         if !findingCounts.isEmpty {
             let byKind = findingCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

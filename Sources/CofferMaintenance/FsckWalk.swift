@@ -149,8 +149,8 @@ final class FsckWalk {
         await scan(.note) { _, _ in report.counts.auditNotes += 1 }
         guard report.counts.auditNotes > 0 else { return }
         report.notices.append(FsckNotice(.auditNotes, """
-            \(report.counts.auditNotes) audit note(s): writes that committed just before the last stop, whose records \
-            the server appends to the audit trail at its next start
+            \(report.counts.auditNotes) audit note(s) of writes committed before the last stop: the server hands them to \
+            the audit trail at its next start (a record the trail already holds is not appended twice)
             """))
     }
 
