@@ -12,17 +12,20 @@ import Foundation
 /// linked (it renames them).
 ///
 /// The view lives inside the data directory (`.fsck-<pid>-<random>`), on its file system, as
-/// hard links require; ``remove()`` deletes it, links and new files alike.
+/// hard links require; ``remove()`` deletes it, links and new files alike, and the next fsck
+/// removes a view whose process was killed before it could.
 struct DatabaseView {
     /// The view's directory: open it as the database.
     let path: String
     /// The database's own directory.
     let database: String
 
-    /// Links every regular file of `database` into a new directory inside `dataDirectory`.
+    /// Links every regular file of `database` into a new directory inside `dataDirectory`,
+    /// after removing the views of fsck processes that ended without removing theirs.
     init(of database: String, inside dataDirectory: String) throws(FsckError) {
         self.database = database
-        let name = ".fsck-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+        Self.removeAbandoned(in: dataDirectory)
+        let name = "\(Self.prefix)\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
         path = (dataDirectory as NSString).appendingPathComponent(name)
         let files = FileManager.default
         do {
@@ -56,5 +59,18 @@ struct DatabaseView {
     /// Deletes the view (never the database's own files: only links to them).
     func remove() {
         try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// The start of every view's name; the pid of the process that made it follows.
+    static let prefix = ".fsck-"
+
+    /// Removes the views left by fsck processes that no longer run (killed before removing
+    /// theirs): a link keeps a table file's space even after the server deleted the table.
+    static func removeAbandoned(in dataDirectory: String) {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory)) ?? [] where entry.hasPrefix(prefix) {
+            guard let pid = Int32(entry.dropFirst(prefix.count).prefix { $0 != "-" }), pid != getpid(),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: (dataDirectory as NSString).appendingPathComponent(entry))
+        }
     }
 }

@@ -23,11 +23,7 @@ extension FsckWalk {
         await scan(.kmsKey) { key, entry in
             guard case .kmsKey(let id) = key else { return }
             let subject = FsckFinding.Subject(kmsKeyId: id)
-            let stored: StoredKMSKey
-            do throws(StorageError) { stored = try StoredKMSKey(encoded: entry.value) } catch {
-                report.add(.malformedRecord, subject, error.message)
-                return
-            }
+            guard let stored = decode(subject, { () throws(StorageError) in try StoredKMSKey(encoded: entry.value) }) else { return }
             guard stored.keyId == id else {
                 report.add(.recordKeyMismatch, subject, "the KMS key record stored under \(id) names key \(stored.keyId)")
                 return
@@ -57,11 +53,7 @@ extension FsckWalk {
         await scan(.kmsAlias) { key, entry in
             guard case .kmsAlias(let name) = key else { return }
             let subject = FsckFinding.Subject(alias: name)
-            let alias: StoredKMSAlias
-            do throws(StorageError) { alias = try StoredKMSAlias(encoded: entry.value) } catch {
-                report.add(.malformedRecord, subject, error.message)
-                return
-            }
+            guard let alias = decode(subject, { () throws(StorageError) in try StoredKMSAlias(encoded: entry.value) }) else { return }
             report.counts.kmsAliases += 1
             if alias.name != name {
                 report.add(.recordKeyMismatch, subject, "the alias record stored under \(name) names \(alias.name)")

@@ -3,10 +3,11 @@ import CofferStorage
 /// Blob markers and the blob inventory: blobs no record references.
 ///
 /// A stopped server leaves `g` markers only after a crash (a write interrupted before its
-/// commit, a reclamation interrupted), and collects every marked blob at its next start: they
-/// are notices, not findings, unless a record references the marked blob (the next start
-/// would delete committed data). A stored blob that is neither referenced nor marked is an
-/// orphan: nothing would ever collect it.
+/// commit, a reclamation interrupted), and collects every marked blob at its next start; a
+/// running one has them on writes and reclamations in progress. They are notices, not
+/// findings, unless a record references the marked blob (the next start would delete
+/// committed data). A stored blob that is neither referenced nor marked is an orphan: nothing
+/// would ever collect it.
 extension FsckWalk {
     func checkMarkers() async {
         await scan(.blobMarker) { key, entry in
@@ -26,12 +27,16 @@ extension FsckWalk {
             }
         }
         let pending = report.counts.pendingBlobs, garbage = report.counts.garbageBlobs
-        guard pending + garbage > 0 else { return }
+        let offline = report.mode == .offline
         if pending > 0 {
-            report.notices.append(FsckNotice(.pendingBlobs, "\(pending) pending blob(s): writes interrupted before their commit; they will be collected at next start"))
+            report.notices.append(FsckNotice(.pendingBlobs, offline
+                ? "\(pending) pending blob(s): writes interrupted before their commit; they will be collected at next start"
+                : "\(pending) pending blob(s): writes in progress"))
         }
         if garbage > 0 {
-            report.notices.append(FsckNotice(.garbageBlobs, "\(garbage) garbage blob(s) not yet reclaimed; they will be collected at next start"))
+            report.notices.append(FsckNotice(.garbageBlobs, offline
+                ? "\(garbage) garbage blob(s) not yet reclaimed; they will be collected at next start"
+                : "\(garbage) garbage blob(s) being reclaimed"))
         }
     }
 

@@ -18,12 +18,10 @@ extension FsckWalk {
 
     func readUploadIndex() async {
         await scan(.uploadIndex) { key, entry in
-            guard case .uploadIndex(let uploadId) = key else { return }
-            do throws(StorageError) {
-                uploadIndex[uploadId] = (try UploadIndexEntry(encoded: entry.value), false)
-            } catch {
-                report.add(.malformedRecord, .init(uploadId: uploadId), "the upload index entry: \(error.message)")
-            }
+            guard case .uploadIndex(let uploadId) = key,
+                  let index = decode(.init(uploadId: uploadId), { () throws(StorageError) in try UploadIndexEntry(encoded: entry.value) })
+            else { return }
+            uploadIndex[uploadId] = (index, false)
         }
     }
 
@@ -59,8 +57,13 @@ extension FsckWalk {
 
     /// `entry`'s value as an `R`, or nil after a `malformedRecord` finding.
     func decode<R: StoredRecord>(_ type: R.Type, _ entry: MetadataEntry, _ subject: FsckFinding.Subject) -> R? {
+        decode(subject) { () throws(StorageError) in try R(encoded: entry.value) }
+    }
+
+    /// What `decoder` makes of a stored value, or nil after a `malformedRecord` finding.
+    func decode<T>(_ subject: FsckFinding.Subject, _ decoder: () throws(StorageError) -> T) -> T? {
         do throws(StorageError) {
-            return try R(encoded: entry.value)
+            return try decoder()
         } catch {
             report.add(.malformedRecord, subject, error.message)
             return nil

@@ -30,7 +30,8 @@ final class FsckWalk {
     var referenced: [BlobID: (chunkCount: Int, owner: String)] = [:]
     /// Every blob with a `g` marker.
     var marked: [BlobID: BlobMarkerState] = [:]
-    /// Opens data keys; nil without root keys.
+    /// Opens data keys; nil without root keys. Made at its first use, after the KMS keys were
+    /// read (``checkKMSKeys()`` runs before any record that needs a data key).
     private(set) lazy var objectKeys: StoredObjectKeys? = keyring.map { keyring in
         StoredObjectKeys(keyring: keyring, keyService: FsckKeyService(keys: kmsKeys, keyring: keyring),
                          caller: KMSCaller(principalArn: "", accountId: "", requestID: "coffer-fsck"))
@@ -148,10 +149,10 @@ final class FsckWalk {
     private func countNotes() async {
         await scan(.note) { _, _ in report.counts.auditNotes += 1 }
         guard report.counts.auditNotes > 0 else { return }
-        report.notices.append(FsckNotice(.auditNotes, """
+        report.notices.append(FsckNotice(.auditNotes, report.mode == .offline ? """
             \(report.counts.auditNotes) audit note(s) of writes committed before the last stop: the server hands them to \
             the audit trail at its next start (a record the trail already holds is not appended twice)
-            """))
+            """ : "\(report.counts.auditNotes) audit note(s) of recent writes, removed by later commits once their records are in the trail"))
     }
 
     /// Keys under every prefix byte no record uses. Read errors are one finding for all of

@@ -60,6 +60,20 @@ import Testing
         #expect(try Self.files(of: fixture.directory) == before, "fsck changed the data directory")
     }
 
+    @Test func theViewOfAKilledCheckIsRemoved() async throws {
+        let fixture = try await FsckFixture()
+        try await fixture.createBucket("b")
+        try fixture.stop()
+        // Views are named after their process: pid 2^22 + 1 is above Linux's largest.
+        let abandoned = fixture.directory + "/.fsck-4194305-0badc0de"
+        try FileManager.default.createDirectory(atPath: abandoned, withIntermediateDirectories: false)
+        try FileManager.default.linkItem(atPath: fixture.directory + "/db/CURRENT", toPath: abandoned + "/CURRENT")
+        let report = try await fixture.checkOffline()
+        #expect(report.isClean, "\(report.summary)")
+        #expect(!FileManager.default.fileExists(atPath: abandoned))
+        #expect(FileManager.default.fileExists(atPath: fixture.directory + "/db/CURRENT"))
+    }
+
     @Test func theReportNeverHoldsPlaintext() async throws {
         let fixture = try await Self.populated()
         let damaged = try await fixture.put("clean", "damaged", body(200_000, marker: "do-not-print-me "))
