@@ -1,5 +1,3 @@
-import CofferAudit
-import CofferS3
 import CofferStorage
 import Foundation
 
@@ -49,8 +47,8 @@ extension Fsck {
         guard FileManager.default.fileExists(atPath: (directory.database as NSString).appendingPathComponent("CURRENT")) else {
             throw FsckError(.noDataDirectory, "no database in \(directory.database) (is --data-dir right? the server creates it when it starts)")
         }
-        let rootKeys = loadRootKeys(directory, operatorRootKey: operatorRootKey)
-        let audit = openAudit(directory)
+        let rootKeys = FsckSources.RootKeys.load(directory, operatorRootKey: operatorRootKey)
+        let audit = FsckSources.Audit.files(of: directory)
         let view = try DatabaseView(of: directory.database, inside: path)
         defer { view.remove() }
         return try await check(view, rootKeys: rootKeys, audit: audit, dataDirectory: path, options: options)
@@ -81,32 +79,5 @@ extension Fsck {
         options.createIfMissing = false
         options.paranoidChecks = true
         return options
-    }
-
-    /// The root keys as `coffer serve` loads them, without ever creating a key file.
-    static func loadRootKeys(_ directory: DataDirectory, operatorRootKey: String?) -> FsckSources.RootKeys {
-        guard operatorRootKey != nil || FileManager.default.fileExists(atPath: directory.rootKeys) else {
-            return .unavailable("""
-                no root key file at \(directory.rootKeys); a server that runs with COFFER_SSE_S3_ROOT_KEY needs the same \
-                variable for fsck
-                """)
-        }
-        do {
-            return .loaded(try RootKeyStore.load(dataDir: directory.path, operatorKey: operatorRootKey))
-        } catch {
-            return .unavailable("the root keys do not load: \(error)")
-        }
-    }
-
-    /// The trail of the data directory and its digests' public key.
-    static func openAudit(_ directory: DataDirectory) -> FsckSources.Audit {
-        guard FileManager.default.fileExists(atPath: directory.audit) else {
-            return .unavailable("no audit trail at \(directory.audit)")
-        }
-        do {
-            return .trail(FileAuditSink(directory: directory.audit), publicKey: try AuditSigningKey.loadPublicKey(keyDirectory: directory.keys))
-        } catch {
-            return .unavailable("the audit trail cannot be verified: \(error)")
-        }
     }
 }

@@ -145,6 +145,27 @@ import Testing
         #expect(Self.kinds(report) == ["unknownKey": 2, "malformedKey": 1], "\(report.summary)")
     }
 
+    @Test func dataKeysThatDoNotOpen() async throws {
+        var s3: ObjectRecord?, kms: ObjectRecord?
+        let fixture = try await Self.store {
+            s3 = try await $0.put("b", "s3", body(10))
+            kms = try await $0.put("b", "kms", body(10), .sseKMS(keyId: nil, bucketKey: false))
+        }
+        guard var s3 = s3, var kms = kms, case .sseS3(var sealed) = s3.encryption, case .sseKMS(var wrapped) = kms.encryption else {
+            Issue.record("unexpected encryption")
+            return
+        }
+        sealed.sealedKey[20] ^= 1
+        s3.encryption = .sseS3(sealed)
+        wrapped.context["aws:s3:arn"] = "arn:aws:s3:::b/elsewhere"
+        kms.encryption = .sseKMS(wrapped)
+        try fixture.put(.object(bucket: "b", key: "s3"), try s3.encoded())
+        try fixture.put(.object(bucket: "b", key: "kms"), try kms.encoded())
+        let report = await fixture.check()
+        #expect(Self.kinds(report) == ["dataKeyDoesNotOpen": 2], "\(report.summary)")
+        #expect(report.findings(.dataKeyDoesNotOpen).map(\.subject.key) == ["kms", "s3"])
+    }
+
     @Test func aKMSKeyWhoseMaterialDoesNotOpen() async throws {
         let fixture = try await Self.store()
         // A key sealed under a root key the data directory does not hold (same version number).
