@@ -72,9 +72,10 @@ extension FsckWalk {
             }
             index += packages.count
             if packages.count < range.count {
-                // A read stops at the first missing chunk: note it and go on after it.
-                if let last = missing.last, last.upperBound == index { missing[missing.count - 1] = last.lowerBound..<(index + 1) } else { missing.append(index..<(index + 1)) }
-                index += 1
+                // A read stops at the first missing chunk: go on at the next chunk stored.
+                let next = await nextStoredChunk(of: blob.id, from: index + 1, before: shape.checkedCount)
+                missing.append(index..<next)
+                index = next
                 openedAll = false
             }
         }
@@ -88,6 +89,14 @@ extension FsckWalk {
         if openedAll, opened != blob.size {
             report.add(.sizeMismatch, subject, "the blob's packages hold \(opened) bytes but its size is \(blob.size)")
         }
+    }
+
+    /// The first chunk of `blob` stored at or after `index` (`end` when none is before it), so
+    /// that a gap of missing chunks costs one seek, not one read per chunk.
+    private func nextStoredChunk(of blob: BlobID, from index: Int, before end: Int) async -> Int {
+        guard index < end else { return end }
+        guard let stored = try? await blobs.packageIndexes(of: blob, from: index, limit: 1) else { return index } // step on
+        return min(stored.first ?? end, end)
     }
 
     /// Checks one package; returns its plaintext length when it opened.
@@ -114,7 +123,7 @@ extension FsckWalk {
 
     /// Chunks stored at or past the blob's chunk count.
     private func checkExtraChunks(_ blob: BlobRef, subject: FsckFinding.Subject) async {
-        guard blob.chunkCount <= Int(UInt32.max) else { return } // no chunk index reaches it
+        guard blob.chunkCount >= 0, blob.chunkCount <= Int(UInt32.max) else { return } // a size mismatch already
         do {
             let extra = try await blobs.packageIndexes(of: blob.id, from: max(0, blob.chunkCount), limit: 1000)
             guard let first = extra.first else { return }

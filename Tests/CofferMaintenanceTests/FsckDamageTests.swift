@@ -29,7 +29,19 @@ import Testing
         #expect(Self.kinds(report) == ["chunkMissing": 1], "\(report.summary)")
         let finding = try #require(report.findings(.chunkMissing).first)
         #expect(finding.subject == .init(bucket: "b", key: "k", blob: blob.id.hex, chunk: 1))
+        #expect(finding.message.hasSuffix("chunks are missing: 1"))
         #expect(report.counts.packagesOpened == 3)
+    }
+
+    @Test func gapsOfMissingChunks() async throws {
+        var record: ObjectRecord?
+        let fixture = try await Self.store { record = try await $0.put("b", "k", body(20 * 65_536 + 1)) }
+        let blob = try #require(record).segments[0]
+        for index in [0, 1, 5, 6, 7, 8, 20] { try fixture.delete(.chunk(blob.id, index: index)) }
+        let report = await fixture.check()
+        #expect(Self.kinds(report) == ["chunkMissing": 1], "\(report.summary)")
+        #expect(report.findings(.chunkMissing).first?.message == "7 of the blob's 21 chunks are missing: 0-1, 5-8, 20")
+        #expect(report.counts.packagesOpened == 14)
     }
 
     @Test func aFlippedByteInAPackage() async throws {
