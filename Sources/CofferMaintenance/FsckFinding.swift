@@ -27,9 +27,10 @@ public struct FsckFinding: Sendable, Hashable, Codable {
         /// A part whose upload does not exist.
         case partWithoutUpload
         /// Sizes that do not add up: an object's size and its segments, its parts summary,
-        /// a blob's chunk count and its size, a seal header's part number.
+        /// a blob's chunk count and its size.
         case sizeMismatch
-        /// A blob reference without a valid seal header.
+        /// A blob reference without a valid seal header, or whose header binds another part
+        /// number than its record gives it.
         case sealHeaderInvalid
         /// A chunk in `0..<chunkCount` of a referenced blob is not stored.
         case chunkMissing

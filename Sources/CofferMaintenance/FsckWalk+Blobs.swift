@@ -28,7 +28,7 @@ extension FsckWalk {
         var opener: (any PackageOpening)?
         if let seal {
             if let part, seal.partNumber != part {
-                report.add(.sizeMismatch, subject, "the blob's seal header binds part \(seal.partNumber), its record makes it part \(part)")
+                report.add(.sealHeaderInvalid, subject, "the blob's seal header binds part \(seal.partNumber), its record makes it part \(part)")
             }
             if let dataKey, let identity, let objectKeys {
                 opener = objectKeys.opener(dataKey: dataKey, bucket: identity.bucket, key: identity.key, seal: seal)

@@ -148,6 +148,23 @@ import Testing
         #expect(Self.kinds(report) == ["recordKeyMismatch": 1, "blobReferencedTwice": 1], "\(report.summary)")
     }
 
+    @Test func recordsWhoseSizesOrPartsDisagree() async throws {
+        let fixture = try await Self.store {
+            try await $0.put("b", "single", body(100))
+            try await $0.multipart("b", "multi", parts: [body(70_000), body(5)])
+        }
+        var single = try #require(try await fixture.store!.object(bucket: "b", key: "single"))
+        single.size += 1
+        var multi = try #require(try await fixture.store!.object(bucket: "b", key: "multi"))
+        multi.parts?[1].number = 3
+        try fixture.put(.object(bucket: "b", key: "single"), try single.encoded())
+        try fixture.put(.object(bucket: "b", key: "multi"), try multi.encoded())
+        let report = await fixture.check()
+        #expect(Self.kinds(report) == ["sizeMismatch": 1, "sealHeaderInvalid": 1], "\(report.summary)")
+        #expect(report.findings(.sizeMismatch).first?.subject.key == "single")
+        #expect(report.findings(.sealHeaderInvalid).first?.message == "the blob's seal header binds part 2, its record makes it part 3")
+    }
+
     @Test func keysNoRecordUses() async throws {
         let fixture = try await Self.store()
         try fixture.db.put([0x7A] + Array("stray".utf8), [1], sync: false)
