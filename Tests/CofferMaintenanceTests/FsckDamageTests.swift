@@ -264,6 +264,15 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: (fixture.directory as NSString).appendingPathComponent("keys/sse-s3-root-keys.json")))
     }
 
+    @Test func theOperatorsRootKeyIsUsedInsteadOfTheFile() async throws {
+        let fixture = try await Self.store { try await $0.put("b", "k", body(10)) }
+        try fixture.stop()
+        let other = try await fixture.checkOffline(operatorRootKey: Base64.encode([UInt8](repeating: 7, count: 32)))
+        #expect(Self.kinds(other) == ["dataKeyDoesNotOpen": 1], "\(other.summary)")
+        let invalid = try await fixture.checkOffline(operatorRootKey: "not base64")
+        #expect(Self.kinds(invalid) == ["rootKeysUnavailable": 1], "\(invalid.summary)")
+    }
+
     @Test func noDataDirectoryIsNoCheck() async throws {
         await #expect(throws: FsckError.self) {
             try await Fsck.run(dataDirectory: "/nonexistent/coffer-fsck", operatorRootKey: nil)
