@@ -171,12 +171,12 @@ public final class BuiltInKeyService: KeyService, Sendable {
     func material(of record: KMSKeyRecord, version: Int) throws(KMSError) -> SecretBytes {
         let cacheKey = "\(record.keyId)/\(version)"
         if let cached = materials.withLock({ $0[cacheKey] }) { return cached }
-        guard let entry = record.versions.first(where: { $0.version == version }), let sealed = Base64.decode(entry.material.sealed) else {
+        guard let entry = record.versions.first(where: { $0.version == version }), Base64.decode(entry.material.sealed) != nil else {
             throw KMSError(.invalidCiphertext, "")
         }
         let opened: SecretBytes
         do {
-            opened = try KeyHierarchy.openSSES3(SealedDataKey(rootKeyVersion: entry.material.rootKeyVersion, bytes: sealed), keyring: keyring, identity: Self.materialIdentity(keyId: record.keyId, version: version))
+            opened = try entry.open(keyId: record.keyId, keyring: keyring)
         } catch {
             throw KMSError(.internalFailure, "key material of \(record.arn) cannot be opened with the server's root key")
         }

@@ -76,7 +76,7 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
 
     /// A key for messages: printable ASCII kept, other bytes as `\xNN`, at most 80 bytes shown.
     /// Keys name buckets, objects, uploads and blobs; they never hold secrets.
-    static func printable(_ key: [UInt8]) -> String {
+    public static func printable(_ key: [UInt8]) -> String {
         var text = ""
         for byte in key.prefix(80) {
             if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") {

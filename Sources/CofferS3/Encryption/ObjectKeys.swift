@@ -159,12 +159,10 @@ struct ObjectKeys: Sendable {
     }
 
     static func sealedOpener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> BlobSealingContext {
-        guard let json = blob.header, let header = BlobHeader(json: json),
-            header.v == Int(SealedFormat.version), let salt = Base64.decode(header.salt), salt.count == SealedFormat.saltByteCount
-        else {
+        guard let seal = BlobSeal(blob: blob) else {
             throw CryptoError(.malformed, "a blob of \(bucket)/\(key) has no valid seal header")
         }
-        return BlobSealingContext(dataKey: dataKey, salt: salt, identity: SealedFormat.objectIdentity(bucket: bucket, key: key), partNumber: header.part)
+        return seal.context(dataKey: dataKey, bucket: bucket, key: key)
     }
 }
 

@@ -1,0 +1,70 @@
+import ArgumentParser
+import CofferMaintenance
+import CofferServer
+import Foundation
+
+/// `coffer fsck`: checks a stopped server's data directory (docs/fsck.md). Exit status 0:
+/// clean; 1: findings; 2: could not check (no data directory, a server holds it).
+struct FsckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fsck",
+        abstract: "Check every record, blob, package, key and audit file of a stopped server's data directory (read-only).",
+        discussion: """
+            Exit status 0 when clean, 1 on any finding, 2 when the check could not run. The SSE-S3 root \
+            key and the key service are read as `coffer serve` reads them: a server run with \
+            COFFER_SSE_S3_ROOT_KEY, or with COFFER_KMS_ENDPOINT (a remote key service), needs the same \
+            environment (or --config file) here.
+            """)
+
+    @OptionGroup var location: Audit.Location
+    @Flag(help: "Print the report as JSON instead of text.")
+    var json = false
+
+    func run() async throws {
+        let reader: ServerSettings
+        do { reader = try await ServerSettings(location) } catch {
+            throw Self.fail("coffer fsck: \(error)")
+        }
+        var options = FsckOptions()
+        options.remoteKeyService = reader.kmsEndpoint != nil
+        let report: FsckReport
+        do {
+            report = try await Fsck.run(dataDirectory: reader.dataDir, operatorRootKey: reader.sseS3RootKey, options: options)
+        } catch {
+            throw Self.fail("coffer fsck: \(error.message)")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.summary)
+        }
+        if !report.isClean { throw ExitCode.failure }
+    }
+
+    /// Says why on standard error; exit status 2.
+    static func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        return ExitCode(2)
+    }
+
+    /// What fsck needs of `coffer serve`'s settings, resolved as serve resolves them (flags,
+    /// `COFFER_*` environment, the config file).
+    struct ServerSettings {
+        var dataDir: String
+        var sseS3RootKey: String?
+        var kmsEndpoint: String?
+
+        init(_ location: Audit.Location) async throws {
+            var arguments: [String] = []
+            if let dataDir = location.dataDir { arguments += ["--data-dir", dataDir] }
+            if let config = location.config { arguments += ["--config", config] }
+            let reader = try await Serve.parse(arguments).configurationReader()
+            let configuration = try ServerConfiguration(reading: reader)
+            dataDir = configuration.dataDir
+            sseS3RootKey = configuration.sseS3RootKey
+            kmsEndpoint = reader.string(forKey: "kms.endpoint").flatMap { $0.isEmpty ? nil : $0 }
+        }
+    }
+}
