@@ -40,6 +40,8 @@ echo "== check the backup against its manifest, then restore it with the keys fr
 "$bin" restore --from "$work/backup" --check
 "$bin" restore --from "$work/backup" --data-dir "$work/restored" \
   --root-keys "$work/vault/sse-s3-root-keys.json" --audit-signing-key "$work/vault/audit-digest-ed25519.key"
+echo "== fsck of the restored data dir: every package opens under the restored keys"
+"$bin" fsck --data-dir "$work/restored" | tail -2
 
 start "$work/restored"
 aws s3api get-object --bucket records --key a.txt "$work/a.back" $E >/dev/null

@@ -30,8 +30,10 @@ aws s3api put-object --bucket checked --key sse-c --body "$work/body" --sse-cust
 head -c $((9 * 1024 * 1024)) /dev/urandom > "$work/large"
 aws s3 cp "$work/large" s3://checked/multipart $E >/dev/null   # the CLI uploads it in parts
 
-echo "== while the server runs: refused"
+echo "== while the server runs: refused offline"
 fsck --data-dir "$work/data"
+echo "== while the server runs: --online, the server checks a snapshot of itself"
+fsck --online --data-dir "$work/data"
 stop
 echo "== stopped: clean"
 fsck --data-dir "$work/data"

@@ -82,6 +82,14 @@ public enum Backup {
         guard BackupFiles.kind(path) == .typeDirectory else {
             throw BackupError(.notADataDirectory, "\(dataDir) is not a Coffer data dir: it has no database \(path)")
         }
+        if LevelDB.isLockedByAnotherProcess(path: path) {
+            throw BackupError(.databaseInUse, "the database \(path) is open in another process (a running coffer serve)")
+        }
+        // The checks `coffer serve` runs before it opens a store: LevelDB's open must not take
+        // a damaged database as a smaller one, nor delete tables its MANIFEST does not list.
+        do { _ = try StoreGuard.check(dataDir: dataDir) } catch {
+            throw BackupError(.io, "the database of \(dataDir) is damaged and was not opened (\(error)); see docs/recovery.md")
+        }
         var options = LevelDB.Options()
         options.createIfMissing = false
         do {

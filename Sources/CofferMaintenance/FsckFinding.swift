@@ -126,6 +126,8 @@ public struct FsckNotice: Sendable, Hashable, Codable {
         case auditActiveFile
         /// Objects or uploads whose packages were checked without opening them.
         case notOpened
+        /// Table files in `db/` the MANIFEST does not list (moved aside at the next start).
+        case unlistedTables
     }
 
     public var kind: Kind

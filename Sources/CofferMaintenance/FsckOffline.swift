@@ -49,9 +49,24 @@ extension Fsck {
         }
         let rootKeys = FsckSources.RootKeys.load(directory, operatorRootKey: operatorRootKey)
         let audit = FsckSources.Audit.files(of: directory)
+        // The checks `coffer serve` runs before it opens the store (docs/recovery.md): a store
+        // it would refuse is not opened here either (LevelDB would open it as a smaller one).
+        let clearance: StoreGuard.Clearance
+        do { clearance = try StoreGuard.check(dataDir: path, moveUnlisted: false) } catch {
+            let refused = FsckSources(store: .unavailable("`coffer serve` refuses it before opening: \(error) (docs/recovery.md)"),
+                                      rootKeys: rootKeys, audit: audit)
+            return await run(refused, options: options, dataDirectory: path, mode: .offline)
+        }
         let view = try DatabaseView(of: directory.database, inside: path)
         defer { view.remove() }
-        return try await check(view, rootKeys: rootKeys, audit: audit, dataDirectory: path, options: options)
+        var report = try await check(view, rootKeys: rootKeys, audit: audit, dataDirectory: path, options: options)
+        if !clearance.unlistedTables.isEmpty {
+            report.notices.append(FsckNotice(.unlistedTables, """
+                \(clearance.unlistedTables.count) table file(s) in db/ the MANIFEST does not list (\(clearance.unlistedTables.prefix(5).joined(separator: ", "))): \
+                left by a compaction a crash interrupted; the next start moves them to db-unreferenced/ instead of deleting them
+                """))
+        }
+        return report
     }
 
     /// Opens the view and checks; every reference to the database ends with this call, so the

@@ -86,7 +86,7 @@ public enum StoreGuard {
         var problems: [String] = []
         for table in manifest.tables.values.sorted(by: { $0.number < $1.number }) {
             guard let file = onDisk[table.number] else {
-                problems.append("table \(table.number) (level \(table.level), \(table.size) bytes) is missing")
+                problems.append("table \(LevelDBFile.tableName(table.number)) (level \(table.level), \(table.size) bytes) is missing")
                 continue
             }
             if file.size != table.size { problems.append("table \(file.name) has \(file.size) bytes, the MANIFEST says \(table.size)") }
@@ -134,6 +134,12 @@ enum LevelDBFile: Equatable {
     case table(UInt64)
     case log(UInt64)
     case manifest(UInt64)
+
+    /// The name LevelDB gives table `number` (`000123.ldb`).
+    static func tableName(_ number: UInt64) -> String {
+        let digits = String(number)
+        return String(repeating: "0", count: max(0, 6 - digits.count)) + digits + ".ldb"
+    }
 
     init?(name: String) {
         if name.hasPrefix("MANIFEST-"), let number = UInt64(name.dropFirst("MANIFEST-".count)) {

@@ -1,3 +1,5 @@
+import CofferAudit
+import CofferCrypto
 import CofferStorage
 import Foundation
 import HTTPTypes
@@ -12,6 +14,7 @@ import NIOCore
 /// | route | body | answer |
 /// |---|---|---|
 /// | `POST /v1/backup` | `{"to": "/abs/path", "includeRootKeys": false}` (`BackupRequest`) | `BackupSummary` (`AdminSocket+Backup.swift`) |
+/// | `POST /v1/fsck` | `{"maxListedPerKind": 100}` (`FsckRequest`, fields optional) | `FsckReport` (`AdminSocket+Fsck.swift`) |
 ///
 /// To add a route: a file `AdminSocket+<Name>.swift` with `extension AdminRoutes { func
 /// add<Name>(to router: Router<BasicRequestContext>) }` registering it (decode the body with
@@ -23,8 +26,15 @@ struct AdminRoutes: Sendable {
     /// The running server's database (the store's `ObjectStore.db`).
     let database: LevelDB
     let logger: Logger
+    /// What `POST /v1/fsck` checks beside the database: the SSE-S3 root keys, the audit trail
+    /// (nil when off), and whether SSE-KMS keys may live in a remote key service.
+    let keyring: RootKeyring
+    let trail: AuditTrail?
+    let remoteKeyService: Bool
     /// Whether a backup is running (one at a time).
     let backupRunning = NIOLockedValueBox(false)
+    /// Whether an fsck is running (one at a time).
+    let fsckRunning = NIOLockedValueBox(false)
 
     /// The largest request body a route reads.
     static let maxBodyBytes = 1 << 20
@@ -33,6 +43,7 @@ struct AdminRoutes: Sendable {
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         addBackup(to: router)
+        addFsck(to: router)
         return router
     }
 

@@ -94,7 +94,8 @@ public struct CofferServer: Sendable {
                 logger: logger))
         }
         if let admin, let database = parts.store.db {
-            let routes = AdminRoutes(dataDir: config.dataDir, database: database, logger: logger)
+            let routes = AdminRoutes(dataDir: config.dataDir, database: database, logger: logger, keyring: parts.keyring, trail: trail,
+                                     remoteKeyService: remoteKeyService != nil)
             services.append(admin.service(routes: routes, logger: logger, onReady: { ready.bound("admin", port: nil) }))
         }
         services.append(ReloadOnHangup(users: parts.users, logger: logger))
@@ -102,6 +103,11 @@ public struct CofferServer: Sendable {
         services.append(StoreIdentityService(keeper: parts.identity, logger: logger))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        // The listeners are closed: the notes of the last writes, whose records are in the
+        // trail, need not wait for the next start.
+        do { try await parts.store.flushNoteRemovals() } catch {
+            logger.warning("audit notes not removed at shutdown; the next start removes them", metadata: ["error": .string(String(describing: error))])
+        }
     }
 }
 

@@ -3,12 +3,13 @@ import CofferMaintenance
 import CofferServer
 import Foundation
 
-/// `coffer fsck`: checks a stopped server's data directory (docs/fsck.md). Exit status 0:
-/// clean; 1: findings; 2: could not check (no data directory, a server holds it).
+/// `coffer fsck`: checks a stopped server's data directory, or with `--online` asks the running
+/// server to check a snapshot of its own (docs/fsck.md). Exit status 0: clean; 1: findings;
+/// 2: could not check (no data directory, a server holds it, no server answers).
 struct FsckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fsck",
-        abstract: "Check every record, blob, package, key and audit file of a stopped server's data directory (read-only).",
+        abstract: "Check every record, blob, package, key and audit file of a data directory (read-only); --online for a running server.",
         discussion: """
             Exit status 0 when clean, 1 on any finding, 2 when the check could not run. The SSE-S3 root \
             key and the key service are read as `coffer serve` reads them: a server run with \
@@ -19,19 +20,29 @@ struct FsckCommand: AsyncParsableCommand {
     @OptionGroup var location: Audit.Location
     @Flag(help: "Print the report as JSON instead of text.")
     var json = false
+    @Flag(help: "Check a running server: it walks one snapshot of its store (and its root keys and audit trail) while it keeps serving, asked over <data-dir>/admin.sock.")
+    var online = false
 
     func run() async throws {
         let reader: ServerSettings
         do { reader = try await ServerSettings(location) } catch {
             throw Self.fail("coffer fsck: \(error)")
         }
-        var options = FsckOptions()
-        options.remoteKeyService = reader.kmsEndpoint != nil
         let report: FsckReport
-        do {
-            report = try await Fsck.run(dataDirectory: reader.dataDir, operatorRootKey: reader.sseS3RootKey, options: options)
-        } catch {
-            throw Self.fail("coffer fsck: \(error.message)")
+        if online {
+            do {
+                report = try await AdminClient(dataDir: reader.dataDir).post("/v1/fsck", FsckRequest(), answer: FsckReport.self)
+            } catch {
+                throw Self.fail("coffer fsck --online: \(error)")
+            }
+        } else {
+            var options = FsckOptions()
+            options.remoteKeyService = reader.kmsEndpoint != nil
+            do {
+                report = try await Fsck.run(dataDirectory: reader.dataDir, operatorRootKey: reader.sseS3RootKey, options: options)
+            } catch {
+                throw Self.fail("coffer fsck: \(error.message)")
+            }
         }
         if json {
             let encoder = JSONEncoder()
@@ -42,6 +53,9 @@ struct FsckCommand: AsyncParsableCommand {
         }
         if !report.isClean { throw ExitCode.failure }
     }
+
+    /// The body of `POST /v1/fsck`: the server's defaults.
+    struct FsckRequest: Encodable {}
 
     /// Says why on standard error; exit status 2.
     static func fail(_ message: String) -> ExitCode {

@@ -7,7 +7,8 @@ import Logging
 import NIOCore
 import Testing
 
-/// The admin socket's `POST /v1/backup`, in process (the live test drives it over the socket).
+/// The admin socket's `POST /v1/backup` and `POST /v1/fsck`, in process (the live tests drive
+/// them over the socket).
 @Suite struct BackupAdminRouteTests {
     private static let logger = Logger(label: "coffer-admin-tests") { _ in SwiftLogNoOpLogHandler() }
 
@@ -21,8 +22,9 @@ import Testing
         let fixture = BackupFixture()
         defer { fixture.remove() }
         let database = try fixture.makeDatabase()
-        _ = try fixture.makeSecrets()
-        let routes = AdminRoutes(dataDir: fixture.dataDir, database: database, logger: Self.logger)
+        let keyring = try fixture.makeSecrets()
+        let routes = AdminRoutes(dataDir: fixture.dataDir, database: database, logger: Self.logger, keyring: keyring, trail: nil,
+                                 remoteKeyService: false)
         let app = Application(router: routes.router(), logger: Self.logger)
         try await app.test(.router) { client in try await body(fixture, routes, client) }
     }
@@ -71,5 +73,20 @@ import Testing
     @Test func theSocketPathMustFitAUnixAddress() {
         #expect(AdminSocket(dataDir: "/srv/coffer")?.path == "/srv/coffer/admin.sock")
         #expect(AdminSocket(dataDir: "/" + String(repeating: "d", count: 100)) == nil)
+    }
+
+    @Test func anOnlineFsckAnswersItsReport() async throws {
+        try await withRoutes { _, _, client in
+            let response = try await client.execute(uri: "/v1/fsck", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
+            #expect(response.status == .ok)
+            let report = try JSONDecoder().decode(FsckReport.self, from: Data(response.body.readableBytesView))
+            // The fixture's records are placeholders, not records: each is a finding, as is the
+            // missing trail (this server runs without one).
+            #expect(report.mode == .online && !report.isClean)
+            #expect(report.findings.contains { $0.kind == .auditTrail })
+            let refused = try await client.execute(uri: "/v1/fsck", method: .post, headers: [.contentType: "application/json"],
+                                                   body: ByteBuffer(string: #"{"maxListedPerKind": -1}"#))
+            #expect(refused.status == .badRequest)
+        }
     }
 }

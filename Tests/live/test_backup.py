@@ -166,6 +166,7 @@ def test_backup_of_a_running_server_while_a_writer_writes(server_factory, tmp_pa
     restored = str(tmp_path / "restored-online")
     coffer_cli(coffer_binary, "restore", "--from", backup, "--data-dir", restored)
     assert stat.S_IMODE(os.stat(restored).st_mode) == 0o700
+    assert "clean: no findings" in coffer_cli(coffer_binary, "fsck", "--data-dir", restored).stdout
     back = start(server_factory, tmp_path, data_dir=restored)
     check_objects(back, "held", objects)
     s3 = back.client()
@@ -181,6 +182,7 @@ def test_backup_of_a_running_server_while_a_writer_writes(server_factory, tmp_pa
     every_listed_object_has_its_record(back, "written")
     back.server.stop()
     run_audit(coffer_binary, "verify", "--data-dir", restored)
+    coffer_cli(coffer_binary, "fsck", "--data-dir", restored)
 
 
 def test_backup_of_a_stopped_server_with_the_root_keys_kept_apart(server_factory, tmp_path, coffer_binary):
@@ -212,10 +214,12 @@ def test_backup_of_a_stopped_server_with_the_root_keys_kept_apart(server_factory
                "--audit-signing-key", os.path.join(source, "keys", "audit-digest-ed25519.key"))
     for secret in ("keys/sse-s3-root-keys.json", "keys/audit-digest-ed25519.key", "root-credentials.json"):
         assert stat.S_IMODE(os.stat(os.path.join(restored, secret)).st_mode) == 0o600, secret
+    assert "clean: no findings" in coffer_cli(coffer_binary, "fsck", "--data-dir", restored).stdout
     back = start(server_factory, tmp_path, data_dir=restored)
     check_objects(back, "held", objects)
     back.server.stop()
     run_audit(coffer_binary, "verify", "--data-dir", restored)
+    coffer_cli(coffer_binary, "fsck", "--data-dir", restored)
 
 
 def test_a_damaged_backup_is_refused_naming_the_file(server_factory, tmp_path, coffer_binary):

@@ -67,6 +67,11 @@ def test_fsck_clean_then_damaged(server_factory, tmp_path, coffer_binary):
     running = fsck(coffer_binary, server.data_dir)
     assert running.returncode == 2, running
     assert "a server is running" in running.stderr and "--online" in running.stderr, running.stderr
+    # ... which checks the running server's own snapshot, over its admin socket.
+    online = fsck(coffer_binary, server.data_dir, "--online")
+    assert online.returncode == 0 and "clean: no findings" in online.stdout, online.stdout + online.stderr
+    live = json.loads(fsck(coffer_binary, server.data_dir, "--online", "--json").stdout)
+    assert live["mode"] == "online" and live["counts"]["objects"] == 6 and live["counts"]["packagesOpened"] > 0
 
     assert server.stop() == 0
     clean = fsck(coffer_binary, server.data_dir)
@@ -76,6 +81,7 @@ def test_fsck_clean_then_damaged(server_factory, tmp_path, coffer_binary):
     assert report["findingCounts"] == {}
     assert report["counts"]["objects"] == 6 and report["counts"]["uploads"] == 1 and report["counts"]["parts"] == 1
     assert report["notOpened"]["sseC"] == 1
+    assert report["counts"]["auditNotes"] == 0, "a clean stop leaves no audit note behind"
     assert report["counts"]["packagesOpened"] > 0 and report["counts"]["auditRecords"] > 0
     assert not glob.glob(os.path.join(server.data_dir, ".fsck-*")), "fsck left its view behind"
 
@@ -105,6 +111,21 @@ def test_fsck_clean_then_damaged(server_factory, tmp_path, coffer_binary):
     assert "the database could not be opened" in gone.stdout and missing in gone.stdout, gone.stdout
     assert ".fsck-" not in gone.stdout, "the message names fsck's view instead of the database"
     assert "audit:" in gone.stdout and "records" in gone.stdout  # the trail is still checked
+
+    # A MANIFEST cut in half: `coffer serve` would refuse the store, and fsck says so.
+    cut = copy_data_dir(server.data_dir, str(tmp_path / "cut"))
+    manifest = glob.glob(os.path.join(cut, "db", "MANIFEST-*"))[0]
+    os.truncate(manifest, os.path.getsize(manifest) // 2)
+    refused = fsck(coffer_binary, cut)
+    assert refused.returncode == 1 and "refuses it before opening" in refused.stdout, refused.stdout + refused.stderr
+
+    # A table file the MANIFEST does not list (a crash mid-compaction leaves such): a notice,
+    # the file left where it is.
+    unlisted = copy_data_dir(server.data_dir, str(tmp_path / "unlisted"))
+    shutil.copy(os.path.join(unlisted, "db", os.path.basename(tables[0])), os.path.join(unlisted, "db", "999999.ldb"))
+    noticed = fsck(coffer_binary, unlisted)
+    assert noticed.returncode == 0 and "999999.ldb" in noticed.stdout, noticed.stdout + noticed.stderr
+    assert os.path.exists(os.path.join(unlisted, "db", "999999.ldb"))
 
     # The original directory checks clean still: fsck changed nothing in it.
     assert fsck(coffer_binary, server.data_dir).returncode == 0
