@@ -44,7 +44,8 @@ extension Fsck {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw FsckError(.noDataDirectory, "no data directory at \(path) (is --data-dir right?)")
         }
-        guard FileManager.default.fileExists(atPath: (directory.database as NSString).appendingPathComponent("CURRENT")) else {
+        let hasIdentity = FileManager.default.fileExists(atPath: StoreIdentity.path(dataDir: path))
+        guard hasIdentity || FileManager.default.fileExists(atPath: directory.database) else {
             throw FsckError(.noDataDirectory, "no database in \(directory.database) (is --data-dir right? the server creates it when it starts)")
         }
         let rootKeys = FsckSources.RootKeys.load(directory, operatorRootKey: operatorRootKey)
@@ -56,6 +57,10 @@ extension Fsck {
             let refused = FsckSources(store: .unavailable("`coffer serve` refuses it before opening: \(error) (docs/recovery.md)"),
                                       rootKeys: rootKeys, audit: audit)
             return await run(refused, options: options, dataDirectory: path, mode: .offline)
+        }
+        guard clearance.manifest != nil || LevelDB.isLockedByAnotherProcess(path: directory.database) else {
+            // A database dir without a CURRENT and without LevelDB files: nothing was ever stored.
+            throw FsckError(.noDataDirectory, "no database in \(directory.database) (is --data-dir right? the server creates it when it starts)")
         }
         let view = try DatabaseView(of: directory.database, inside: path)
         defer { view.remove() }

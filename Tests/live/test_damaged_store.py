@@ -46,6 +46,7 @@ def test_damaged_tables_are_errors_not_crashes(server_factory, tmp_path, coffer_
     server = server_factory().start()
     server.stop()
     assert zero_inside_every_table(os.path.join(server.data_dir, "db")) > 0
+    fsck_finds(server.binary, server.data_dir, "FINDING", "bucket=damaged")
     log_start = os.path.getsize(server.log_path)
 
     server = server_factory().start()
@@ -110,6 +111,17 @@ def test_a_truncated_manifest_is_refused_and_nothing_is_deleted(server_factory, 
     assert done.returncode != 0
     assert "is damaged and was not opened" in done.stderr and "Nothing in it was deleted" in done.stderr, done.stderr
     assert {p: open(p, "rb").read() for p in glob.glob(os.path.join(db, "*.ldb"))} == tables
+    fsck_finds(coffer_binary, server.data_dir, "refuses it before opening")
+    assert {p: open(p, "rb").read() for p in glob.glob(os.path.join(db, "*.ldb"))} == tables
+
+
+def fsck_finds(coffer_binary: str, data_dir: str, *needles: str) -> None:
+    """`coffer fsck` reports the damage (exit 1) and names it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COFFER_", "AWS_"))}
+    done = subprocess.run([coffer_binary, "fsck", "--data-dir", data_dir], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    for needle in needles:
+        assert needle in done.stdout, done.stdout
 
 
 def serve_once(coffer_binary: str, data_dir: str) -> subprocess.CompletedProcess:
@@ -187,6 +199,7 @@ def test_an_older_database_put_back_is_refused_and_recover_names_what_is_lost(se
     assert done.returncode != 0
     assert "holds less than this store had" in done.stderr and "coffer serve --recover" in done.stderr, done.stderr
     assert os.listdir(db) and "late" not in str(os.listdir(db))
+    fsck_finds(coffer_binary, server.data_dir, "holds less than this store had")
 
     log_start = os.path.getsize(server.log_path)
     server = server_factory()
@@ -213,3 +226,4 @@ def test_a_missing_current_file_is_refused(server_factory, tmp_path, coffer_bina
     done = serve_once(coffer_binary, server.data_dir)
     assert done.returncode != 0 and "has no CURRENT file" in done.stderr, done.stderr
     assert not os.path.exists(os.path.join(server.data_dir, "db", "CURRENT"))
+    fsck_finds(coffer_binary, server.data_dir, "has no CURRENT file")
