@@ -6,13 +6,8 @@ import Foundation
 extension S3Service {
     func putBucketEncryption(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
-        let expectedMD5 = try ContentMD5.expected(call.request)
-        var body = try IncomingBody(call: call, requireLength: false)
-        let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
-        let bytes = try await body.collect(limit: 64 * 1024)
-        try ContentMD5.verify(expectedMD5, computed: MD5.hash(bytes))
-        if let checksum { try checksum.verify(computed: ChecksumHasher.checksum(checksum.algorithm, bytes), trailers: body.trailers) }
-        let configuration = try BucketEncryption.parse(bytes)
+        let document = try await RequestDocument.read(call, limit: 64 * 1024)
+        let configuration = try BucketEncryption.parse(document.bytes)
         var record = bucket
         record.encryption = configuration
         let store = self.store

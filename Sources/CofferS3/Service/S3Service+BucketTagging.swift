@@ -1,4 +1,3 @@
-import CofferCrypto
 import CofferStorage
 
 /// PutBucketTagging, GetBucketTagging and DeleteBucketTagging. A bucket's tags live in its record
@@ -9,13 +8,8 @@ extension S3Service {
     /// 204; the bucket's tags become the document's (an empty `TagSet` removes them, as on S3).
     func putBucketTagging(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
-        let expectedMD5 = try ContentMD5.expected(call.request)
-        var body = try IncomingBody(call: call, requireLength: false)
-        let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
-        let bytes = try await body.collect(limit: 256 * 1024)
-        try ContentMD5.verify(expectedMD5, computed: MD5.hash(bytes))
-        if let checksum { try checksum.verify(computed: ChecksumHasher.checksum(checksum.algorithm, bytes), trailers: body.trailers) }
-        let tags = try TaggingXML.parse(bytes, for: .bucket)
+        let document = try await RequestDocument.read(call, limit: 256 * 1024)
+        let tags = try TaggingXML.parse(document.bytes, for: .bucket)
         try await setBucketTags(bucket.name, tags)
         return emptyResponse(.noContent)
     }

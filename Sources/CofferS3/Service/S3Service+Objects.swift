@@ -246,16 +246,11 @@ extension S3Service {
 
     func deleteObjects(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
-        let expectedMD5 = try ContentMD5.expected(call.request)
-        var body = try IncomingBody(call: call, requireLength: false)
-        let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
-        let bytes = try await body.collect(limit: 2 * 1024 * 1024)
-        try ContentMD5.verify(expectedMD5, computed: MD5.hash(bytes))
-        if let checksum { try checksum.verify(computed: ChecksumHasher.checksum(checksum.algorithm, bytes), trailers: body.trailers) }
-        if expectedMD5 == nil && checksum == nil {
+        let document = try await RequestDocument.read(call, limit: 2 * 1024 * 1024)
+        if !document.hadIntegrityCheck {
             throw S3Error(.invalidRequest, "Missing required header for this request: Content-MD5 or x-amz-checksum-*")
         }
-        guard let root = XMLElementNode.parse(bytes), root.name == "Delete" else { throw S3Error(.malformedXML) }
+        guard let root = XMLElementNode.parse(document.bytes), root.name == "Delete" else { throw S3Error(.malformedXML) }
         let objects = root.all("Object")
         guard !objects.isEmpty, objects.count <= 1000, objects.allSatisfy({ $0.child("Key") != nil }) else {
             throw S3Error(.malformedXML)

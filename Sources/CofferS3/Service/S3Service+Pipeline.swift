@@ -72,18 +72,6 @@ struct AuthorizedCall: Sendable {
     }
 }
 
-/// A small body the pipeline read before authorising because the request context needs it
-/// (PutObjectTagging's tag set): the decoded bytes, with the payload signature and length
-/// checked, and the trailers that came with them.
-struct PrefetchedBody: Sendable {
-    var bytes: [UInt8]
-    var trailers: [(name: String, value: String)]
-    var declaredTrailers: [String]
-
-    /// More than ten tags of the longest keys and values, with room for character references.
-    static let limit = 64 * 1024
-}
-
 /// The source of a copy, after the pipeline checked that the caller may read it.
 struct AuthorizedCopySource: Sendable {
     var source: CopySource
@@ -103,19 +91,7 @@ extension S3Service {
         case .bucket, .bucketPolicyManagement, .perKey:
             let bucket = try await requireBucket(call.request.bucket)
             var call = call
-            var prefetched: Result<PrefetchedBody, any Error>?
-            switch spec.requestTags {
-            case .header?:
-                call.requestTags = S3PolicyRequest.requestTags(call.request, operation: call.operation, body: nil)
-            case .body?:
-                // Read now, as the context needs it; an unreadable body is the handler's to
-                // answer, after the authorisation (which then sees no request tags).
-                let body = await Self.prefetchBody(call)
-                prefetched = body
-                call.requestTags = S3PolicyRequest.requestTags(call.request, operation: call.operation, body: try? body.get().bytes)
-            case nil:
-                break
-            }
+            let prefetched = await findRequestTags(&call)
             let existing: AccessQuestion.ExistingTags = spec.existingObjectTags ? .lookUp : .none
             // Per-key operations are authorised key by key by their handler (`isAllowed`).
             if spec.authorization != .perKey, !(await isAuthorized(call, bucket: bucket, AccessQuestion(existingTags: existing))) {
@@ -141,17 +117,6 @@ extension S3Service {
                 copySource = try await authorizeCopySource(call, action: action)
             }
             return AuthorizedCall(call: call, bucket: bucket, copySource: copySource, prefetched: prefetched, service: self)
-        }
-    }
-
-    /// Reads the body of a call the table marks `requestTags: .body`, up to `PrefetchedBody.limit`.
-    private static func prefetchBody(_ call: S3Call) async -> Result<PrefetchedBody, any Error> {
-        do {
-            var body = try IncomingBody(call: call, requireLength: false)
-            let bytes = try await body.collect(limit: PrefetchedBody.limit)
-            return .success(PrefetchedBody(bytes: bytes, trailers: body.trailers, declaredTrailers: body.declaredTrailers))
-        } catch {
-            return .failure(error)
         }
     }
 

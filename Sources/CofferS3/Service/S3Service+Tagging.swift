@@ -1,4 +1,3 @@
-import CofferCrypto
 import CofferStorage
 
 /// PutObjectTagging, GetObjectTagging and DeleteObjectTagging. Tags live in the object's record
@@ -13,12 +12,8 @@ extension S3Service {
         let bucket = try call.targetBucket()
         let key = call.request.key!
         try VersionID.requireNull(call.request.queryValue("versionId"))
-        let expectedMD5 = try ContentMD5.expected(call.request)
-        let body = try call.prefetchedBody()
-        let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
-        try ContentMD5.verify(expectedMD5, computed: MD5.hash(body.bytes))
-        if let checksum { try checksum.verify(computed: ChecksumHasher.checksum(checksum.algorithm, body.bytes), trailers: body.trailers) }
-        let tags = try TaggingXML.parse(body.bytes, for: .object)
+        let document = try RequestDocument.checked(try call.prefetchedBody(), of: call.request)
+        let tags = try TaggingXML.parse(document.bytes, for: .object)
         try await replaceTags(call, bucket: bucket.name, key: key, tags: tags)
         return emptyResponse(.ok)
     }
