@@ -1,4 +1,5 @@
-/// Tag changes: an object's or a bucket's record rewritten with new tags and nothing else.
+/// Tag changes of objects: the record rewritten with new tags and nothing else. (A bucket's
+/// tags change through ``updateBucket(named:_:)``.)
 extension ObjectStore {
     /// Replaces the tags of the object under `key` (nil or empty: none) in one synced commit,
     /// conditional on the object's record being the bytes it was read as; the new record is the
@@ -29,29 +30,4 @@ extension ObjectStore {
         }
     }
 
-    /// Changes the record of bucket `name` with `change` in one synced commit, conditional on the
-    /// record being the bytes `change` was given: of two concurrent changes (tags and a policy,
-    /// say) neither undoes the other; the one that loses reads the winner's record and applies
-    /// itself to it. `change` may run more than once, and throws to change nothing.
-    ///
-    /// Throws `.noSuchBucket` if the bucket does not exist.
-    /// - Returns: the record as committed.
-    @discardableResult
-    public func updateBucket(named name: String, _ change: (inout BucketRecord) throws(StorageError) -> Void) async throws(StorageError) -> BucketRecord {
-        try KeyLayout.validateBucketName(name)
-        let key = KeyLayout.bucket(name)
-        return try await optimistically { () throws(StorageError) -> BucketRecord in
-            guard let bytes = try await metadata.get(key) else {
-                throw StorageError(.noSuchBucket, "bucket \(name) does not exist")
-            }
-            var record = try BucketRecord(encoded: bytes)
-            try change(&record)
-            guard record.name == name else { throw StorageError(.invalidArgument, "a bucket update cannot rename the bucket") }
-            var batch = MetadataBatch()
-            batch.require(.equals(key, bytes))
-            batch.put(key, try record.encoded())
-            try await metadata.commit(batch, durability: .synced)
-            return record
-        }
-    }
 }

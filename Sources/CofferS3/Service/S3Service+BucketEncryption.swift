@@ -8,11 +8,7 @@ extension S3Service {
         let bucket = try call.targetBucket()
         let document = try await RequestDocument.read(call, limit: 64 * 1024)
         let configuration = try BucketEncryption.parse(document.bytes)
-        var record = bucket
-        record.encryption = configuration
-        let store = self.store
-        let updated = record
-        try await store.updateBucket(updated)
+        try await changeBucket(bucket.name) { $0.encryption = configuration }
         return emptyResponse()
     }
 
@@ -25,11 +21,7 @@ extension S3Service {
 
     func deleteBucketEncryption(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
-        var record = bucket
-        record.encryption = nil
-        let store = self.store
-        let updated = record
-        try await store.updateBucket(updated)
+        try await changeBucket(bucket.name) { $0.encryption = nil }
         return S3Response(status: .noContent)
     }
 

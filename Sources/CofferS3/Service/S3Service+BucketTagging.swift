@@ -1,8 +1,8 @@
 import CofferStorage
 
 /// PutBucketTagging, GetBucketTagging and DeleteBucketTagging. A bucket's tags live in its record
-/// (`BucketRecord.tags`); a change rewrites the record conditionally on the bytes it read, so a
-/// concurrent change of its policy or encryption is never undone. Like the other bucket
+/// (`BucketRecord.tags`); a change rewrites the record conditionally on the bytes it read
+/// (`changeBucket`), so a concurrent change of its policy or encryption is never undone. Like the other bucket
 /// configuration operations they are audited when refused (docs/audit-trail.md).
 extension S3Service {
     /// 204; the bucket's tags become the document's (an empty `TagSet` removes them, as on S3).
@@ -10,7 +10,7 @@ extension S3Service {
         let bucket = try call.targetBucket()
         let document = try await RequestDocument.read(call, limit: 256 * 1024)
         let tags = try TaggingXML.parse(document.bytes, for: .bucket)
-        try await setBucketTags(bucket.name, tags)
+        try await changeBucket(bucket.name) { $0.tags = tags.isEmpty ? nil : tags }
         return emptyResponse(.noContent)
     }
 
@@ -26,16 +26,7 @@ extension S3Service {
     /// 204, whether or not the bucket had tags.
     func deleteBucketTagging(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
-        try await setBucketTags(bucket.name, nil)
+        try await changeBucket(bucket.name) { $0.tags = nil }
         return emptyResponse(.noContent)
-    }
-
-    private func setBucketTags(_ name: String, _ tags: [StoredTag]?) async throws {
-        let store = self.store
-        do {
-            try await store.updateBucket(named: name) { record in record.tags = tags.flatMap { $0.isEmpty ? nil : $0 } }
-        } catch {
-            throw S3Error(storage: error, bucket: name)
-        }
     }
 }
