@@ -146,9 +146,7 @@ extension Policy {
 
             // A key the statement's actions never carry.
             if known != nil, lower.hasPrefix("s3:"), !ConditionKeyTable.s3EveryAction.contains(lower), let actions, !actions.isEmpty {
-                let applies = actions.contains { a in
-                    a.keys.contains(lower) || a.keys.contains { $0.hasSuffix("/") && lower.hasPrefix($0) }
-                }
+                let applies = actions.contains { $0.carries(lower) }
                 if !applies {
                     let names = Array(Set(actions.map(\.name))).sorted()
                     let shown = names.count > 3 ? names.prefix(3).joined(separator: ", ") + ", ..." : names.joined(separator: ", ")

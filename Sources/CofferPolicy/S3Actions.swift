@@ -27,6 +27,14 @@ public enum S3ActionTable {
         public let access: AccessLevel
         /// S3 condition keys (lowercased) beyond those every S3 action carries.
         let keys: Set<String>
+
+        /// Whether this action's S3 requests carry the S3 condition key `key` (any case); a key
+        /// with a tag part (`s3:ExistingObjectTag/project`) is carried when its prefix is.
+        public func carries(_ key: String) -> Bool {
+            let lower = PolicyRequest.lower(key)
+            return ConditionKeyTable.s3EveryAction.contains(lower) || keys.contains(lower)
+                || keys.contains { $0.hasSuffix("/") && lower.hasPrefix($0) }
+        }
     }
 
     private static let acl = ["s3:x-amz-acl", "s3:x-amz-grant-full-control", "s3:x-amz-grant-read",

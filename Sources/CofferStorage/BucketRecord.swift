@@ -17,14 +17,20 @@ public struct BucketRecord: StoredRecord {
     public var policy: String?
     /// The default encryption configuration.
     public var encryption: BucketEncryption?
+    /// The bucket's tags (PutBucketTagging), in the order sent; nil when none.
+    public var tags: [StoredTag]?
 
     /// Creates a record; `createdAt` is rounded to milliseconds so it round-trips exactly.
-    public init(name: String, owner: String, region: String, createdAt: Date, policy: String? = nil, encryption: BucketEncryption? = nil) {
+    public init(
+        name: String, owner: String, region: String, createdAt: Date, policy: String? = nil, encryption: BucketEncryption? = nil,
+        tags: [StoredTag]? = nil
+    ) {
         self.name = name
         self.owner = owner
         self.region = region
         self.createdAt = createdAt.roundedToMilliseconds
         self.policy = policy
         self.encryption = encryption
+        self.tags = tags.flatMap { $0.isEmpty ? nil : $0 }
     }
 }

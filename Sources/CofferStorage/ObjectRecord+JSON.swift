@@ -52,6 +52,17 @@ extension ObjectRecord {
         w.endArray()
         w.field("size", size)
         w.field("storageClass", storageClass)
+        if let tags {
+            w.key("tags")
+            w.beginArray()
+            for tag in tags {
+                w.beginObject()
+                w.field("key", tag.key)
+                w.field("value", tag.value)
+                w.endObject()
+            }
+            w.endArray()
+        }
         w.field("userMetadata", userMetadata)
         w.endObject()
         return w.bytes
@@ -73,6 +84,7 @@ extension ObjectRecord {
         var size: Int64?, lastModified: Int64?
         var contentHeaders: [String: String]?, userMetadata: [String: String]?
         var checksum: StoredChecksum?, parts: [PartSummary]?, segments: [BlobRef]?, encryption: ObjectEncryption?
+        var tags: [StoredTag]?
         try r.beginObject()
         while let name = try r.nextKey() {
             switch name {
@@ -89,6 +101,7 @@ extension ObjectRecord {
             case "parts": parts = try r.null() ? nil : try readParts(&r)
             case "segments": segments = try readSegments(&r)
             case "encryption": encryption = try r.null() ? nil : try ObjectEncryption.read(&r)
+            case "tags": tags = try r.null() ? nil : try readTags(&r)
             default: try r.skipValue()
             }
         }
@@ -98,7 +111,26 @@ extension ObjectRecord {
         return ObjectRecord(
             bucket: bucket, key: key, size: size, etag: etag, lastModified: Date(milliseconds: lastModified), owner: owner,
             contentHeaders: contentHeaders, userMetadata: userMetadata, checksum: checksum, parts: parts,
-            segments: segments, storageClass: storageClass, encryption: encryption)
+            segments: segments, storageClass: storageClass, encryption: encryption, tags: tags)
+    }
+
+    private static func readTags(_ r: inout RecordJSONReader) throws(RecordJSONReader.Malformed) -> [StoredTag] {
+        var tags: [StoredTag] = []
+        try r.beginArray()
+        while try r.nextElement() {
+            var key: String?, value: String?
+            try r.beginObject()
+            while let name = try r.nextKey() {
+                switch name {
+                case "key": key = try r.string()
+                case "value": value = try r.string()
+                default: try r.skipValue()
+                }
+            }
+            guard let key, let value else { throw RecordJSONReader.Malformed() }
+            tags.append(StoredTag(key: key, value: value))
+        }
+        return tags
     }
 
     private static func readChecksum(_ r: inout RecordJSONReader) throws(RecordJSONReader.Malformed) -> StoredChecksum {

@@ -73,13 +73,16 @@ public struct ObjectRecord: StoredRecord {
     /// How the object's data key is kept (nil only for records of a store that seals nothing,
     /// such as storage tests; the S3 layer refuses to serve such a record).
     public var encryption: ObjectEncryption?
+    /// The object's tags in the order they were set; nil when it has none (never empty, so a
+    /// record without tags is the bytes it was before tags existed).
+    public var tags: [StoredTag]?
 
     /// Creates a record; `lastModified` is rounded to milliseconds so it round-trips exactly.
     public init(
         bucket: String, key: String, size: Int64, etag: String, lastModified: Date, owner: String,
         contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:],
         checksum: StoredChecksum? = nil, parts: [PartSummary]? = nil, segments: [BlobRef],
-        storageClass: String = "STANDARD", encryption: ObjectEncryption? = nil
+        storageClass: String = "STANDARD", encryption: ObjectEncryption? = nil, tags: [StoredTag]? = nil
     ) {
         self.bucket = bucket
         self.key = key
@@ -94,5 +97,6 @@ public struct ObjectRecord: StoredRecord {
         self.segments = segments
         self.storageClass = storageClass
         self.encryption = encryption
+        self.tags = tags.flatMap { $0.isEmpty ? nil : $0 }
     }
 }

@@ -31,7 +31,9 @@ extension ObjectStore {
         return buckets
     }
 
-    /// Replaces an existing bucket's record (settings, owner...); `.noSuchBucket` if absent.
+    /// Replaces an existing bucket's record (settings, owner...) whatever it holds now (the
+    /// last writer wins); `.noSuchBucket` if absent. To change one setting without undoing a
+    /// concurrent change of another, use ``updateBucket(named:_:)``.
     public func updateBucket(_ record: BucketRecord) async throws(StorageError) {
         try KeyLayout.validateBucketName(record.name)
         let key = KeyLayout.bucket(record.name)
@@ -44,6 +46,32 @@ extension ObjectStore {
             batch.require(.present(key))
             batch.put(key, encoded)
             try await metadata.commit(batch, durability: .synced)
+        }
+    }
+
+    /// Changes the record of bucket `name` with `change` in one synced commit, conditional on the
+    /// record being the bytes `change` was given: of two concurrent changes (tags and a policy,
+    /// say) neither undoes the other; the one that loses reads the winner's record and applies
+    /// itself to it. `change` may run more than once, and throws to change nothing.
+    ///
+    /// Throws `.noSuchBucket` if the bucket does not exist.
+    /// - Returns: the record as committed.
+    @discardableResult
+    public func updateBucket(named name: String, _ change: (inout BucketRecord) throws(StorageError) -> Void) async throws(StorageError) -> BucketRecord {
+        try KeyLayout.validateBucketName(name)
+        let key = KeyLayout.bucket(name)
+        return try await optimistically { () throws(StorageError) -> BucketRecord in
+            guard let bytes = try await metadata.get(key) else {
+                throw StorageError(.noSuchBucket, "bucket \(name) does not exist")
+            }
+            var record = try BucketRecord(encoded: bytes)
+            try change(&record)
+            guard record.name == name else { throw StorageError(.invalidArgument, "a bucket update cannot rename the bucket") }
+            var batch = MetadataBatch()
+            batch.require(.equals(key, bytes))
+            batch.put(key, try record.encoded())
+            try await metadata.commit(batch, durability: .synced)
+            return record
         }
     }
 

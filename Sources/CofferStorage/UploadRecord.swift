@@ -28,13 +28,16 @@ public struct UploadRecord: StoredRecord {
     public var storageClass: String
     /// How the upload's data key is kept; the completed object inherits it.
     public var encryption: ObjectEncryption?
+    /// The tags to give the object (`x-amz-tagging` on CreateMultipartUpload), in the order
+    /// sent; nil when none.
+    public var tags: [StoredTag]?
 
     /// Creates a record; `initiated` is rounded to milliseconds so it round-trips exactly.
     public init(
         bucket: String, key: String, uploadId: String, initiated: Date, owner: String,
         contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:],
         checksumAlgorithm: String? = nil, checksumType: String? = nil,
-        storageClass: String = "STANDARD", encryption: ObjectEncryption? = nil
+        storageClass: String = "STANDARD", encryption: ObjectEncryption? = nil, tags: [StoredTag]? = nil
     ) {
         self.bucket = bucket
         self.key = key
@@ -47,6 +50,7 @@ public struct UploadRecord: StoredRecord {
         self.checksumType = checksumType
         self.storageClass = storageClass
         self.encryption = encryption
+        self.tags = tags.flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 

@@ -1,4 +1,5 @@
 import CofferPolicy
+import CofferStorage
 import Foundation
 
 extension JSONValue {
@@ -67,9 +68,10 @@ struct PolicyJSONObject {
 
 extension PolicyRequestSpec {
     /// `{"principal", "action", "resource", "context"}` or
-    /// `{"http", "headers", "secure", "sourceIp", "principal", "context", "account", "region"}`;
-    /// `"now"` in either.
-    static let jsonFields: Set<String> = ["principal", "action", "resource", "context", "now", "http", "headers", "secure", "sourceIp", "account", "region"]
+    /// `{"http", "headers", "secure", "sourceIp", "principal", "context", "account", "region",
+    /// "body", "existingTags"}`; `"now"` in either.
+    static let jsonFields: Set<String> = ["principal", "action", "resource", "context", "now", "http", "headers", "secure", "sourceIp", "account", "region",
+                                          "body", "existingTags"]
 
     init(json: JSONValue, path: String) throws {
         let o = try PolicyJSONObject(json, path: path, known: Self.jsonFields)
@@ -88,7 +90,7 @@ extension PolicyRequestSpec {
         }
         let now = try Self.time(o.string("now"), path: path)
         let form: Form
-        var account: String?, region: String?
+        var account: String?, region: String?, body: [UInt8]?, existingTags: [StoredTag]?
         if o.has("http") {
             if let plain = ["action", "resource"].first(where: o.has) {
                 throw PolicyCommandError("\(path) has both \"http\" and \"\(plain)\": an http request derives its action and resource")
@@ -105,16 +107,24 @@ extension PolicyRequestSpec {
             form = .http(line: line, headers: headers, secure: try o.bool("secure") ?? false, sourceIP: try o.string("sourceIp"))
             account = try o.string("account")
             region = try o.string("region")
+            body = try o.string("body").map { Array($0.utf8) }
+            if let t = o.value("existingTags") {
+                guard case let .object(entries) = t, entries.allSatisfy({ $0.value.scalarText != nil }) else {
+                    throw PolicyCommandError("\(path): \"existingTags\" must be an object of tag key: value")
+                }
+                existingTags = entries.map { StoredTag(key: $0.key, value: $0.value.scalarText ?? "") }
+            }
         } else {
             guard o.has("action") || o.has("resource") else {
                 throw PolicyCommandError("\(path) needs \"action\" and \"resource\", or \"http\"")
             }
-            if let httpOnly = ["headers", "secure", "sourceIp", "account", "region"].first(where: o.has) {
+            if let httpOnly = ["headers", "secure", "sourceIp", "account", "region", "body", "existingTags"].first(where: o.has) {
                 throw PolicyCommandError("\(path) has \"\(httpOnly)\", which only an \"http\" request takes")
             }
             form = .plain(action: try o.requiredString("action"), resource: try o.requiredString("resource"))
         }
-        self.init(principal: principal, form: form, context: context, account: account, region: region, now: now)
+        self.init(principal: principal, form: form, context: context, account: account, region: region, now: now,
+                  body: body, existingTags: existingTags)
     }
 
     /// An optional `"now"` field.

@@ -1,5 +1,6 @@
 import CofferPolicy
 import CofferS3
+import CofferStorage
 import Foundation
 
 /// A request to simulate, as the command line or a case table describes it: either plainly
@@ -24,6 +25,12 @@ struct PolicyRequestSpec: Sendable {
     var account: String?
     var region: String?
     var now: Date?
+    /// The request body (`--http` only), for operations whose context reads it: the `Tagging`
+    /// document of PutObjectTagging.
+    var body: [UInt8]? = nil
+    /// The tags the object has (`--http` only; the server reads them from the object), for the
+    /// operations whose context holds `s3:ExistingObjectTag/<key>`.
+    var existingTags: [StoredTag]? = nil
 
     static let defaultAccount = "123456789012"
     static let defaultRegion = "us-east-1"
@@ -99,7 +106,7 @@ extension PolicyRequestSpec {
             do {
                 derived = try S3PolicyRequest.simulate(
                     httpLine: line, headers: headers, secure: secure, sourceIP: sourceIP, caller: caller, now: now,
-                    region: region ?? Self.defaultRegion, accountId: accountId)
+                    region: region ?? Self.defaultRegion, accountId: accountId, body: body, existingTags: existingTags)
             } catch let error as S3Error {
                 throw PolicyCommandError("the request \"\(line)\" is not one the server would authorise: \(error.code.rawValue): \(error.message)")
             }

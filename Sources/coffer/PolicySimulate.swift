@@ -1,5 +1,6 @@
 import ArgumentParser
 import CofferPolicy
+import CofferStorage
 import Foundation
 
 extension PolicyCommand {
@@ -42,6 +43,10 @@ extension PolicyCommand {
         var account: String?
         @Option(help: "The region of KMS key ARNs made from bare key ids (default us-east-1).")
         var region: String?
+        @Option(help: "A file holding the --http request's body, for operations whose context reads it (PutObjectTagging's Tagging document: s3:RequestObjectTag/<key>).")
+        var body: String?
+        @Option(help: "A tag the --http request's object has, KEY=VALUE (repeatable): s3:ExistingObjectTag/<key> for the operations whose context holds it.")
+        var existingTag: [String] = []
 
         @Option(help: "The time of the request, ISO 8601 (aws:CurrentTime, aws:EpochTime; default: now).")
         var now: String?
@@ -59,8 +64,11 @@ extension PolicyCommand {
                 throw ValidationError("describe the request with --action and --resource, with --request FILE, or with --http \"METHOD /bucket/key\" (exactly one)")
             }
             if plain, action == nil || resource == nil { throw ValidationError("--action and --resource go together") }
-            if http == nil, !header.isEmpty || secure || sourceIp != nil {
-                throw ValidationError("--header, --secure and --source-ip describe an --http request")
+            if http == nil, !header.isEmpty || secure || sourceIp != nil || body != nil || !existingTag.isEmpty {
+                throw ValidationError("--header, --secure, --source-ip, --body and --existing-tag describe an --http request")
+            }
+            if let bad = existingTag.first(where: { ($0.firstIndex(of: "=") ?? $0.startIndex) == $0.startIndex }) {
+                throw ValidationError("--existing-tag takes KEY=VALUE (e.g. classification=public), not '\(bad)'")
             }
             if request != nil, principal != nil || !context.isEmpty {
                 throw ValidationError("--request FILE holds the principal and context; drop --principal and --context")
@@ -97,7 +105,18 @@ extension PolicyCommand {
             } else {
                 form = .plain(action: action ?? "", resource: resource ?? "")
             }
-            return PolicyRequestSpec(principal: principal, form: form, context: entries, account: account, region: region)
+            var spec = PolicyRequestSpec(principal: principal, form: form, context: entries, account: account, region: region)
+            if let body {
+                guard let data = FileManager.default.contents(atPath: body) else { throw PolicyCommandError("cannot read --body file \(body)") }
+                spec.body = Array(data)
+            }
+            if !existingTag.isEmpty {
+                spec.existingTags = existingTag.map { text in
+                    let eq = text.firstIndex(of: "=")!
+                    return StoredTag(key: String(text[..<eq]), value: String(text[text.index(after: eq)...]))
+                }
+            }
+            return spec
         }
 
         private func simulate() throws {

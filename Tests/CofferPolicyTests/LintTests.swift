@@ -51,6 +51,29 @@ final class LintTests: XCTestCase {
         XCTAssertFalse(codes(lint(#"{"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Condition": {"NumericLessThan": {"s3:signatureAge": "600000"}}}"#)).contains(.conditionKeyNotApplicable))
     }
 
+    func testTagKeysBelongToTheirActions() {
+        // Request tags: PutObject and PutObjectTagging carry them; existing tags: reads and tag changes.
+        XCTAssertFalse(codes(lint(put("Deny", #"{"Null": {"s3:RequestObjectTag/classification": "true"}}"#))).contains(.conditionKeyNotApplicable))
+        XCTAssertFalse(codes(lint(put("Deny", #"{"Null": {"s3:RequestObjectTag/classification": "true"}}"#))).contains(.unknownConditionKey))
+        XCTAssertFalse(codes(lint(#"{"Effect": "Allow", "Principal": "*", "Action": "s3:PutObjectTagging", "Resource": "arn:aws:s3:::b/*", "Condition": {"ForAllValues:StringEquals": {"s3:RequestObjectTagKeys": ["a", "b"]}}}"#)).contains(.conditionKeyNotApplicable))
+        XCTAssertFalse(codes(lint(#"{"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "s3:GetObjectTagging"], "Resource": "arn:aws:s3:::b/*", "Condition": {"StringEquals": {"s3:ExistingObjectTag/visibility": "public"}}}"#)).contains(.conditionKeyNotApplicable))
+        // S3 never evaluates an existing tag for PutObject, nor request tags for GetObject.
+        XCTAssertTrue(codes(lint(put("Deny", #"{"StringEquals": {"s3:ExistingObjectTag/locked": "true"}}"#))).contains(.conditionKeyNotApplicable))
+        XCTAssertTrue(codes(lint(#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Condition": {"StringEquals": {"s3:RequestObjectTag/a": "b"}}}"#)).contains(.conditionKeyNotApplicable))
+        // A typo in the key is caught.
+        XCTAssertTrue(codes(lint(put("Deny", #"{"Null": {"s3:RequestObjectTags/classification": "true"}}"#))).contains(.unknownConditionKey))
+    }
+
+    func testPoliciesSayWhetherTheyReadATagKey() throws {
+        let reads = try Policy.parse(#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Condition": {"StringEquals": {"s3:existingobjecttag/Visibility": "public"}}}]}"#, bucket: "b")
+        XCTAssertTrue(reads.readsKey(withPrefix: "s3:ExistingObjectTag/"))
+        let variable = try Policy.parse(#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${s3:ExistingObjectTag/team}/*"}]}"#, bucket: "b")
+        XCTAssertTrue(variable.readsKey(withPrefix: "s3:ExistingObjectTag/"))
+        let other = try Policy.parse(#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*", "Condition": {"Null": {"s3:RequestObjectTag/a": "false"}}}]}"#, bucket: "b")
+        XCTAssertFalse(other.readsKey(withPrefix: "s3:ExistingObjectTag/"))
+        XCTAssertTrue(other.readsKey(withPrefix: "s3:RequestObjectTag/"))
+    }
+
     func testMissingKeyTraps() {
         // Deny + ordinary operator on an optional header: a request without it escapes.
         XCTAssertTrue(codes(lint(put("Deny", #"{"StringEquals": {"s3:x-amz-server-side-encryption": "AES256"}}"#))).contains(.missingKeyEscapesDeny))

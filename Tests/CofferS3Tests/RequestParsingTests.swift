@@ -60,6 +60,9 @@ import Testing
         ("POST", "/b/k?uploads", .createMultipartUpload), ("PUT", "/b/k?partNumber=1&uploadId=u", .uploadPart),
         ("POST", "/b/k?uploadId=u", .completeMultipartUpload), ("DELETE", "/b/k?uploadId=u", .abortMultipartUpload),
         ("GET", "/b/k?uploadId=u", .listParts), ("GET", "/b/k?acl", .getObjectAcl),
+        ("PUT", "/b/k?tagging", .putObjectTagging), ("GET", "/b/k?tagging", .getObjectTagging), ("DELETE", "/b/k?tagging", .deleteObjectTagging),
+        ("GET", "/b/k?tagging&versionId=null", .getObjectTagging),
+        ("PUT", "/b?tagging", .putBucketTagging), ("GET", "/b?tagging", .getBucketTagging), ("DELETE", "/b?tagging", .deleteBucketTagging),
     ])
     func operationDispatch(method: String, target: String, expected: S3Operation) throws {
         let request = try parse(HTTPRequest.Method(method)!, target)
@@ -73,7 +76,7 @@ import Testing
     }
 
     @Test func unsupportedSubresourcesAreNotImplementedNotMisrouted() throws {
-        for target in ["/b?lifecycle", "/b?cors", "/b/k?tagging", "/b?versioning", "/b?metadataTable", "/b?someFutureThing"] {
+        for target in ["/b?lifecycle", "/b?cors", "/b/k?retention", "/b?versioning", "/b?metadataTable", "/b?someFutureThing"] {
             #expect(throws: S3Error.self) { try S3Operation.parse(parse(.put, target)) }
         }
         // A DELETE with any sub-resource must never become DeleteBucket.

@@ -120,7 +120,20 @@ import Testing
         Case(code: "KeyTooLongError", status: .badRequest, resource: "/bkt/" + String(repeating: "x", count: 1025), message: "Your key is too long") {
             try await $0.send(.put, "/bkt/" + String(repeating: "x", count: 1025), body: [])
         },
+        Case(code: "NoSuchTagSet", status: .notFound, resource: "/bkt", message: "The TagSet does not exist",
+             elements: [("BucketName", "bkt")]) { try await $0.send(.get, "/bkt", query: "tagging") },
+        Case(code: "InvalidTag", status: .badRequest, resource: "/bkt/k", message: "The TagValue you have provided is invalid",
+             elements: [("TagKey", "Key1"), ("TagValue", "Val1,Val2")]) { s3 in
+            let body = tagging("<Tag><Key>Key1</Key><Value>Val1,Val2</Value></Tag>")
+            return try await s3.send(.put, "/bkt/k", query: "tagging", headers: [S3TestClient.contentMD5(body)], body: body)
+        },
+        Case(code: "BadRequest", status: .badRequest, resource: "/bkt/k", message: "Object tags cannot be greater than 10") { s3 in
+            let body = tagging((1...11).map { "<Tag><Key>k\($0)</Key><Value>v</Value></Tag>" }.joined())
+            return try await s3.send(.put, "/bkt/k", query: "tagging", headers: [S3TestClient.contentMD5(body)], body: body)
+        },
     ]
+
+    static func tagging(_ tags: String) -> [UInt8] { Array("<Tagging><TagSet>\(tags)</TagSet></Tagging>".utf8) }
 
     @Test(arguments: cases)
     func errorDocument(_ test: Case) async throws {

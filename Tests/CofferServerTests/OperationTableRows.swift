@@ -84,6 +84,7 @@ extension Row {
     static let encryptionXML = Array(
         #"<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"#.utf8)
     static let deleteXML = Array("<Delete><Object><Key>k</Key></Object></Delete>".utf8)
+    static let taggingXML = Array(#"<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag><Key>team</Key><Value>blue</Value></Tag></TagSet></Tagging>"#.utf8)
 
     static func md5(_ body: [UInt8]) -> [(String, String)] { [("Content-MD5", Base64.encode(MD5.hash(body)))] }
 
@@ -165,6 +166,25 @@ extension Row {
         },
         Row(.getBucketPolicyStatus, "s3:GetBucketPolicyStatus", .bucket, allowed: .notFound, withPolicy: .ok) { m in
             .init(method: .get, path: "/\(m.bucket)", query: "policyStatus")
+        },
+        Row(.putBucketTagging, "s3:PutBucketTagging", .bucket, allowed: .noContent) { m in
+            .init(method: .put, path: "/\(m.bucket)", query: "tagging", headers: md5(taggingXML), body: taggingXML)
+        },
+        // A bucket without tags answers NoSuchTagSet.
+        Row(.getBucketTagging, "s3:GetBucketTagging", .bucket, allowed: .notFound) { m in
+            .init(method: .get, path: "/\(m.bucket)", query: "tagging")
+        },
+        Row(.deleteBucketTagging, "s3:PutBucketTagging", .bucket, allowed: .noContent) { m in
+            .init(method: .delete, path: "/\(m.bucket)", query: "tagging")
+        },
+        Row(.putObjectTagging, "s3:PutObjectTagging", .object, fixture: .objects, key: "k") { m in
+            .init(method: .put, path: "/\(m.bucket)/k", query: "tagging", headers: md5(taggingXML), body: taggingXML)
+        },
+        Row(.getObjectTagging, "s3:GetObjectTagging", .object, fixture: .objects, key: "k") { m in
+            .init(method: .get, path: "/\(m.bucket)/k", query: "tagging")
+        },
+        Row(.deleteObjectTagging, "s3:DeleteObjectTagging", .object, fixture: .objects, key: "k", allowed: .noContent) { m in
+            .init(method: .delete, path: "/\(m.bucket)/k", query: "tagging")
         },
     ]
 }

@@ -33,6 +33,19 @@ import Testing
     static let dataEventRows: Set<S3Operation> = [
         .deleteObjects, .putObject, .getObject, .headObject, .getObjectAttributes, .deleteObject, .copyObject, .uploadPartCopy,
         .createMultipartUpload, .uploadPart, .completeMultipartUpload, .abortMultipartUpload, .listParts,
+        .putObjectTagging, .getObjectTagging, .deleteObjectTagging,
+    ]
+    /// Reads of a key whose absence is revealed only to callers with s3:ListBucket.
+    static let missingKeyRows: Set<S3Operation> = [
+        .getObject, .headObject, .getObjectAttributes, .putObjectTagging, .getObjectTagging, .deleteObjectTagging,
+    ]
+    /// Operations evaluated with the object's tags (s3:ExistingObjectTag/<key>).
+    static let existingTagRows: Set<S3Operation> = [
+        .getObject, .headObject, .getObjectAttributes, .getObjectAcl, .putObjectAcl, .putObjectTagging, .getObjectTagging, .deleteObjectTagging,
+    ]
+    /// Where each operation that sets tags takes them from.
+    static let requestTagRows: [S3Operation: OperationSpec.RequestTags] = [
+        .putObject: .header, .createMultipartUpload: .header, .copyObject: .header, .putObjectTagging: .body,
     ]
 
     @Test func theRowsCoverEveryOperationInOrder() {
@@ -47,7 +60,10 @@ import Testing
         #expect(spec.resource == row.resource)
         #expect(spec.authorization == row.authorization)
         #expect(spec.audit == (Self.dataEventRows.contains(row.operation) ? .dataEvent : .whenRefused))
-        #expect(spec.missingKeyRevealedBy == ([.getObject, .headObject, .getObjectAttributes].contains(row.operation) ? "s3:ListBucket" : nil))
+        #expect(spec.missingKeyRevealedBy == (Self.missingKeyRows.contains(row.operation) ? "s3:ListBucket" : nil))
+        #expect(spec.existingObjectTags == Self.existingTagRows.contains(row.operation))
+        #expect(spec.requestTags == Self.requestTagRows[row.operation])
+        #expect(spec.tagCountRevealedBy == ([.getObject, .headObject].contains(row.operation) ? "s3:GetObjectTagging" : nil))
         #expect(spec.alsoRequires == (row.operation == .getObjectAttributes ? ["s3:GetObject"] : []))
         #expect(spec.copySourceAction == (row.copySourceARN(bucket: "b") != nil ? "s3:GetObject" : nil))
         // The representative request is that operation.

@@ -37,7 +37,8 @@ import Testing
             userMetadata: Dictionary((0..<Int(rng.next() % 6)).map { ("m\($0)-\(pick())", pick()) }, uniquingKeysWith: { a, _ in a }),
             checksum: rng.next() % 2 == 0 ? nil : StoredChecksum(algorithm: "CRC32C", value: pick(), type: "FULL_OBJECT"),
             parts: parts, segments: (0..<Int(rng.next() % 4)).map { _ in blob() },
-            storageClass: rng.next() % 2 == 0 ? "STANDARD" : pick(), encryption: encryption)
+            storageClass: rng.next() % 2 == 0 ? "STANDARD" : pick(), encryption: encryption,
+            tags: rng.next() % 3 == 0 ? nil : (0..<Int(1 + rng.next() % 4)).map { _ in StoredTag(key: pick(), value: pick()) })
     }
 
     @Test func writesExactlyWhatJSONEncoderWrites() throws {

@@ -21,6 +21,38 @@ import Testing
         #expect(json.contains("\"id\":\"00112233445566778899aabbccddeeff\""))
     }
 
+    /// Tags are an optional field (record version unchanged): a record without them is the
+    /// bytes it was before tags existed, and such a record decodes with no tags.
+    @Test func tagsAreAnOptionalField() throws {
+        let untagged = ObjectRecord(bucket: "b", key: "k", size: 1, etag: "e", lastModified: fixedDate, owner: "o", segments: [blob])
+        let bytes = try untagged.encoded()
+        #expect(bytes.first == 2)
+        #expect(!String(decoding: bytes.dropFirst(), as: UTF8.self).contains("tags"))
+        #expect(try ObjectRecord(encoded: bytes).tags == nil)
+        // A version-2 record written before tags existed (no "tags" key) decodes with none.
+        let before = #"{"bucket":"b","contentHeaders":{},"etag":"e","key":"k","lastModified":1700000000123,"owner":"o","segments":[],"size":0,"storageClass":"STANDARD","userMetadata":{}}"#
+        #expect(try ObjectRecord(encoded: [2] + Array(before.utf8)).tags == nil)
+        let uploadBefore = #"{"bucket":"b","contentHeaders":{},"initiated":1700000000123,"key":"k","owner":"o","storageClass":"STANDARD","uploadId":"u","userMetadata":{}}"#
+        #expect(try UploadRecord(encoded: [2] + Array(uploadBefore.utf8)).tags == nil)
+        let bucketBefore = #"{"createdAt":1700000000123,"name":"b","owner":"o","region":"us-east-1"}"#
+        #expect(try BucketRecord(encoded: [2] + Array(bucketBefore.utf8)).tags == nil)
+
+        let tags = [StoredTag(key: "b", value: "2"), StoredTag(key: "a", value: "")]
+        var tagged = untagged
+        tagged.tags = tags
+        let json = String(decoding: try tagged.encoded().dropFirst(), as: UTF8.self)
+        // In the order sent, between storageClass and userMetadata (sorted keys).
+        #expect(json.contains(#""storageClass":"STANDARD","tags":[{"key":"b","value":"2"},{"key":"a","value":""}],"userMetadata":{}"#))
+        #expect(try ObjectRecord(encoded: tagged.encoded()) == tagged)
+        // An empty set is stored as none.
+        #expect(ObjectRecord(bucket: "b", key: "k", size: 1, etag: "e", lastModified: fixedDate, owner: "o", segments: [blob], tags: []).tags == nil)
+
+        let upload = UploadRecord(bucket: "b", key: "k", uploadId: "u", initiated: fixedDate, owner: "o", tags: tags)
+        #expect(try UploadRecord(encoded: upload.encoded()) == upload)
+        let bucket = BucketRecord(name: "b", owner: "o", region: "r", createdAt: fixedDate, tags: tags)
+        #expect(try BucketRecord(encoded: bucket.encoded()) == bucket)
+    }
+
     @Test func otherRecordsRoundTrip() throws {
         let bucket = BucketRecord(name: "b", owner: "o", region: "r", createdAt: fixedDate, policy: "{}",
                                   encryption: BucketEncryption(algorithm: .awsKMS, kmsMasterKeyId: "alias/k", bucketKeyEnabled: true))

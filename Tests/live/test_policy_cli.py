@@ -230,6 +230,9 @@ def test_simulate_http_context_override_and_account(coffer_binary):
     ["--action", "s3:GetObject", "--resource", "arn:aws:s3:::example-bucket/a", "--secure"],
     ["--action", "s3:GetObject", "--resource", "arn:aws:s3:::example-bucket/a", "--now", "yesterday"],
     ["--action", "s3:GetObject", "--resource", "arn:aws:s3:::example-bucket/a", "--expect", "maybe"],
+    ["--action", "s3:GetObject", "--resource", "arn:aws:s3:::example-bucket/a", "--existing-tag", "a=b"],
+    ["--action", "s3:PutObjectTagging", "--resource", "arn:aws:s3:::example-bucket/a", "--body", "tagging.xml"],
+    ["--http", "GET /example-bucket/a", "--existing-tag", "no-equals-sign"],
     [],
 ])
 def test_simulate_usage_errors(coffer_binary, args):
@@ -388,7 +391,7 @@ def test_library_passes(coffer_binary):
 EXPECTED_LIBRARY = [
     "deny-deletes", "deny-sse-c", "deny-unencrypted-uploads-ifexists", "deny-unencrypted-uploads-null",
     "deny-unencrypted-uploads-stringnotequals", "home-folders", "https-only", "ip-allow-list", "public-read-prefix",
-    "require-kms-key", "require-sse-c", "require-sse-kms",
+    "require-kms-key", "require-sse-c", "require-sse-kms", "require-object-tags",
 ]
 
 

@@ -22,6 +22,12 @@ struct IncomingBody {
     let declaredTrailers: [String]
 
     init(call: AuthorizedCall, requireLength: Bool) throws(S3Error) {
+        try self.init(call: call.call, requireLength: requireLength)
+    }
+
+    /// The body of a call not yet authorised (the pipeline reads PutObjectTagging's tag set
+    /// before it authorises, `S3Service+Pipeline.swift`); its signature checks are the same.
+    init(call: S3Call, requireLength: Bool) throws(S3Error) {
         let request = call.request
         let contentLength = try Self.parseLength(request.header(.contentLength), code: .missingContentLength)
         let encodings = (request.header(.contentEncoding) ?? "").lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

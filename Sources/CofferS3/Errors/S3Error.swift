@@ -35,6 +35,7 @@ public enum S3ErrorCode: String, Sendable {
     case authorizationHeaderMalformed = "AuthorizationHeaderMalformed"
     case authorizationQueryParametersError = "AuthorizationQueryParametersError"
     case badDigest = "BadDigest"
+    case badRequest = "BadRequest"
     case bucketAlreadyExists = "BucketAlreadyExists"
     case bucketAlreadyOwnedByYou = "BucketAlreadyOwnedByYou"
     case bucketNotEmpty = "BucketNotEmpty"
@@ -56,6 +57,7 @@ public enum S3ErrorCode: String, Sendable {
     case invalidRange = "InvalidRange"
     case invalidRequest = "InvalidRequest"
     case invalidStorageClass = "InvalidStorageClass"
+    case invalidTag = "InvalidTag"
     case invalidURI = "InvalidURI"
     case keyTooLongError = "KeyTooLongError"
     case malformedXML = "MalformedXML"
@@ -68,6 +70,7 @@ public enum S3ErrorCode: String, Sendable {
     case noSuchBucket = "NoSuchBucket"
     case noSuchBucketPolicy = "NoSuchBucketPolicy"
     case noSuchKey = "NoSuchKey"
+    case noSuchTagSet = "NoSuchTagSet"
     case noSuchUpload = "NoSuchUpload"
     case notImplemented = "NotImplemented"
     case notModified = "NotModified"
@@ -101,7 +104,7 @@ public enum S3ErrorCode: String, Sendable {
         case .notModified: .notModified
         case .accessDenied, .invalidAccessKeyId, .signatureDoesNotMatch, .requestTimeTooSkewed, .invalidObjectState:
             .forbidden
-        case .noSuchBucket, .noSuchKey, .noSuchUpload, .noSuchBucketPolicy, .serverSideEncryptionConfigurationNotFoundError: .notFound
+        case .noSuchBucket, .noSuchKey, .noSuchUpload, .noSuchBucketPolicy, .noSuchTagSet, .serverSideEncryptionConfigurationNotFoundError: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .requestTimeout: .badRequest
         case .bucketAlreadyExists, .bucketAlreadyOwnedByYou, .bucketNotEmpty, .operationAborted: .conflict
@@ -151,6 +154,7 @@ public enum S3ErrorCode: String, Sendable {
         case .malformedPolicy: "Policies must be valid JSON and the first byte must be '{'"
         case .serverSideEncryptionConfigurationNotFoundError: "The server side encryption configuration was not found"
         case .noSuchKey: "The specified key does not exist."
+        case .noSuchTagSet: "The TagSet does not exist"
         case .noSuchUpload: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."
         case .notImplemented: "A header you provided implies functionality that is not implemented"
         case .notModified: "Not Modified"

@@ -1,5 +1,6 @@
 import CofferPolicy
 import CofferSigV4
+import CofferStorage
 import Foundation
 import HTTPTypes
 
@@ -85,9 +86,14 @@ public enum S3PolicyRequest {
     /// read with `s3:GetObject` on the source object; a missing key is revealed by
     /// `s3:ListBucket` on the bucket). `bucket` and `key` override the request's (a copy
     /// source, one key of DeleteObjects); `kmsKeyArn` is the normalised key id header, if any.
+    ///
+    /// `requestTags` are the tags the request sets (``requestTags(_:operation:body:)``) and
+    /// `existingTags` those the object has; each becomes context keys only for an action that
+    /// carries them (``addTags(to:action:requestTags:existingTags:)``).
     public static func make(
         _ request: S3Request, operation: S3Operation, caller: PolicyCaller, authentication: PolicyAuthentication?, now: Date,
-        kmsKeyArn: String?, action: String? = nil, scope: OperationSpec.Resource? = nil, bucket: String? = nil, key: String? = nil
+        kmsKeyArn: String?, action: String? = nil, scope: OperationSpec.Resource? = nil, bucket: String? = nil, key: String? = nil,
+        requestTags: [StoredTag]? = nil, existingTags: [StoredTag]? = nil
     ) -> PolicyRequest {
         var context: [String: [String]] = [:]
         context["aws:SecureTransport"] = [request.secure ? "true" : "false"]
@@ -128,14 +134,20 @@ public enum S3PolicyRequest {
         let resourceKey = key ?? request.key
         let arn = scope.map { OperationSpec.arn($0, bucket: resourceBucket, key: resourceKey) }
             ?? resource(bucket: resourceBucket, key: resourceKey, operation: operation)
-        return PolicyRequest(principal: caller.principal, action: action ?? operation.spec.action, resource: arn, context: context)
+        let action = action ?? operation.spec.action
+        addTags(to: &context, action: action, requestTags: requestTags, existingTags: existingTags)
+        return PolicyRequest(principal: caller.principal, action: action, resource: arn, context: context)
     }
 
     /// `coffer policy simulate --http "PUT /bucket/key"`: parses the request line and headers with
     /// the server's parser and derives action, resource and context with ``make``.
+    /// `body` is the request body, for an operation whose context reads it (PutObjectTagging's
+    /// `Tagging` document); `existingTags` the tags the object has, which the server reads from
+    /// the object's record.
     public static func simulate(
         httpLine: String, headers: [(name: String, value: String)], secure: Bool, sourceIP: String?, caller: PolicyCaller,
-        now: Date, region: String = "us-east-1", accountId: String, domains: [String] = ["localhost"]
+        now: Date, region: String = "us-east-1", accountId: String, domains: [String] = ["localhost"],
+        body: [UInt8]? = nil, existingTags: [StoredTag]? = nil
     ) throws -> (request: PolicyRequest, operation: S3Operation) {
         let parts = httpLine.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count >= 2, let method = HTTPRequest.Method(String(parts[0]).uppercased()) else {
@@ -156,7 +168,10 @@ public enum S3PolicyRequest {
         let presented = (try? SignatureMechanism.presented(by: request.sigV4Request)) ?? nil
         let authentication: PolicyAuthentication? = caller.principal == .anonymous ? nil
             : PolicyAuthentication(presented ?? SignatureMechanism(.v4, .header), signedAt: nil)
-        return (make(request, operation: operation, caller: caller, authentication: authentication, now: now, kmsKeyArn: kms), operation)
+        let existing = operation.spec.existingObjectTags ? existingTags : nil
+        let made = make(request, operation: operation, caller: caller, authentication: authentication, now: now, kmsKeyArn: kms,
+                        requestTags: requestTags(request, operation: operation, body: body), existingTags: existing)
+        return (made, operation)
     }
 
     /// `2026-11-25T12:00:00Z` (AmzDate's arithmetic: a formatter per request would cost more

@@ -52,11 +52,43 @@ public struct OperationSpec: Sendable, Equatable {
     /// `s3:GetObject` as well as `s3:GetObjectAttributes`).
     public var alsoRequires: [String]
 
+    /// Where the tags an object operation sets come from. They are the request's
+    /// `s3:RequestObjectTag/<key>` and `s3:RequestObjectTagKeys` (for the actions that carry
+    /// those keys), and a request whose `x-amz-tagging` names any tag also needs
+    /// ``setTagsAction`` on the object, as S3 requires.
+    public enum RequestTags: Sendable, Equatable {
+        /// `x-amz-tagging` (PutObject, CreateMultipartUpload; CopyObject only with
+        /// `x-amz-tagging-directive: REPLACE`, as a copy otherwise takes the source's tags).
+        case header
+        /// The body, a `Tagging` document (PutObjectTagging), which the pipeline therefore
+        /// reads before it authorises.
+        case body
+    }
+
+    /// The action a request that sets tags through `x-amz-tagging` also needs.
+    public static let setTagsAction = "s3:PutObjectTagging"
+
+    /// Where the operation's request tags come from; nil when it sets none.
+    public var requestTags: RequestTags?
+    /// Whether `action` and `alsoRequires` are evaluated with the tags the object has
+    /// (`s3:ExistingObjectTag/<key>`): reads of the object and changes to its tags or ACL, the
+    /// actions S3 documents the key for (never a write of the object itself). A copy's source
+    /// is always read with its own tags.
+    public var existingObjectTags: Bool
+    /// For reads that answer `x-amz-tagging-count`: the action the caller needs on the object
+    /// for the header to be sent (`s3:GetObjectTagging`: S3 sends the count "when you have the
+    /// relevant permission to read object tags").
+    public var tagCountRevealedBy: String?
+
     public init(
         action: String, resource: Resource, authorization: Authorization = .bucket, audit: Audit = .whenRefused,
-        missingKeyRevealedBy: String? = nil, copySourceAction: String? = nil, alsoRequires: [String] = []
+        missingKeyRevealedBy: String? = nil, copySourceAction: String? = nil, alsoRequires: [String] = [],
+        requestTags: RequestTags? = nil, existingObjectTags: Bool = false, tagCountRevealedBy: String? = nil
     ) {
         self.alsoRequires = alsoRequires
+        self.requestTags = requestTags
+        self.existingObjectTags = existingObjectTags
+        self.tagCountRevealedBy = tagCountRevealedBy
         self.action = action
         self.resource = resource
         self.authorization = authorization

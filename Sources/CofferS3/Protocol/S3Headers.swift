@@ -24,6 +24,9 @@ extension HTTPField.Name {
     public static let xAmzServerSideEncryption = HTTPField.Name("x-amz-server-side-encryption")!
     public static let xAmzServerSideEncryptionAwsKmsKeyId = HTTPField.Name("x-amz-server-side-encryption-aws-kms-key-id")!
     public static let xAmzStorageClass = HTTPField.Name("x-amz-storage-class")!
+    public static let xAmzTagging = HTTPField.Name("x-amz-tagging")!
+    public static let xAmzTaggingCount = HTTPField.Name("x-amz-tagging-count")!
+    public static let xAmzTaggingDirective = HTTPField.Name("x-amz-tagging-directive")!
     public static let xAmzTarget = HTTPField.Name("x-amz-target")!
     public static let xAmzTrailer = HTTPField.Name("x-amz-trailer")!
     public static let xAmznRequestId = HTTPField.Name("x-amzn-RequestId")!

@@ -22,18 +22,22 @@ extension S3Operation {
         case .listObjectVersions: .init(action: "s3:ListBucketVersions", resource: .bucket)
         case .listMultipartUploads: .init(action: "s3:ListBucketMultipartUploads", resource: .bucket)
         case .deleteObjects: .init(action: "s3:DeleteObject", resource: .object, authorization: .perKey, audit: .dataEvent)
-        case .putObject: .init(action: "s3:PutObject", resource: .object, audit: .dataEvent)
+        case .putObject: .init(action: "s3:PutObject", resource: .object, audit: .dataEvent, requestTags: .header)
         case .getObject, .headObject:
-            .init(action: "s3:GetObject", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket")
+            .init(action: "s3:GetObject", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket",
+                  existingObjectTags: true, tagCountRevealedBy: "s3:GetObjectTagging")
         case .getObjectAttributes:
             .init(action: "s3:GetObjectAttributes", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket",
-                  alsoRequires: ["s3:GetObject"])
+                  alsoRequires: ["s3:GetObject"], existingObjectTags: true)
         case .deleteObject: .init(action: "s3:DeleteObject", resource: .object, audit: .dataEvent)
-        case .copyObject, .uploadPartCopy:
+        case .copyObject:
+            .init(action: "s3:PutObject", resource: .object, audit: .dataEvent, copySourceAction: "s3:GetObject", requestTags: .header)
+        case .uploadPartCopy:
             .init(action: "s3:PutObject", resource: .object, audit: .dataEvent, copySourceAction: "s3:GetObject")
-        case .getObjectAcl: .init(action: "s3:GetObjectAcl", resource: .object)
-        case .putObjectAcl: .init(action: "s3:PutObjectAcl", resource: .object)
-        case .createMultipartUpload, .uploadPart, .completeMultipartUpload:
+        case .getObjectAcl: .init(action: "s3:GetObjectAcl", resource: .object, existingObjectTags: true)
+        case .putObjectAcl: .init(action: "s3:PutObjectAcl", resource: .object, existingObjectTags: true)
+        case .createMultipartUpload: .init(action: "s3:PutObject", resource: .object, audit: .dataEvent, requestTags: .header)
+        case .uploadPart, .completeMultipartUpload:
             .init(action: "s3:PutObject", resource: .object, audit: .dataEvent)
         case .abortMultipartUpload: .init(action: "s3:AbortMultipartUpload", resource: .object, audit: .dataEvent)
         case .listParts: .init(action: "s3:ListMultipartUploadParts", resource: .object, audit: .dataEvent)
@@ -41,6 +45,18 @@ extension S3Operation {
         case .getBucketPolicy: .init(action: "s3:GetBucketPolicy", resource: .bucket, authorization: .bucketPolicyManagement)
         case .deleteBucketPolicy: .init(action: "s3:DeleteBucketPolicy", resource: .bucket, authorization: .bucketPolicyManagement)
         case .getBucketPolicyStatus: .init(action: "s3:GetBucketPolicyStatus", resource: .bucket)
+        // S3 authorises DeleteBucketTagging with s3:PutBucketTagging (there is no s3:DeleteBucketTagging).
+        case .putBucketTagging, .deleteBucketTagging: .init(action: "s3:PutBucketTagging", resource: .bucket)
+        case .getBucketTagging: .init(action: "s3:GetBucketTagging", resource: .bucket)
+        case .putObjectTagging:
+            .init(action: "s3:PutObjectTagging", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket",
+                  requestTags: .body, existingObjectTags: true)
+        case .getObjectTagging:
+            .init(action: "s3:GetObjectTagging", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket",
+                  existingObjectTags: true)
+        case .deleteObjectTagging:
+            .init(action: "s3:DeleteObjectTagging", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket",
+                  existingObjectTags: true)
         }
     }
 

@@ -37,11 +37,17 @@ public enum S3Operation: String, Sendable, CaseIterable {
     case getBucketPolicy = "GetBucketPolicy"
     case deleteBucketPolicy = "DeleteBucketPolicy"
     case getBucketPolicyStatus = "GetBucketPolicyStatus"
+    case putBucketTagging = "PutBucketTagging"
+    case getBucketTagging = "GetBucketTagging"
+    case deleteBucketTagging = "DeleteBucketTagging"
+    case putObjectTagging = "PutObjectTagging"
+    case getObjectTagging = "GetObjectTagging"
+    case deleteObjectTagging = "DeleteObjectTagging"
 
     /// Bucket sub-resources Coffer does not implement yet: answered with NotImplemented rather
     /// than misread as another operation.
     static let unsupportedBucketSubresources: Set<String> = [
-        "cors", "lifecycle", "logging", "notification", "replication", "tagging", "website",
+        "cors", "lifecycle", "logging", "notification", "replication", "website",
         "accelerate", "requestPayment", "object-lock", "analytics", "inventory", "metrics",
         "intelligent-tiering", "publicAccessBlock",
         "metadataTable", "metadataConfiguration", "abac", "session", "versioning", "ownershipControls",
@@ -53,7 +59,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
         name.lowercased().hasPrefix("x-amz-") || name == "x-id"
     }
     static let unsupportedObjectSubresources: Set<String> = [
-        "tagging", "retention", "legal-hold", "torrent", "restore", "select",
+        "retention", "legal-hold", "torrent", "restore", "select",
     ]
 
     /// S3's MethodNotAllowed names the method and the kind of resource addressed.
@@ -81,7 +87,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
             // Fail closed: a PUT or DELETE on a bucket with a sub-resource Coffer does not know
             // must never fall through to CreateBucket or DeleteBucket.
             if m == "PUT" || m == "DELETE",
-                let unknown = request.query.first(where: { !isNeutralParameter($0.name) && !(m == "PUT" && $0.name == "acl") && $0.name != "encryption" && $0.name != "policy" }) {
+                let unknown = request.query.first(where: { !isNeutralParameter($0.name) && !(m == "PUT" && $0.name == "acl") && $0.name != "encryption" && $0.name != "policy" && $0.name != "tagging" }) {
                 throw S3Error(.notImplemented, "Coffer does not implement the bucket sub-resource '\(unknown.name)' yet.")
             }
             switch m {
@@ -89,6 +95,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
                 if has("acl") { return .putBucketAcl }
                 if has("encryption") { return .putBucketEncryption }
                 if has("policy") { return .putBucketPolicy }
+                if has("tagging") { return .putBucketTagging }
                 return .createBucket
             case "GET":
                 if has("location") { return .getBucketLocation }
@@ -98,6 +105,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
                 if has("acl") { return .getBucketAcl }
                 if has("versioning") { return .getBucketVersioning }
                 if has("ownershipControls") { return .getBucketOwnershipControls }
+                if has("tagging") { return .getBucketTagging }
                 if has("uploads") { return .listMultipartUploads }
                 if has("versions") { return .listObjectVersions }
                 if request.queryValue("list-type") == "2" { return .listObjectsV2 }
@@ -105,6 +113,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
             case "HEAD": return .headBucket
             case "DELETE":
                 if has("policy") { return .deleteBucketPolicy }
+                if has("tagging") { return .deleteBucketTagging }
                 return has("encryption") ? .deleteBucketEncryption : .deleteBucket
             case "POST":
                 if has("delete") { return .deleteObjects }
@@ -118,6 +127,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
         switch m {
         case "PUT":
             if has("acl") { return .putObjectAcl }
+            if has("tagging") { return .putObjectTagging }
             if has("uploadId") || has("partNumber") {
                 return request.header(.xAmzCopySource) != nil ? .uploadPartCopy : .uploadPart
             }
@@ -126,9 +136,12 @@ public enum S3Operation: String, Sendable, CaseIterable {
             if has("uploadId") { return .listParts }
             if has("acl") { return .getObjectAcl }
             if has("attributes") { return .getObjectAttributes }
+            if has("tagging") { return .getObjectTagging }
             return .getObject
         case "HEAD": return .headObject
-        case "DELETE": return has("uploadId") ? .abortMultipartUpload : .deleteObject
+        case "DELETE":
+            if has("tagging") { return .deleteObjectTagging }
+            return has("uploadId") ? .abortMultipartUpload : .deleteObject
         case "POST":
             if has("uploads") { return .createMultipartUpload }
             if has("uploadId") { return .completeMultipartUpload }

@@ -20,9 +20,20 @@ extension S3Service {
     /// One authorisation question: may the caller do `action` to `scope` of `bucket` (the
     /// operation's own action and resource when nil), for `key` when it is not the request's?
     struct AccessQuestion: Sendable {
+        /// Where `s3:ExistingObjectTag/<key>` comes from, for an action that carries it.
+        enum ExistingTags: Sendable {
+            /// The question is not about an object's tags.
+            case none
+            /// Read the object's record, when a policy that decides reads the key.
+            case lookUp
+            /// The object's tags, already read.
+            case known([StoredTag]?)
+        }
+
         var action: String?
         var scope: OperationSpec.Resource?
         var key: String?
+        var existingTags: ExistingTags = .none
         var isOperationItself: Bool { action == nil && scope == nil && key == nil }
 
         static let operation = AccessQuestion()
@@ -40,8 +51,9 @@ extension S3Service {
         }
     }
 
-    /// The IAM request for `question` (built only when a policy has to be evaluated).
-    func policyRequest(_ call: S3Call, _ question: AccessQuestion, bucket: String?) async -> PolicyRequest {
+    /// The IAM request for `question` (built only when a policy has to be evaluated), with
+    /// `existingTags`, the tags of the object the question is about, if known.
+    func policyRequest(_ call: S3Call, _ question: AccessQuestion, bucket: String?, existingTags: [StoredTag]? = nil) async -> PolicyRequest {
         let caller = call.user.map(PolicyCaller.user) ?? .anonymous
         let authentication = call.auth.map { PolicyAuthentication($0.mechanism, signedAt: $0.signingTime?.date) }
         var kms: String?
@@ -51,7 +63,7 @@ extension S3Service {
         }
         return S3PolicyRequest.make(call.request, operation: call.operation, caller: caller, authentication: authentication,
                                     now: call.now, kmsKeyArn: kms, action: question.action, scope: question.scope,
-                                    bucket: bucket, key: question.key)
+                                    bucket: bucket, key: question.key, requestTags: call.requestTags, existingTags: existingTags)
     }
 
     /// The key ARN a key id, alias name or alias ARN names, asked of the key service SSE-KMS
@@ -64,6 +76,27 @@ extension S3Service {
         return try? await service.describeKey(DescribeKeyRequest(keyId: identifier, caller: kmsCaller(call))).Arn
     }
 
+    /// The tags `question` is evaluated with: looked up only when one of `policies` reads
+    /// `s3:ExistingObjectTag/`. Throws when the record cannot be read, and the caller refuses:
+    /// a Deny on a tag must never be escaped by a failed read.
+    func existingTags(_ call: S3Call, _ question: AccessQuestion, bucket: BucketRecord, policies: [Policy]) async throws -> [StoredTag]? {
+        switch question.existingTags {
+        case .none: return nil
+        case .known(let tags): return tags
+        case .lookUp:
+            guard policies.contains(where: { $0.readsKey(withPrefix: S3PolicyRequest.existingTagPrefix) }),
+                  let key = question.key ?? call.request.key else { return nil }
+            do {
+                return try await store.object(bucket: bucket.name, key: key)?.tags ?? []
+            } catch {
+                logger.error("cannot read an object's tags for a policy; denying", metadata: [
+                    "request-id": .string(call.requestId), "bucket": .string(bucket.name), "error": .string(String(describing: error)),
+                ])
+                throw error
+            }
+        }
+    }
+
     /// Whether the caller may do what `question` asks to `bucket`.
     func isAuthorized(_ call: S3Call, bucket: BucketRecord, _ question: AccessQuestion = .operation) async -> Bool {
         if call.user?.isRoot == true, question.isOperationItself, call.operation.spec.authorization == .bucketPolicyManagement { return true }
@@ -72,7 +105,9 @@ extension S3Service {
         let ownerGrant = call.user.map { $0.isRoot || bucket.owner == $0.name } ?? false
         // The common case needs no request context at all.
         if policy == nil, identityPolicy == nil { return ownerGrant }
-        let request = await policyRequest(call, question, bucket: bucket.name)
+        let tags: [StoredTag]?
+        do { tags = try await existingTags(call, question, bucket: bucket, policies: [policy, identityPolicy].compactMap { $0 }) } catch { return false }
+        let request = await policyRequest(call, question, bucket: bucket.name, existingTags: tags)
         let identity = identityPolicy?.decide(request)
         let resource = policy?.decide(request)
         if identity == .explicitDeny || resource == .explicitDeny { return false }

@@ -6,18 +6,9 @@ import Foundation
 extension S3Service {
     func putBucketEncryption(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
-        let expectedMD5 = try ContentMD5.expected(call.request)
-        var body = try IncomingBody(call: call, requireLength: false)
-        let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
-        let bytes = try await body.collect(limit: 64 * 1024)
-        try ContentMD5.verify(expectedMD5, computed: MD5.hash(bytes))
-        if let checksum { try checksum.verify(computed: ChecksumHasher.checksum(checksum.algorithm, bytes), trailers: body.trailers) }
-        let configuration = try BucketEncryption.parse(bytes)
-        var record = bucket
-        record.encryption = configuration
-        let store = self.store
-        let updated = record
-        try await store.updateBucket(updated)
+        let document = try await RequestDocument.read(call, limit: 64 * 1024)
+        let configuration = try BucketEncryption.parse(document.bytes)
+        try await changeBucket(bucket.name) { $0.encryption = configuration }
         return emptyResponse()
     }
 
@@ -30,11 +21,7 @@ extension S3Service {
 
     func deleteBucketEncryption(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
-        var record = bucket
-        record.encryption = nil
-        let store = self.store
-        let updated = record
-        try await store.updateBucket(updated)
+        try await changeBucket(bucket.name) { $0.encryption = nil }
         return S3Response(status: .noContent)
     }
 

@@ -23,10 +23,8 @@ extension S3Service {
         } catch {
             throw S3Error(.malformedPolicy, error.reason)
         }
-        var updated = bucket
-        updated.policy = String(decoding: bytes, as: UTF8.self)
-        let store = self.store, record = updated
-        try await store.updateBucket(record)
+        let policy = String(decoding: bytes, as: UTF8.self)
+        try await changeBucket(bucket.name) { $0.policy = policy }
         return S3Response(status: .noContent)
     }
 
@@ -44,10 +42,7 @@ extension S3Service {
 
     func deleteBucketPolicy(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
-        var updated = bucket
-        updated.policy = nil
-        let store = self.store, record = updated
-        try await store.updateBucket(record)
+        try await changeBucket(bucket.name) { $0.policy = nil }
         return S3Response(status: .noContent)
     }
 

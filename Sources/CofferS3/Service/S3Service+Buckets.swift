@@ -234,6 +234,18 @@ extension S3Service {
         }
         return emptyResponse()
     }
+
+    /// Changes one setting of bucket `name`'s record, conditionally on the record it changes
+    /// (`ObjectStore.updateBucket(named:_:)`): concurrent changes of other settings (tags, the
+    /// policy, the default encryption) are never undone.
+    func changeBucket(_ name: String, _ change: @escaping @Sendable (inout BucketRecord) -> Void) async throws {
+        let store = self.store
+        do {
+            try await store.updateBucket(named: name) { record in change(&record) }
+        } catch {
+            throw S3Error(storage: error, bucket: name)
+        }
+    }
 }
 
 enum S3XML {

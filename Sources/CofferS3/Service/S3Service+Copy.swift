@@ -83,6 +83,12 @@ extension S3Service {
         }
         let replacing = directive == "REPLACE"
         let headers = try ObjectHeaders.parse(call.request)
+        // COPY (the default) gives the copy the source's tags and ignores x-amz-tagging, as S3 does.
+        let tags: [StoredTag]?
+        switch try TaggingDirective.of(call.request) {
+        case .copy: tags = sourceRecord.tags
+        case .replace: tags = try call.request.header(.xAmzTagging).map(TaggingHeader.parse)
+        }
         let storageClass = call.request.header(.xAmzStorageClass) != nil ? headers.storageClass : sourceRecord.storageClass
         let changesEncryption = destinationKey != nil || sourceKey != nil || call.request.header(.xAmzServerSideEncryption) != nil
             || sourceRecord.encryption?.mode == .sseKMS
@@ -108,7 +114,7 @@ extension S3Service {
             contentHeaders: replacing ? headers.content : sourceRecord.contentHeaders,
             userMetadata: replacing ? headers.user : sourceRecord.userMetadata,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "FULL_OBJECT") },
-            parts: nil, segments: [copied.blob], storageClass: storageClass, encryption: storedEncryption)
+            parts: nil, segments: [copied.blob], storageClass: storageClass, encryption: storedEncryption, tags: tags)
         try await commit(record, call: call)
         var xml = XMLWriter()
         xml.element("CopyObjectResult", attributes: [("xmlns", S3XML.namespace)]) { x in

@@ -15,6 +15,7 @@ extension S3Service {
         try checkCannedACL(call, forBucket: false)
         let encryption = try checkWriteEncryption(call, bucket: bucket)
         let headers = try ObjectHeaders.parse(call.request)
+        let tags = try call.request.header(.xAmzTagging).map(TaggingHeader.parse)
         var algorithm: ChecksumAlgorithm?
         if let name = call.request.header(.xAmzChecksumAlgorithm) {
             guard let parsed = ChecksumAlgorithm(name: name) else {
@@ -46,7 +47,7 @@ extension S3Service {
         let record = UploadRecord(
             bucket: bucket.name, key: key, uploadId: uploadId, initiated: call.now, owner: call.user?.name ?? bucket.owner,
             contentHeaders: headers.content, userMetadata: headers.user, checksumAlgorithm: algorithm?.rawValue,
-            checksumType: checksumType, storageClass: headers.storageClass, encryption: storedEncryption)
+            checksumType: checksumType, storageClass: headers.storageClass, encryption: storedEncryption, tags: tags)
         let store = self.store
         try await committing(call, key: key) { note in try await store.createUpload(record, note: note) }
         var xml = XMLWriter(invalidCharacters: .referenced)
@@ -236,7 +237,7 @@ extension S3Service {
             bucket: bucket.name, key: upload.key, size: chosen.reduce(0) { $0 + $1.size }, etag: etag, lastModified: call.now,
             owner: bucket.owner, contentHeaders: upload.contentHeaders, userMetadata: upload.userMetadata, checksum: checksum,
             parts: chosen.map { PartSummary(number: $0.number, size: $0.size, etag: $0.etag, checksum: $0.checksum?.value) },
-            segments: chosen.map(\.blob), storageClass: upload.storageClass, encryption: upload.encryption)
+            segments: chosen.map(\.blob), storageClass: upload.storageClass, encryption: upload.encryption, tags: upload.tags)
         try await finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)), precondition: precondition, call: call)
         var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("CompleteMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in

@@ -26,6 +26,7 @@ extension S3Service {
         try checkCannedACL(call, forBucket: false)
         let encryption = try checkWriteEncryption(call, bucket: bucket)
         let headers = try ObjectHeaders.parse(call.request)
+        let tags = try call.request.header(.xAmzTagging).map(TaggingHeader.parse)
         let expectedMD5 = try ContentMD5.expected(call.request)
         let precondition = try ConditionalWrite.parse(call.request)
         if precondition != .none { try precondition.checkEarly(await store.object(bucket: bucket.name, key: key), key: key) }
@@ -44,7 +45,7 @@ extension S3Service {
             bucket: bucket.name, key: key, size: result.blob.size, etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, keyed: !(encryption.isSSES3)),
             lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
-            parts: nil, segments: [result.blob], storageClass: headers.storageClass, encryption: storedEncryption)
+            parts: nil, segments: [result.blob], storageClass: headers.storageClass, encryption: storedEncryption, tags: tags)
         try await commit(record, precondition: precondition, call: call)
         var fields = ObjectEncryptionHeaders(encryption: storedEncryption, customerKey: encryption.customerKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields
         fields[.eTag] = "\"\(record.etag)\""
@@ -100,6 +101,9 @@ extension S3Service {
             _ = try keys.dataKey(encryption: record.encryption, bucket: record.bucket, key: record.key, customerKey: customerKey)
         }
         var fields = ObjectHeaders.responseFields(for: record)
+        if let tags = record.tags, !tags.isEmpty, await call.mayReadTagCount(of: tags) {
+            fields[.xAmzTaggingCount] = String(tags.count)
+        }
         fields.append(contentsOf: ObjectEncryptionHeaders(encryption: record.encryption, customerKey: customerKey).fields)
         try Conditional.evaluate(call.request, etag: record.etag, lastModified: record.lastModified, responseFields: fields)
 
@@ -242,16 +246,11 @@ extension S3Service {
 
     func deleteObjects(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
-        let expectedMD5 = try ContentMD5.expected(call.request)
-        var body = try IncomingBody(call: call, requireLength: false)
-        let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
-        let bytes = try await body.collect(limit: 2 * 1024 * 1024)
-        try ContentMD5.verify(expectedMD5, computed: MD5.hash(bytes))
-        if let checksum { try checksum.verify(computed: ChecksumHasher.checksum(checksum.algorithm, bytes), trailers: body.trailers) }
-        if expectedMD5 == nil && checksum == nil {
+        let document = try await RequestDocument.read(call, limit: 2 * 1024 * 1024)
+        if !document.hadIntegrityCheck {
             throw S3Error(.invalidRequest, "Missing required header for this request: Content-MD5 or x-amz-checksum-*")
         }
-        guard let root = XMLElementNode.parse(bytes), root.name == "Delete" else { throw S3Error(.malformedXML) }
+        guard let root = XMLElementNode.parse(document.bytes), root.name == "Delete" else { throw S3Error(.malformedXML) }
         let objects = root.all("Object")
         guard !objects.isEmpty, objects.count <= 1000, objects.allSatisfy({ $0.child("Key") != nil }) else {
             throw S3Error(.malformedXML)

@@ -14,12 +14,16 @@ struct AuthorizedCall: Sendable {
     let bucket: BucketRecord?
     /// CopyObject and UploadPartCopy: the source, which the caller may read.
     let copySource: AuthorizedCopySource?
+    /// The body the pipeline read before authorising (the table's `requestTags: .body`), or
+    /// what stopped it being read, for the handler to answer.
+    let prefetched: Result<PrefetchedBody, any Error>?
     fileprivate let service: S3Service
 
-    fileprivate init(call: S3Call, bucket: BucketRecord?, copySource: AuthorizedCopySource?, service: S3Service) {
+    fileprivate init(call: S3Call, bucket: BucketRecord?, copySource: AuthorizedCopySource?, prefetched: Result<PrefetchedBody, any Error>? = nil, service: S3Service) {
         self.call = call
         self.bucket = bucket
         self.copySource = copySource
+        self.prefetched = prefetched
         self.service = service
     }
 
@@ -53,6 +57,19 @@ struct AuthorizedCall: Sendable {
         guard call.operation.spec.authorization == .perKey, let bucket else { return false }
         return await service.isAuthorized(call, bucket: bucket, .init(key: key))
     }
+
+    /// For reads that answer `x-amz-tagging-count`: whether the caller may read the tags of the
+    /// object, which has `tags` (the table's `tagCountRevealedBy`, `s3:GetObjectTagging`).
+    func mayReadTagCount(of tags: [StoredTag]) async -> Bool {
+        guard let action = call.operation.spec.tagCountRevealedBy, let bucket else { return false }
+        return await service.isAuthorized(call, bucket: bucket, .init(action: action, existingTags: .known(tags)))
+    }
+
+    /// The body the pipeline read before authorising, or the error that stopped it.
+    func prefetchedBody() throws -> PrefetchedBody {
+        guard let prefetched else { throw S3Error(.internalError, "The operation table gives this operation no prefetched body.") }
+        return try prefetched.get()
+    }
 }
 
 /// The source of a copy, after the pipeline checked that the caller may read it.
@@ -73,9 +90,19 @@ extension S3Service {
             return AuthorizedCall(call: call, bucket: nil, copySource: nil, service: self)
         case .bucket, .bucketPolicyManagement, .perKey:
             let bucket = try await requireBucket(call.request.bucket)
+            var call = call
+            let prefetched = await findRequestTags(&call)
+            let existing: AccessQuestion.ExistingTags = spec.existingObjectTags ? .lookUp : .none
             // Per-key operations are authorised key by key by their handler (`isAllowed`).
-            if spec.authorization != .perKey, !(await isAuthorized(call, bucket: bucket)) { throw S3Error(.accessDenied) }
-            for action in spec.alsoRequires where !(await isAuthorized(call, bucket: bucket, AccessQuestion(action: action))) {
+            if spec.authorization != .perKey, !(await isAuthorized(call, bucket: bucket, AccessQuestion(existingTags: existing))) {
+                throw S3Error(.accessDenied)
+            }
+            for action in spec.alsoRequires where !(await isAuthorized(call, bucket: bucket, AccessQuestion(action: action, existingTags: existing))) {
+                throw S3Error(.accessDenied)
+            }
+            // Setting tags with x-amz-tagging takes s3:PutObjectTagging too, as on S3.
+            if spec.requestTags == .header, let tags = call.requestTags, !tags.isEmpty,
+               !(await isAuthorized(call, bucket: bucket, AccessQuestion(action: OperationSpec.setTagsAction))) {
                 throw S3Error(.accessDenied)
             }
             // S3 lets only identities of the bucket owner's account manage its policy: anyone
@@ -89,7 +116,7 @@ extension S3Service {
             if let action = spec.copySourceAction {
                 copySource = try await authorizeCopySource(call, action: action)
             }
-            return AuthorizedCall(call: call, bucket: bucket, copySource: copySource, service: self)
+            return AuthorizedCall(call: call, bucket: bucket, copySource: copySource, prefetched: prefetched, service: self)
         }
     }
 
@@ -111,7 +138,7 @@ extension S3Service {
     private func authorizeCopySource(_ call: S3Call, action: String) async throws -> AuthorizedCopySource {
         let source = try CopySource.parse(call.request)
         let bucket = try await requireBucket(source.bucket)
-        let question = AccessQuestion(action: action, scope: .object, key: source.key)
+        let question = AccessQuestion(action: action, scope: .object, key: source.key, existingTags: .lookUp)
         guard await isAuthorized(call, bucket: bucket, question) else { throw S3Error(.accessDenied) }
         try checkExpectedOwner(call, header: .xAmzSourceExpectedBucketOwner)
         return AuthorizedCopySource(source: source, bucket: bucket)

@@ -26,6 +26,9 @@ public struct S3Call: Sendable {
     /// Whether the handler already put the call's data event in the trail (a write whose
     /// record travelled with its commit, `S3Service+DataEvents.swift`).
     let dataEvent = DataEventState()
+    /// The valid tags the request sets, found by the pipeline before it authorises
+    /// (`S3PolicyRequest.requestTags`): the request's `s3:RequestObjectTag/<key>` keys.
+    var requestTags: [StoredTag]? = nil
 }
 
 /// Shared by every copy of one call: set once its data event is in the trail (`recorded`), or
@@ -179,9 +182,12 @@ public final class S3Service: Sendable {
     /// The request parameters a data event names (never a secret: no key, no signature).
     static func dataEventParameters(_ call: S3Call) -> [String: AuditJSON] {
         var parameters: [String: AuditJSON] = [:]
-        for name in ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-customer-algorithm", "x-amz-copy-source", "range"] {
+        for name in ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-customer-algorithm", "x-amz-copy-source", "range",
+                     HTTPField.Name.xAmzTagging.canonicalName, HTTPField.Name.xAmzTaggingDirective.canonicalName] {
             if let value = call.request.header(name) { parameters[name] = .string(value) }
         }
+        // The tag set PutObjectTagging's body sets, in the header's form (tags are not secret).
+        if call.operation == .putObjectTagging, let tags = call.requestTags { parameters["tagging"] = .string(TaggingHeader.encode(tags)) }
         if let upload = call.request.queryValue("uploadId") { parameters["uploadId"] = .string(upload) }
         if let part = call.request.queryValue("partNumber") { parameters["partNumber"] = .string(part) }
         return parameters
@@ -221,6 +227,12 @@ public final class S3Service: Sendable {
         case .getBucketPolicy: try getBucketPolicy(call)
         case .deleteBucketPolicy: try await deleteBucketPolicy(call)
         case .getBucketPolicyStatus: try getBucketPolicyStatus(call)
+        case .putBucketTagging: try await putBucketTagging(call)
+        case .getBucketTagging: try getBucketTagging(call)
+        case .deleteBucketTagging: try await deleteBucketTagging(call)
+        case .putObjectTagging: try await putObjectTagging(call)
+        case .getObjectTagging: try await getObjectTagging(call)
+        case .deleteObjectTagging: try await deleteObjectTagging(call)
         }
     }
 
