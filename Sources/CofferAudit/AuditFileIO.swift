@@ -2,7 +2,7 @@ import Foundation
 
 /// Every POSIX call of the module: opens, locks, appends, fsyncs, truncation, atomic
 /// replacement, reads.
-enum AuditFileIO {
+public enum AuditFileIO {
     /// The whole file; throws `.io` naming the path when it cannot be read.
     static func read(_ path: String) throws -> [UInt8] {
         do {
@@ -76,7 +76,7 @@ enum AuditFileIO {
     /// Writes `bytes` to a temporary file beside `path` (`temporary`, by default `path.tmp`),
     /// fsyncs it, renames it over `path` and fsyncs the directory: readers see the old file or
     /// the whole new one.
-    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t, temporary: String? = nil) throws {
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t, temporary: String? = nil) throws {
         let temporary = temporary ?? path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw AuditError(.io, "cannot create \(temporary): \(errorText())") }

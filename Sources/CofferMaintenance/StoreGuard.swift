@@ -110,9 +110,7 @@ public enum StoreGuard {
 
     /// Moves `names` from `db` to a new directory under `<data-dir>/db-unreferenced/`.
     private static func moveAside(_ names: [String], from db: String, dataDir: String, now: Date) throws(StoreDamage) -> String {
-        let stamp = ISO8601DateFormatter.string(from: now, timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime, .withTimeZone])
-            .replacingOccurrences(of: ":", with: "")
-        let target = (dataDir as NSString).appendingPathComponent("db-unreferenced/\(stamp)")
+        let target = (dataDir as NSString).appendingPathComponent("db-unreferenced/\(StoreRecovery.stamp(now))")
         do {
             try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             for name in names { try FileManager.default.moveItem(atPath: db + "/" + name, toPath: target + "/" + name) }

@@ -1,3 +1,4 @@
+import CofferAudit
 import Foundation
 
 /// The store identity record, `<data-dir>/store-identity.json`: which store this data dir holds
@@ -90,11 +91,12 @@ public struct StoreIdentity: Codable, Sendable, Equatable {
         }
     }
 
-    /// Replaces the record of `dataDir` atomically.
+    /// Replaces the record of `dataDir` atomically (temporary file, fsync, rename, fsync of the
+    /// directory: the trail's own writer of whole files).
     public func write(dataDir: String) throws {
         var data = try Self.encoder.encode(self)
         data.append(0x0A)
-        try AtomicFile.write(data, to: Self.path(dataDir: dataDir), mode: 0o600)
+        try AuditFileIO.writeAtomically(Self.path(dataDir: dataDir), [UInt8](data), mode: 0o600)
     }
 
     static let encoder: JSONEncoder = {
@@ -115,43 +117,4 @@ public struct StoreIdentity: Codable, Sendable, Equatable {
 public struct StoreIdentityError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Replaces files so that a reader or a crash sees the old bytes or all the new ones.
-enum AtomicFile {
-    static func write(_ data: Data, to path: String, mode: mode_t) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw StoreIdentityError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        var failure: String? = nil
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = "cannot write \(temporary): \(String(cString: strerror(errno)))"
-                    return
-                }
-                offset += written
-            }
-        }
-        if failure == nil, fsync(fd) != 0 { failure = "cannot sync \(temporary): \(String(cString: strerror(errno)))" }
-        close(fd)
-        if let failure {
-            unlink(temporary)
-            throw StoreIdentityError(failure)
-        }
-        guard rename(temporary, path) == 0 else {
-            let message = String(cString: strerror(errno))
-            unlink(temporary)
-            throw StoreIdentityError("cannot rename \(temporary) to \(path): \(message)")
-        }
-        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            _ = fsync(dirFD)
-            close(dirFD)
-        }
-    }
 }

@@ -58,7 +58,7 @@ public final class StoreIdentityKeeper: Sendable {
             state.withLock { $0.identity = toWrite }
         }
         if mustRead {
-            let (mark, readName, readSize) = try Self.readMark(dataDir: dataDir)
+            let (mark, readName, readSize) = try Self.readMark(dataDir: dataDir, manifest: name)
             state.withLock { state in
                 state.lastRead = (readName, readSize)
                 state.pending = mark
@@ -70,10 +70,11 @@ public final class StoreIdentityKeeper: Sendable {
     /// The record keeps times in whole seconds (ISO 8601 without fractions).
     static func wholeSeconds(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
 
-    /// The mark of the MANIFEST `CURRENT` names, with that MANIFEST's name and size.
-    static func readMark(dataDir: String) throws -> (StoreIdentity.Mark, String, UInt64) {
+    /// The mark of the MANIFEST `manifest` (by default the one `CURRENT` names), with its name
+    /// and size.
+    static func readMark(dataDir: String, manifest: String? = nil) throws -> (StoreIdentity.Mark, String, UInt64) {
         let db = DataDirectory(path: dataDir).database
-        let name = try String(contentsOfFile: db + "/CURRENT", encoding: .utf8).trimmingCharacters(in: .newlines)
+        let name = try manifest ?? String(contentsOfFile: db + "/CURRENT", encoding: .utf8).trimmingCharacters(in: .newlines)
         guard case .manifest(let number)? = LevelDBFile(name: name) else { throw StoreDamage("\(db)/CURRENT does not name a MANIFEST file") }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: db + "/" + name))
         let manifest = try LevelDBManifest(bytes: [UInt8](bytes))

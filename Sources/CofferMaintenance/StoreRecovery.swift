@@ -97,6 +97,7 @@ public enum StoreRecovery {
         return report
     }
 
+    /// `20261207T173907Z`: the time in the names of directories kept aside.
     static func stamp(_ now: Date) -> String {
         ISO8601DateFormatter.string(from: now, timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime, .withTimeZone])
             .replacingOccurrences(of: ":", with: "")
