@@ -81,13 +81,14 @@ extension ObjectStore {
         }
         var listing = VersionListing()
         var returned = 0
+        var lastWasVersion = false
         while let next = try await Self.nextEntry(&streams) {
             let (index, key) = next
             if let group = ListingBytes.commonPrefix(of: key[...], prefixCount: prefixBytes.count, delimiter: delimiterBytes) {
                 if returned == maxKeys { listing.isTruncated = true; break }
                 let name = ListingBytes.string(group)
                 listing.commonPrefixes.append(name)
-                (listing.nextKeyMarker, listing.nextVersionIdMarker) = (name, nil)
+                (listing.nextKeyMarker, listing.nextVersionIdMarker, lastWasVersion) = (name, nil, false)
                 returned += 1
                 for i in streams.indices { streams[i].skip(keysStartingWith: Array(group)) }
                 continue
@@ -96,10 +97,14 @@ extension ObjectStore {
             let entry = streams[index].take()
             let record = try ObjectRecord(encoded: entry.value)
             listing.versions.append(VersionListing.Entry(record: record, isLatest: streams[index].source != .version))
-            (listing.nextKeyMarker, listing.nextVersionIdMarker) = (record.key, record.versionIdText)
+            lastWasVersion = true
             returned += 1
         }
-        if !listing.isTruncated { (listing.nextKeyMarker, listing.nextVersionIdMarker) = (nil, nil) }
+        if listing.isTruncated, lastWasVersion, let last = listing.versions.last?.record {
+            (listing.nextKeyMarker, listing.nextVersionIdMarker) = (last.key, last.versionIdText)
+        } else if !listing.isTruncated {
+            (listing.nextKeyMarker, listing.nextVersionIdMarker) = (nil, nil)
+        }
         return listing
     }
 
