@@ -70,9 +70,10 @@ struct StoredVersion {
 extension ObjectStore {
     /// Reads the state of `key` in `bucket` from `reader` (the live store by default), with the
     /// values of `extra` keys read at the same moment as the bucket and `o`. In a versioned
-    /// bucket `d` and `n` are read by a second call (a bucket never versioned pays for no read
-    /// it did not pay before versioning existed; the commit's conditions make the two reads
-    /// one view). `.noSuchBucket` if the bucket does not exist.
+    /// bucket `o`, `d` and `n` are read again together by a second call, so that they are one
+    /// view of the key (a bucket never versioned pays for no read it did not pay before
+    /// versioning existed; the commit's conditions pin the bucket record and `extra` as read).
+    /// `.noSuchBucket` if the bucket does not exist.
     func readKeyState(
         bucket: String, key: String, alsoReading extra: [[UInt8]] = [], from reader: (any MetadataReader)? = nil
     ) async throws(StorageError) -> (KeyState, [[UInt8]?]) {
@@ -81,12 +82,12 @@ extension ObjectStore {
         let values = try await reader.get(keys: [bucketKey, objectKey] + extra)
         guard let bucketBytes = values[0] else { throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist") }
         let record = try decodedBuckets.value(for: bucket, validFor: bucketBytes) { () throws(StorageError) in try BucketRecord(encoded: bucketBytes) }
-        let objectBytes = values[1]
+        var objectBytes = values[1]
         let markerKey = KeyLayout.currentMarker(bucket: bucket, key: key), nullKey = KeyLayout.nullVersion(bucket: bucket, key: key)
         var markerBytes: [UInt8]?, nullBytes: [UInt8]?
         if record.versioning != nil {
-            let more = try await reader.get(keys: [markerKey, nullKey])
-            (markerBytes, nullBytes) = (more[0], more[1])
+            let view = try await reader.get(keys: [objectKey, markerKey, nullKey])
+            (objectBytes, markerBytes, nullBytes) = (view[0], view[1], view[2])
         }
         let object = try objectBytes.map { (bytes) throws(StorageError) in try ObjectRecord(encoded: bytes) }
         let marker = try markerBytes.map { (bytes) throws(StorageError) in try ObjectRecord(encoded: bytes) }
@@ -107,13 +108,16 @@ extension ObjectStore {
         return StoredVersion(key: key, bytes: bytes, record: try ObjectRecord(encoded: bytes))
     }
 
-    /// The null version kept under `v`, if the key has one there.
+    /// The null version kept under `v`, if the key has one there. When the index names no null
+    /// version, a write elsewhere moved it since `state` was read (`.conditionFailed`: read
+    /// again), unless the index still holds what `state` read: then the store is damaged.
     func keptNullVersion(_ state: KeyState, from reader: (any MetadataReader)? = nil) async throws(StorageError) -> StoredVersion? {
         guard let stamp = try state.keptNullStamp() else { return nil }
-        guard let version = try await storedVersion(state, at: stamp, from: reader), version.record.isNullVersion else {
+        if let version = try await storedVersion(state, at: stamp, from: reader), version.record.isNullVersion { return version }
+        if try await (reader ?? metadata).get(state.nullKey) == state.nullBytes {
             throw StorageError(.invalidRecord, "the null-version index of an object names no null version")
         }
-        return version
+        throw StorageError.conditionFailed(.equals(state.nullKey, state.nullBytes ?? []))
     }
 
     /// The newest version under `v` of `state`'s key (the one that becomes current when the

@@ -29,32 +29,48 @@ extension ObjectStore {
         throw StorageError(.conditionFailed, "the version kept moving while it was opened")
     }
 
-    /// Where the version `selector` names is stored, with its bytes and record. Costs one
-    /// read, two for a current delete marker or a null version kept under `v`.
+    /// Where the version `selector` names is stored, with its bytes and record, as of one
+    /// moment. Costs one read, two for a current delete marker, no current version, or a null
+    /// version kept under `v`.
     func locate(bucket: String, key: String, _ selector: VersionSelector) async throws(StorageError) -> StoredVersion? {
         let objectKey = KeyLayout.object(bucket: bucket, key: key)
         let markerKey = KeyLayout.currentMarker(bucket: bucket, key: key)
         switch selector {
         case .current:
             if let bytes = try await metadata.get(objectKey) { return StoredVersion(key: objectKey, bytes: bytes, record: try ObjectRecord(encoded: bytes)) }
-            guard let bytes = try await metadata.get(markerKey) else { return nil }
-            return StoredVersion(key: markerKey, bytes: bytes, record: try ObjectRecord(encoded: bytes))
+            // No object: `o` and `d` together, as of one moment (a write may have moved the
+            // current version from `d` to `o` since the first read).
+            let values = try await metadata.get(keys: [objectKey, markerKey])
+            for (storeKey, bytes) in zip([objectKey, markerKey], values) {
+                if let bytes { return StoredVersion(key: storeKey, bytes: bytes, record: try ObjectRecord(encoded: bytes)) }
+            }
+            return nil
         case .null:
             let nullKey = KeyLayout.nullVersion(bucket: bucket, key: key)
-            let values = try await metadata.get(keys: [objectKey, markerKey, nullKey])
-            for (storeKey, bytes) in zip([objectKey, markerKey], values) {
-                guard let bytes else { continue }
-                let record = try ObjectRecord(encoded: bytes)
-                if record.isNullVersion { return StoredVersion(key: storeKey, bytes: bytes, record: record) }
+            // The index and the version it names are two reads: when a write moved the null
+            // version in between, look again.
+            for _ in 0..<max(options.commitAttempts, 1) {
+                let values = try await metadata.get(keys: [objectKey, markerKey, nullKey])
+                for (storeKey, bytes) in zip([objectKey, markerKey], values) {
+                    guard let bytes else { continue }
+                    let record = try ObjectRecord(encoded: bytes)
+                    if record.isNullVersion { return StoredVersion(key: storeKey, bytes: bytes, record: record) }
+                }
+                guard let index = values[2] else { return nil }
+                guard let raw = KeyLayout.readBigEndian64(index), let stamp = VersionStamp(rawValue: raw) else {
+                    throw StorageError(.invalidRecord, "the null-version index of an object is malformed")
+                }
+                let versionKey = KeyLayout.version(bucket: bucket, key: key, stamp: stamp)
+                let found = try await metadata.get(keys: [versionKey, nullKey])
+                if let bytes = found[0] {
+                    let record = try ObjectRecord(encoded: bytes)
+                    if record.isNullVersion { return StoredVersion(key: versionKey, bytes: bytes, record: record) }
+                }
+                if found[1] == index {
+                    throw StorageError(.invalidRecord, "the null-version index of an object names no null version")
+                }
             }
-            guard let index = values[2] else { return nil }
-            guard let raw = KeyLayout.readBigEndian64(index), let stamp = VersionStamp(rawValue: raw) else {
-                throw StorageError(.invalidRecord, "the null-version index of an object is malformed")
-            }
-            let versionKey = KeyLayout.version(bucket: bucket, key: key, stamp: stamp)
-            guard let bytes = try await metadata.get(versionKey) else { return nil }
-            let record = try ObjectRecord(encoded: bytes)
-            return record.isNullVersion ? StoredVersion(key: versionKey, bytes: bytes, record: record) : nil
+            throw StorageError(.conditionFailed, "the null version kept moving while it was looked up")
         case .id(let id):
             let versionKey = KeyLayout.version(bucket: bucket, key: key, stamp: id.stamp)
             let keys = [objectKey, markerKey, versionKey]
