@@ -98,4 +98,25 @@ import Testing
             #expect(try await store.chunkCount() == 12)
         }
     }
+
+    /// Re-sealing data keys (`coffer keys rotate`) reaches noncurrent versions too; delete
+    /// markers have no data key.
+    @Test(arguments: Backend.allCases) func rewritingEncryptionReachesEveryVersion(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            try await makeBucket(store, versioning: .enabled)
+            let v1 = try await putVersion(store, key: "k", date: at(0))
+            try await deleteVersion(store, key: "k", date: at(1))
+            let v3 = try await putVersion(store, key: "k", date: at(2))
+            let sealed = ObjectEncryption.sseS3(.init(rootKeyVersion: 2, sealedKey: Array(repeating: 7, count: 60)))
+            var seen: [String] = []
+            let counts = try await store.rewriteEncryption { _, key, _ in
+                seen.append(key)
+                return sealed
+            }
+            #expect(counts.objects == 2 && seen == ["k", "k"])
+            #expect(try await store.version(bucket: "bucket", key: "k", selector(v1.record))?.encryption == sealed)
+            #expect(try await store.version(bucket: "bucket", key: "k", selector(v3.record))?.encryption == sealed)
+            #expect(try await allVersions(store).map(\.isDeleteMarker) == [false, true, false])
+        }
+    }
 }
