@@ -350,4 +350,31 @@ import Testing
             #expect(try await body(store, key: "big", selector(v1.record)) == chunks(2, of: 1))
         }
     }
+
+    /// Tags belong to one version: a noncurrent version is tagged in place; a delete marker has
+    /// none to set.
+    @Test(arguments: Backend.allCases) func tagsBelongToOneVersion(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            try await makeBucket(store, versioning: .enabled)
+            let tags = [StoredTag(key: "project", value: "alpha")]
+            let v1 = try await putVersion(store, key: "k", count: 2, date: at(0))
+            let v2 = try await putVersion(store, key: "k", date: at(1))
+            let tagged = try await store.replaceObjectTags(bucket: "bucket", key: "k", version: selector(v1.record), tags: tags)
+            #expect(tagged.tags == tags && tagged.versionId == v1.record.versionId)
+            #expect(try await store.version(bucket: "bucket", key: "k", selector(v1.record))?.tags == tags)
+            #expect(try await store.object(bucket: "bucket", key: "k") == v2.record)
+            #expect(try await body(store, key: "k", selector(v1.record)) == chunks(2, of: 1))
+            #expect(try await allVersions(store).map(\.versionId) == [v2, v1].map(\.record.versionIdText))
+
+            let marker = try #require(try await deleteVersion(store, key: "k", date: at(2)).marker)
+            let note = CommitNote(id: "tagging", bytes: [1])
+            #expect(await errorCode { _ = try await store.replaceObjectTags(bucket: "bucket", key: "k", tags: tags, note: note) } == .notFound)
+            #expect(await errorCode { _ = try await store.replaceObjectTags(bucket: "bucket", key: "k", version: selector(marker), tags: tags, note: note) } == .deleteMarker)
+            #expect(await errorCode { _ = try await store.replaceObjectTags(bucket: "bucket", key: "k", version: .null, tags: tags, note: note) } == .notFound)
+            #expect(try await store.notes().isEmpty)
+            // The current version after the marker goes is v2, untagged.
+            try await deleteVersion(store, key: "k", selector(marker))
+            #expect(try await store.replaceObjectTags(bucket: "bucket", key: "k", tags: tags).versionId == v2.record.versionId)
+        }
+    }
 }
