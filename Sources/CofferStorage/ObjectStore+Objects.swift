@@ -1,10 +1,12 @@
 extension ObjectStore {
-    /// The current record of an object, or nil.
+    /// The current object under `key`, or nil when the key has no version or its current
+    /// version is a delete marker (``version(bucket:key:_:)`` tells them apart).
     public func object(bucket: String, key: String) async throws(StorageError) -> ObjectRecord? {
         try await read(ObjectRecord.self, at: KeyLayout.object(bucket: bucket, key: key))
     }
 
-    /// Opens an object for reading; nil if it does not exist.
+    /// Opens the current object under `key` for reading; nil if there is none (as for
+    /// ``object(bucket:key:)``; ``openVersion(bucket:key:_:)`` opens any version).
     ///
     /// The reader's blob view is taken after the record was read, and the record is read again
     /// after it: when both reads agree, the record was current while the view was taken, so
