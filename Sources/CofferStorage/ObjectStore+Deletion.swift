@@ -47,13 +47,11 @@ extension ObjectStore {
             state.pin(&batch)
             let deletion: ObjectDeletion
             switch request.version {
+            case .current where state.versioning == nil:
+                guard let object = state.object else { return ObjectDeletion() }
+                batch.delete(state.objectKey)
+                deletion = ObjectDeletion(removed: object)
             case .current:
-                guard state.versioning != nil else {
-                    guard let object = state.object else { return ObjectDeletion() }
-                    batch.delete(state.objectKey)
-                    deletion = ObjectDeletion(removed: object)
-                    break
-                }
                 guard markerAllowed else {
                     throw StorageError(.invalidArgument, "a deletion in a versioned bucket needs a delete marker's owner and time")
                 }
