@@ -148,4 +148,43 @@ import Testing
             #expect(try await store.chunkCount() == 1)
         }
     }
+
+    /// A write moves the version being opened (from `o` to `v`) between the open's lookup and
+    /// its second read: the open looks again and reads the version it was asked for, whole.
+    @Test func openingAVersionFollowsItWhenAWriteMovesIt() async throws {
+        let blobs = HookedBlobStore(base: MemoryBlobStore())
+        let store = try await ObjectStore(metadata: MemoryMetadataStore(), blobs: blobs)
+        try await makeBucket(store, versioning: .enabled)
+        let v1 = try await putVersion(store, key: "k", byte: 1, count: 3, date: at(0))
+        blobs.onNextReadView { _ = try? await putVersion(store, key: "k", byte: 2, count: 1, date: at(1)) }
+        #expect(try await body(store, key: "k", selector(v1.record)) == chunks(3, of: 1))
+        #expect(try await allVersions(store).count == 2)
+
+        // Without an id, the open follows the current version to the new one.
+        blobs.onNextReadView { _ = try? await putVersion(store, key: "k", byte: 3, count: 2, date: at(2)) }
+        #expect(try await body(store, key: "k", .current) == chunks(2, of: 3))
+    }
+}
+
+/// A blob store that runs a hook once, the next time a read view is asked for (before taking
+/// it): a write that lands between a read's lookup and its view.
+final class HookedBlobStore: BlobStore, @unchecked Sendable {
+    let base: any BlobStore
+    private let hook = Mutex<(@Sendable () async -> Void)?>(nil)
+
+    init(base: any BlobStore) { self.base = base }
+
+    func onNextReadView(_ body: @escaping @Sendable () async -> Void) { hook.withLock { $0 = body } }
+
+    func readView() async throws(StorageError) -> any BlobReader {
+        if let body = hook.withLock({ hook -> (@Sendable () async -> Void)? in defer { hook = nil }; return hook }) { await body() }
+        return try await base.readView()
+    }
+
+    func read(_ blob: BlobID, packages: Range<Int>) async throws(StorageError) -> [[UInt8]] { try await base.read(blob, packages: packages) }
+    func write(_ blob: BlobID, packages: [[UInt8]], startingAt first: Int, durability: Durability) async throws(StorageError) {
+        try await base.write(blob, packages: packages, startingAt: first, durability: durability)
+    }
+    func delete(_ blob: BlobID) async throws(StorageError) { try await base.delete(blob) }
+    func packageCount() async throws(StorageError) -> Int { try await base.packageCount() }
 }
