@@ -19,11 +19,17 @@ public struct BucketRecord: StoredRecord {
     public var encryption: BucketEncryption?
     /// The bucket's tags (PutBucketTagging), in the order sent; nil when none.
     public var tags: [StoredTag]?
+    /// The versioning state (PutBucketVersioning); nil for a bucket that was never versioned.
+    /// Once set it never returns to nil (``ObjectStore/updateBucket(named:_:)`` refuses that).
+    public var versioning: BucketVersioning?
+    /// Whether the bucket was created with Object Lock (reserved: set only when the bucket is
+    /// created, and then with versioning enabled for good); nil when not.
+    public var objectLockEnabled: Bool?
 
     /// Creates a record; `createdAt` is rounded to milliseconds so it round-trips exactly.
     public init(
         name: String, owner: String, region: String, createdAt: Date, policy: String? = nil, encryption: BucketEncryption? = nil,
-        tags: [StoredTag]? = nil
+        tags: [StoredTag]? = nil, versioning: BucketVersioning? = nil, objectLockEnabled: Bool? = nil
     ) {
         self.name = name
         self.owner = owner
@@ -32,5 +38,37 @@ public struct BucketRecord: StoredRecord {
         self.policy = policy
         self.encryption = encryption
         self.tags = tags.flatMap { $0.isEmpty ? nil : $0 }
+        self.versioning = versioning
+        self.objectLockEnabled = objectLockEnabled
     }
+
+    /// Throws `.invalidArgument` unless this record may be created as it is: a bucket with
+    /// Object Lock has versioning enabled.
+    func checkCreation() throws(StorageError) {
+        if objectLockEnabled == true && versioning != .enabled {
+            throw StorageError(.invalidArgument, "a bucket with Object Lock must have versioning enabled")
+        }
+    }
+
+    /// Throws `.invalidArgument` unless this record may replace `old` (the stored one): the
+    /// name stays, versioning never returns to unversioned, Object Lock never changes, and a
+    /// bucket with Object Lock keeps versioning enabled.
+    func checkUpdate(of old: BucketRecord) throws(StorageError) {
+        guard name == old.name else { throw StorageError(.invalidArgument, "a bucket update cannot rename the bucket") }
+        if old.versioning != nil && versioning == nil {
+            throw StorageError(.invalidArgument, "a versioned bucket cannot become unversioned (suspend versioning instead)")
+        }
+        if (objectLockEnabled ?? false) != (old.objectLockEnabled ?? false) {
+            throw StorageError(.invalidArgument, "Object Lock is set when a bucket is created and never changes")
+        }
+        try checkCreation()
+    }
+}
+
+/// A bucket's versioning state, as PutBucketVersioning names it.
+public enum BucketVersioning: String, Codable, Sendable, Hashable {
+    /// Every write makes a new version with its own id.
+    case enabled = "Enabled"
+    /// Writes make the `null` version, replacing the previous one; older versions stay.
+    case suspended = "Suspended"
 }

@@ -16,6 +16,9 @@
 /// | `k`    | kmsKeyId (UUID text)                             | KMSKeyRecord             |
 /// | `a`    | aliasName (`alias/...`)                          | KMSAliasRecord           |
 /// | `r`    | note id                                          | opaque note bytes (``CommitNote``) |
+/// | `d`    | bucket 0x00 objectKey                            | ObjectRecord (a current delete marker) |
+/// | `v`    | bucket 0x00 escaped(objectKey) 0x00 0x00 stamp(u64 BE, inverted) | ObjectRecord (a noncurrent version) |
+/// | `n`    | bucket 0x00 objectKey                            | u64 BE stamp of a null version kept under `v` |
 enum KeyLayout {
     /// The store format written in the `m format` key.
     static let formatVersion: UInt32 = 1
@@ -31,6 +34,9 @@ enum KeyLayout {
     static let kmsKeyPrefix: UInt8 = UInt8(ascii: "k")
     static let kmsAliasPrefix: UInt8 = UInt8(ascii: "a")
     static let notePrefix: UInt8 = UInt8(ascii: "r")
+    static let currentMarkerPrefix: UInt8 = UInt8(ascii: "d")
+    static let versionPrefix: UInt8 = UInt8(ascii: "v")
+    static let nullVersionPrefix: UInt8 = UInt8(ascii: "n")
     static let separator: UInt8 = 0x00
 
     /// Blob marker states (the single value byte of a `g` key).
@@ -93,6 +99,84 @@ enum KeyLayout {
 
     /// Prefix of every note.
     static let allNotes: [UInt8] = [notePrefix]
+
+    // MARK: Versions (docs/storage-layout.md, "Versions")
+
+    /// `d bucket 0x00`: prefix of every current delete marker of `bucket`.
+    static func currentMarkers(in bucket: String) -> [UInt8] { [currentMarkerPrefix] + Array(bucket.utf8) + [separator] }
+
+    /// `d bucket 0x00 key`: the delete marker that is the current version of `key`.
+    static func currentMarker(bucket: String, key: String) -> [UInt8] { currentMarkers(in: bucket) + Array(key.utf8) }
+
+    /// `v bucket 0x00`: prefix of every noncurrent version of `bucket`.
+    static func versions(in bucket: String) -> [UInt8] { [versionPrefix] + Array(bucket.utf8) + [separator] }
+
+    /// `v bucket 0x00 escaped(key) 0x00 0x00`: prefix of the noncurrent versions of exactly
+    /// `key`, newest first.
+    static func versions(bucket: String, key: String) -> [UInt8] { versions(in: bucket) + escaped(Array(key.utf8)) + keyTerminator }
+
+    /// The noncurrent version of `key` at `stamp`.
+    static func version(bucket: String, key: String, stamp: VersionStamp) -> [UInt8] {
+        versions(bucket: bucket, key: key) + stamp.descendingBytes
+    }
+
+    /// `n bucket 0x00`: prefix of every null-version index entry of `bucket`.
+    static func nullVersions(in bucket: String) -> [UInt8] { [nullVersionPrefix] + Array(bucket.utf8) + [separator] }
+
+    /// `n bucket 0x00 key`: the stamp of `key`'s null version while it is kept under `v`.
+    static func nullVersion(bucket: String, key: String) -> [UInt8] { nullVersions(in: bucket) + Array(key.utf8) }
+
+    /// Ends an escaped object key inside a `v` key.
+    static let keyTerminator: [UInt8] = [separator, separator]
+
+    /// An object key inside a `v` key: every 0x00 written as 0x00 0x01, so that the key ends
+    /// at the first 0x00 0x00 and `v` keys sort exactly as their object keys do (a key before
+    /// its extensions, then by bytes), whatever bytes the object key holds. Keys without 0x00
+    /// (all that S3's XML can carry) are unchanged.
+    static func escaped(_ key: some Collection<UInt8>) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(key.count)
+        for byte in key {
+            bytes.append(byte)
+            if byte == separator { bytes.append(0x01) }
+        }
+        return bytes
+    }
+
+    /// Splits the part of a `v` key after ``versions(in:)`` into the object key (unescaped)
+    /// and the stamp; nil when it is not `escaped(key) 0x00 0x00 stamp(8)`.
+    static func splitVersionSuffix(_ suffix: ArraySlice<UInt8>) -> (key: [UInt8], stamp: VersionStamp)? {
+        guard suffix.count >= keyTerminator.count + 8,
+              let stamp = VersionStamp(descendingBytes: suffix.suffix(8)) else { return nil }
+        let body = suffix.dropLast(8)
+        var key: [UInt8] = []
+        key.reserveCapacity(body.count)
+        var i = body.startIndex
+        while i < body.endIndex {
+            let byte = body[i]
+            guard byte == separator else { key.append(byte); i += 1; continue }
+            guard i + 1 < body.endIndex else { return nil }
+            switch body[i + 1] {
+            case separator: return i + 2 == body.endIndex ? (key, stamp) : nil
+            case 0x01: key.append(separator); i += 2
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    static func bigEndian(_ value: UInt64) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 8)
+        for i in 0..<8 { bytes[i] = UInt8(truncatingIfNeeded: value >> UInt64(56 - 8 * i)) }
+        return bytes
+    }
+
+    static func readBigEndian64(_ bytes: some Collection<UInt8>) -> UInt64? {
+        guard bytes.count == 8 else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes { value = value << 8 | UInt64(byte) }
+        return value
+    }
 
     static func bigEndian(_ value: UInt32) -> [UInt8] {
         [UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),

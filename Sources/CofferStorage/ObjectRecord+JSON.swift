@@ -18,6 +18,7 @@ extension ObjectRecord {
             w.endObject()
         }
         w.field("contentHeaders", contentHeaders)
+        if let deleteMarker { w.field("deleteMarker", deleteMarker) }
         if let encryption {
             w.key("encryption")
             encryption.write(to: &w)
@@ -64,6 +65,8 @@ extension ObjectRecord {
             w.endArray()
         }
         w.field("userMetadata", userMetadata)
+        if let versionId { w.field("versionId", versionId.description) }
+        if let versionStamp { w.field("versionStamp", versionStamp.rawValue) }
         w.endObject()
         return w.bytes
     }
@@ -85,6 +88,7 @@ extension ObjectRecord {
         var contentHeaders: [String: String]?, userMetadata: [String: String]?
         var checksum: StoredChecksum?, parts: [PartSummary]?, segments: [BlobRef]?, encryption: ObjectEncryption?
         var tags: [StoredTag]?
+        var versionId: VersionID?, versionStamp: VersionStamp?, deleteMarker: Bool?
         try r.beginObject()
         while let name = try r.nextKey() {
             switch name {
@@ -102,16 +106,29 @@ extension ObjectRecord {
             case "segments": segments = try readSegments(&r)
             case "encryption": encryption = try r.null() ? nil : try ObjectEncryption.read(&r)
             case "tags": tags = try r.null() ? nil : try readTags(&r)
+            case "versionId":
+                guard !(try r.null()) else { versionId = nil; continue }
+                guard let id = VersionID(try r.string()) else { throw RecordJSONReader.Malformed() }
+                versionId = id
+            case "versionStamp":
+                guard !(try r.null()) else { versionStamp = nil; continue }
+                guard let value = UInt64(exactly: try r.int64()), let stamp = VersionStamp(rawValue: value) else { throw RecordJSONReader.Malformed() }
+                versionStamp = stamp
+            case "deleteMarker": deleteMarker = try r.null() ? nil : try r.bool()
             default: try r.skipValue()
             }
         }
         guard let bucket, let key, let etag, let owner, let storageClass, let size, let lastModified,
               let contentHeaders, let userMetadata, let segments
         else { throw RecordJSONReader.Malformed() }
-        return ObjectRecord(
+        var record = ObjectRecord(
             bucket: bucket, key: key, size: size, etag: etag, lastModified: Date(milliseconds: lastModified), owner: owner,
             contentHeaders: contentHeaders, userMetadata: userMetadata, checksum: checksum, parts: parts,
             segments: segments, storageClass: storageClass, encryption: encryption, tags: tags)
+        record.versionId = versionId
+        record.versionStamp = versionStamp
+        record.deleteMarker = deleteMarker
+        return record
     }
 
     private static func readTags(_ r: inout RecordJSONReader) throws(RecordJSONReader.Malformed) -> [StoredTag] {

@@ -37,12 +37,13 @@ public struct PartSummary: Codable, Sendable, Hashable {
     }
 }
 
-/// An object, stored under `o bucket 0x00 key` (record version 2; version 1 is read by
-/// `RecordVersion1.swift`).
+/// An object version, stored under `o bucket 0x00 key` while it is the current version, and
+/// under `v` once a newer version replaced it in a versioned bucket; or a delete marker, stored
+/// under `d` while it is current and under `v` after (record version 2; version 1 is read by
+/// `RecordVersion1.swift`; docs/storage-layout.md, "Versions").
 ///
 /// The body is the concatenation of `segments`, each blob's chunks in order. Every blob is
-/// owned by exactly one record: replacing or deleting the record reclaims the blobs it alone
-/// referenced.
+/// owned by exactly one record: removing a version reclaims the blobs it alone referenced.
 public struct ObjectRecord: StoredRecord {
     public static var recordVersion: UInt8 { 2 }
 
@@ -76,6 +77,39 @@ public struct ObjectRecord: StoredRecord {
     /// The object's tags in the order they were set; nil when it has none (never empty, so a
     /// record without tags is the bytes it was before tags existed).
     public var tags: [StoredTag]?
+    /// The version id the store gave this version in a versioning-enabled bucket; nil for the
+    /// `null` version (every object of an unversioned bucket, every record written before
+    /// versioning existed, and what a versioning-suspended bucket writes). Set by the store
+    /// when it commits: the value a caller passes is ignored.
+    public var versionId: VersionID?
+    /// The version's place among its key's versions (equal to `versionId.stamp` when there is
+    /// an id), set by the store in a versioned bucket; nil on records of buckets never
+    /// versioned, whose place is ``stamp``'s default.
+    public var versionStamp: VersionStamp?
+    /// true for a delete marker (no body: no segments, no parts, size 0), nil otherwise.
+    public var deleteMarker: Bool?
+
+    /// Whether this record is a delete marker.
+    public var isDeleteMarker: Bool { deleteMarker == true }
+
+    /// Whether this is the `null` version.
+    public var isNullVersion: Bool { versionId == nil }
+
+    /// The version id as S3 shows it: the id, or `null`.
+    public var versionIdText: String { versionId?.description ?? "null" }
+
+    /// The version's place among its key's versions: ``versionStamp``, or for a record that
+    /// has none (written in a bucket never versioned) the first stamp of its `lastModified`
+    /// millisecond. Such a record is its key's only version until the bucket is versioned, and
+    /// every version written after it gets a later stamp.
+    public var stamp: VersionStamp { versionStamp ?? VersionStamp(date: lastModified) }
+
+    /// A delete marker for `key`, made by `owner` at `date` (the store gives it its version).
+    public static func deleteMarker(bucket: String, key: String, owner: String, date: Date) -> ObjectRecord {
+        var record = ObjectRecord(bucket: bucket, key: key, size: 0, etag: "", lastModified: date, owner: owner, segments: [])
+        record.deleteMarker = true
+        return record
+    }
 
     /// Creates a record; `lastModified` is rounded to milliseconds so it round-trips exactly.
     public init(

@@ -4,6 +4,7 @@ extension ObjectStore {
     /// the name being free, so of concurrent creates exactly one wins).
     public func createBucket(_ record: BucketRecord) async throws(StorageError) {
         try KeyLayout.validateBucketName(record.name)
+        try record.checkCreation()
         let key = KeyLayout.bucket(record.name)
         var batch = MetadataBatch()
         batch.require(.absent(key))
@@ -33,17 +34,19 @@ extension ObjectStore {
 
     /// Replaces an existing bucket's record (settings, owner...) whatever it holds now (the
     /// last writer wins); `.noSuchBucket` if absent. To change one setting without undoing a
-    /// concurrent change of another, use ``updateBucket(named:_:)``.
+    /// concurrent change of another, use ``updateBucket(named:_:)``. The versioning rules hold
+    /// as there (`.invalidArgument`).
     public func updateBucket(_ record: BucketRecord) async throws(StorageError) {
         try KeyLayout.validateBucketName(record.name)
         let key = KeyLayout.bucket(record.name)
         let encoded = try record.encoded()
         try await optimistically { () throws(StorageError) in
-            guard try await metadata.get(key) != nil else {
+            guard let bytes = try await metadata.get(key) else {
                 throw StorageError(.noSuchBucket, "bucket \(record.name) does not exist")
             }
+            try record.checkUpdate(of: try BucketRecord(encoded: bytes))
             var batch = MetadataBatch()
-            batch.require(.present(key))
+            batch.require(.equals(key, bytes))
             batch.put(key, encoded)
             try await metadata.commit(batch, durability: .synced)
         }
@@ -54,7 +57,13 @@ extension ObjectStore {
     /// say) neither undoes the other; the one that loses reads the winner's record and applies
     /// itself to it. `change` may run more than once, and throws to change nothing.
     ///
-    /// Throws `.noSuchBucket` if the bucket does not exist.
+    /// Every object write in the bucket is conditional on the bucket record it read, so a
+    /// versioning change is atomic with respect to them: a write either sees the old state and
+    /// commits before the change, or reads again and follows the new one.
+    ///
+    /// Throws `.noSuchBucket` if the bucket does not exist, `.invalidArgument` for a change
+    /// the versioning rules forbid: a versioned bucket never becomes unversioned again (nil),
+    /// `objectLockEnabled` never changes, and a bucket with Object Lock stays `.enabled`.
     /// - Returns: the record as committed.
     @discardableResult
     public func updateBucket(named name: String, _ change: (inout BucketRecord) throws(StorageError) -> Void) async throws(StorageError) -> BucketRecord {
@@ -64,9 +73,10 @@ extension ObjectStore {
             guard let bytes = try await metadata.get(key) else {
                 throw StorageError(.noSuchBucket, "bucket \(name) does not exist")
             }
-            var record = try BucketRecord(encoded: bytes)
+            let old = try BucketRecord(encoded: bytes)
+            var record = old
             try change(&record)
-            guard record.name == name else { throw StorageError(.invalidArgument, "a bucket update cannot rename the bucket") }
+            try record.checkUpdate(of: old)
             var batch = MetadataBatch()
             batch.require(.equals(key, bytes))
             batch.put(key, try record.encoded())
@@ -77,25 +87,30 @@ extension ObjectStore {
 
     /// Deletes a bucket that holds no object, with its in-progress multipart uploads, as S3
     /// does: each upload is aborted (its parts' blobs reclaimed), then the bucket record is
-    /// deleted on the condition that no object and no upload is under it at that moment, and
-    /// every commit into a bucket is conditional on the bucket existing, so nothing outlives
-    /// it. An upload created meanwhile makes the deletion read and abort again.
+    /// deleted on the condition that no object version (current, noncurrent, or a delete
+    /// marker) and no upload is under it at that moment, and every commit into a bucket is
+    /// conditional on the bucket record, so nothing outlives it. An upload created meanwhile
+    /// makes the deletion read and abort again.
     ///
-    /// Throws `.noSuchBucket`, or `.bucketNotEmpty` if the bucket holds an object (then no
-    /// upload is aborted). `willAbort` is called with each upload before it is aborted (the
+    /// Throws `.noSuchBucket`, or `.bucketNotEmpty` if the bucket holds any version of any
+    /// object, delete markers included (then no upload is aborted). `willAbort` is called with each upload before it is aborted (the
     /// S3 layer records it in the audit trail); when it throws, the deletion stops there.
     public func deleteBucket(
         named name: String, willAbort: (UploadRecord) async throws(StorageError) -> Void = { _ in }
     ) async throws(StorageError) {
         try KeyLayout.validateBucketName(name)
         let key = KeyLayout.bucket(name)
-        let objects = KeyLayout.objects(in: name), uploads = KeyLayout.uploads(in: name)
+        let uploads = KeyLayout.uploads(in: name)
+        // Every version of every object: current objects, current delete markers, noncurrent
+        // versions, and (only ever beside a `v` key, checked for a damaged store's sake) the
+        // null-version index.
+        let versions = [KeyLayout.objects(in: name), KeyLayout.currentMarkers(in: name), KeyLayout.versions(in: name), KeyLayout.nullVersions(in: name)]
         try await optimistically { () throws(StorageError) in
             guard let bytes = try await metadata.get(key) else {
                 throw StorageError(.noSuchBucket, "bucket \(name) does not exist")
             }
-            if try await hasKey(withPrefix: objects) {
-                throw StorageError(.bucketNotEmpty, "bucket \(name) has objects")
+            for prefix in versions {
+                if try await hasKey(withPrefix: prefix) { throw StorageError(.bucketNotEmpty, "bucket \(name) has objects") }
             }
             var cursor = ScanCursor(reader: try await metadata.snapshot(), prefix: uploads, pageSize: 100)
             while let entry = try await cursor.next() {
@@ -109,7 +124,7 @@ extension ObjectStore {
             }
             var batch = MetadataBatch()
             batch.require(.equals(key, bytes))
-            batch.require(.noKeys(withPrefix: objects))
+            for prefix in versions { batch.require(.noKeys(withPrefix: prefix)) }
             batch.require(.noKeys(withPrefix: uploads))
             batch.delete(key)
             try await metadata.commit(batch, durability: .synced)

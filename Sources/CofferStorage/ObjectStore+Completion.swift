@@ -1,28 +1,27 @@
 extension ObjectStore {
-    /// Completes an upload in one synced commit: puts `object`, deletes the upload, its index
-    /// and every part record; the blobs of parts not used by the object and of the object it
-    /// replaces become garbage (reclaimed right after). The commit is conditional on the
-    /// upload, its parts (exactly those read) and the replaced object being unchanged.
+    /// Completes an upload in one synced commit: puts `object` as the current version of its
+    /// key (as ``commitObject(_:precondition:note:)`` does, following the bucket's versioning
+    /// state), deletes the upload, its index and every part record; the blobs of parts not
+    /// used by the object and of the versions the commit removes become garbage (reclaimed
+    /// right after). The commit is conditional on the upload, its parts (exactly those read),
+    /// the bucket record and the key's versions being unchanged.
     ///
     /// Every number in `usedParts` must name a current part, and every segment of `object` must
     /// be the blob of a used part; otherwise `.invalidPart` (e.g. a part was replaced after the
     /// caller read it). `.noSuchUpload` if the upload is gone.
-    /// - Returns: the replaced object, if any.
     @discardableResult
-    public func completeUpload(uploadId: String, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition = .none, note: CommitNote? = nil) async throws(StorageError) -> ObjectRecord? {
+    public func completeUpload(uploadId: String, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition = .none, note: CommitNote? = nil) async throws(StorageError) -> ObjectCommit {
         try KeyLayout.validateUploadId(uploadId)
+        guard !object.isDeleteMarker else { throw StorageError(.invalidArgument, "a delete marker is made by a deletion") }
         let objectKey = KeyLayout.object(bucket: object.bucket, key: object.key)
-        let bucketKey = KeyLayout.bucket(object.bucket)
-        let encoded = try object.encoded()
-        let (replaced, garbage) = try await optimistically(inTurnOf: objectKey) { () throws(StorageError) -> (ObjectRecord?, [BlobID]) in
+        let (outcome, garbage) = try await optimistically(inTurnOf: objectKey) { () throws(StorageError) -> (ObjectCommit, [BlobID]) in
             let snapshot = try await metadata.snapshot()
             var batch = MetadataBatch()
             let (upload, parts) = try await readUpload(uploadId, from: snapshot, pinningIn: &batch)
             guard upload.bucket == object.bucket, upload.key == object.key else {
                 throw StorageError(.invalidArgument, "object does not match upload \(uploadId)")
             }
-            let values = try await snapshot.get(keys: [bucketKey, objectKey])
-            guard values[0] != nil else { throw StorageError(.noSuchBucket, "bucket \(object.bucket) does not exist") }
+            let (state, _) = try await readKeyState(bucket: object.bucket, key: object.key, from: snapshot)
             let usedBlobs = Set(parts.filter { usedParts.contains($0.number) }.map(\.blob.id))
             if let missing = usedParts.subtracting(parts.map(\.number)).min() {
                 throw StorageError(.invalidPart, "part \(missing) of upload \(uploadId) does not exist")
@@ -31,20 +30,19 @@ extension ObjectStore {
             guard segments.isSubset(of: usedBlobs) else {
                 throw StorageError(.invalidPart, "object segments are not the blobs of the used parts")
             }
-            let oldBytes = values[1]
-            let old = try oldBytes.map { (bytes) throws(StorageError) in try ObjectRecord(encoded: bytes) }
-            try precondition.check(old)
-            let garbage = Self.unique(parts.map(\.blob.id) + (old?.segments.map(\.id) ?? [])).filter { !segments.contains($0) }
-            batch.require(.present(bucketKey))
-            batch.require(oldBytes.map { .equals(objectKey, $0) } ?? .absent(objectKey))
-            batch.put(objectKey, encoded)
+            try precondition.check(state.object)
+            let keptNull = try await keptNullToReplace(state, from: snapshot)
+            state.pin(&batch)
+            let placement = try place(object, in: state, keptNull: keptNull, batch: &batch)
+            let removedBlobs = placement.removed.flatMap { $0.segments.map(\.id) }
+            let garbage = Self.unique(parts.map(\.blob.id) + removedBlobs).filter { !segments.contains($0) }
             Self.markGarbage(garbage, in: &batch)
             let removals = try attach(note, to: &batch)
             try await commit(batch, carrying: removals)
-            return (old, garbage)
+            return (ObjectCommit(record: placement.record, replaced: placement.replaced, removed: placement.removed), garbage)
         }
         try await reclaim(garbage)
-        return replaced
+        return outcome
     }
 
     /// Aborts an upload in one synced commit: deletes the upload, its index and its parts, and

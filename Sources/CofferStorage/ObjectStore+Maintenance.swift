@@ -1,23 +1,27 @@
 extension ObjectStore {
-    /// Rewrites the `encryption` of every object and multipart-upload record for which
-    /// `transform` returns a new one (e.g. re-sealing data keys under a new root key).
+    /// Rewrites the `encryption` of every object version (current or noncurrent; delete
+    /// markers have no data key and are not shown to `transform`) and multipart-upload record
+    /// for which `transform` returns a new one (e.g. re-sealing data keys under a new root key).
     ///
     /// Offline maintenance, meant for a store no server is writing to. Records are read from
     /// one snapshot and rewritten in synced commits of at most 256, each conditional on its
     /// records being unchanged (a batch that meets a concurrent change is read again and
     /// transformed again). An interruption leaves every record either old or new, never
     /// half-written, so the command can simply be run again.
-    /// - Returns: how many object and upload records were rewritten.
+    /// - Returns: how many object (version) and upload records were rewritten.
     @discardableResult
     public func rewriteEncryption(
         _ transform: (_ bucket: String, _ key: String, _ encryption: ObjectEncryption?) throws -> ObjectEncryption?
     ) async throws -> (objects: Int, uploads: Int) {
         let snapshot = try await metadata.snapshot()
-        let objects = try await rewrite(ObjectRecord.self, prefix: [KeyLayout.objectPrefix], from: snapshot) { record in
-            guard let new = try transform(record.bucket, record.key, record.encryption) else { return nil }
-            var updated = record
-            updated.encryption = new
-            return updated
+        var objects = 0
+        for prefix in [KeyLayout.objectPrefix, KeyLayout.versionPrefix] {
+            objects += try await rewrite(ObjectRecord.self, prefix: [prefix], from: snapshot) { record in
+                guard !record.isDeleteMarker, let new = try transform(record.bucket, record.key, record.encryption) else { return nil }
+                var updated = record
+                updated.encryption = new
+                return updated
+            }
         }
         let uploads = try await rewrite(UploadRecord.self, prefix: [KeyLayout.uploadPrefix], from: snapshot) { record in
             guard let new = try transform(record.bucket, record.key, record.encryption) else { return nil }

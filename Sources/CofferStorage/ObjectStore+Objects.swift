@@ -1,10 +1,12 @@
 extension ObjectStore {
-    /// The current record of an object, or nil.
+    /// The current object under `key`, or nil when the key has no version or its current
+    /// version is a delete marker (``version(bucket:key:_:)`` tells them apart).
     public func object(bucket: String, key: String) async throws(StorageError) -> ObjectRecord? {
         try await read(ObjectRecord.self, at: KeyLayout.object(bucket: bucket, key: key))
     }
 
-    /// Opens an object for reading; nil if it does not exist.
+    /// Opens the current object under `key` for reading; nil if there is none (as for
+    /// ``object(bucket:key:)``; ``openVersion(bucket:key:_:)`` opens any version).
     ///
     /// The reader's blob view is taken after the record was read, and the record is read again
     /// after it: when both reads agree, the record was current while the view was taken, so
@@ -23,72 +25,56 @@ extension ObjectStore {
         throw StorageError.conditionFailed(.equals(key, bytes))
     }
 
-    /// Commits an object in one synced commit: puts the record, clears its blobs' pending
-    /// markers, and marks the blobs of the record it replaces as garbage (reclaimed right
-    /// after). The commit is conditional on the bucket existing, on the replaced record being
-    /// the one `precondition` was checked against, and on the new blobs being pending.
+    /// Commits an object in one synced commit: it becomes the current version of its key, its
+    /// blobs' pending markers are cleared, and the blobs of the versions the commit removes are
+    /// marked garbage (and reclaimed right after).
+    ///
+    /// What happens to the version it replaces follows the bucket's versioning state (S3's
+    /// rules; docs/storage-layout.md, "Versions"): never versioned, it is overwritten and
+    /// removed, as before versioning existed; enabled, the new record gets a fresh version id
+    /// and the replaced version stays as a noncurrent version; suspended, the new record is
+    /// the `null` version, and the previous null version (current or not) is removed while
+    /// every other version stays. The store sets the record's `versionId` and `versionStamp`
+    /// (whatever the caller put there) and `record` must not be a delete marker.
+    ///
+    /// The commit is conditional on the bucket record being the one read (so a versioning
+    /// change never lands between the decision and the commit), on the key's versions being
+    /// where they were read (``KeyState``), on `precondition` holding for the current object
+    /// (a current delete marker is no object), and on the new blobs being pending.
     ///
     /// Every segment blob must be pending (written by ``makeBlobWriter()``, not yet committed)
-    /// unless the replaced record already owns it. Throws `.noSuchBucket` if the bucket is gone.
-    /// - Returns: the replaced record, if any.
+    /// unless a version the commit removes owns it. Throws `.noSuchBucket` if the bucket is gone.
     @discardableResult
-    public func commitObject(_ record: ObjectRecord, precondition: WritePrecondition = .none, note: CommitNote? = nil) async throws(StorageError) -> ObjectRecord? {
+    public func commitObject(_ record: ObjectRecord, precondition: WritePrecondition = .none, note: CommitNote? = nil) async throws(StorageError) -> ObjectCommit {
         try KeyLayout.validateBucketName(record.bucket)
         guard !record.key.isEmpty else { throw StorageError(.invalidArgument, "empty object key") }
+        guard !record.isDeleteMarker else { throw StorageError(.invalidArgument, "a delete marker is made by a deletion") }
         let key = KeyLayout.object(bucket: record.bucket, key: record.key)
-        let bucketKey = KeyLayout.bucket(record.bucket)
-        let encoded = try record.encoded()
         let newBlobs = Self.unique(record.segments.map(\.id))
         let newSet = Set(newBlobs)
         let announcements = takeAnnouncements(newBlobs)
-        let (replaced, garbage) = try await optimistically(inTurnOf: key, announcements: announcements) { () throws(StorageError) -> (ObjectRecord?, [BlobID]) in
-            let values = try await metadata.get(keys: [bucketKey, key] + newBlobs.map(KeyLayout.blobMarker))
-            guard values[0] != nil else { throw StorageError(.noSuchBucket, "bucket \(record.bucket) does not exist") }
-            let oldBytes = values[1]
-            let old = try oldBytes.map { (bytes) throws(StorageError) in try ObjectRecord(encoded: bytes) }
-            try precondition.check(old)
-            let oldBlobs = Self.unique(old?.segments.map(\.id) ?? [])
-            let oldSet = Set(oldBlobs)
+        let (outcome, garbage) = try await optimistically(inTurnOf: key, announcements: announcements) { () throws(StorageError) -> (ObjectCommit, [BlobID]) in
+            let (state, markers) = try await readKeyState(bucket: record.bucket, key: record.key, alsoReading: newBlobs.map(KeyLayout.blobMarker))
+            try precondition.check(state.object)
+            let keptNull = try await keptNullToReplace(state)
             var batch = MetadataBatch()
-            batch.require(.present(bucketKey))
-            batch.require(oldBytes.map { .equals(key, $0) } ?? .absent(key))
-            for (blob, marker) in zip(newBlobs, values.dropFirst(2)) where !oldSet.contains(blob) {
+            state.pin(&batch)
+            let placement = try place(record, in: state, keptNull: keptNull, batch: &batch)
+            let removedBlobs = Self.unique(placement.removed.flatMap { $0.segments.map(\.id) })
+            let reusable = Set(removedBlobs)
+            for (blob, marker) in zip(newBlobs, markers) where !reusable.contains(blob) {
                 try Self.requirePending(marker, blob)
                 batch.require(.equals(KeyLayout.blobMarker(blob), Self.pendingMarker))
             }
-            batch.put(key, encoded)
             for blob in newBlobs { batch.delete(KeyLayout.blobMarker(blob)) }
-            let garbage = oldBlobs.filter { !newSet.contains($0) }
+            let garbage = removedBlobs.filter { !newSet.contains($0) }
             Self.markGarbage(garbage, in: &batch)
             let removals = try attach(note, to: &batch)
             try await commit(batch, carrying: removals, fulfilling: announcements)
-            return (old, garbage)
+            return (ObjectCommit(record: placement.record, replaced: placement.replaced, removed: placement.removed), garbage)
         }
         try await reclaim(garbage)
-        return replaced
-    }
-
-    /// Deletes an object in one synced commit (conditional on the record being the one read)
-    /// and reclaims its blobs. Throws `.noSuchBucket` if the bucket does not exist.
-    /// - Returns: the deleted record, or nil if there was none.
-    @discardableResult
-    public func deleteObject(bucket: String, key objectKey: String, note: CommitNote? = nil) async throws(StorageError) -> ObjectRecord? {
-        let key = KeyLayout.object(bucket: bucket, key: objectKey)
-        let deleted = try await optimistically(inTurnOf: key) { () throws(StorageError) -> ObjectRecord? in
-            let values = try await metadata.get(keys: [KeyLayout.bucket(bucket), key])
-            guard values[0] != nil else { throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist") }
-            guard let oldBytes = values[1] else { return nil }
-            let old = try ObjectRecord(encoded: oldBytes)
-            var batch = MetadataBatch()
-            batch.require(.equals(key, oldBytes))
-            batch.delete(key)
-            Self.markGarbage(Self.unique(old.segments.map(\.id)), in: &batch)
-            let removals = try attach(note, to: &batch)
-            try await commit(batch, carrying: removals)
-            return old
-        }
-        if let deleted { try await reclaim(Self.unique(deleted.segments.map(\.id))) }
-        return deleted
+        return outcome
     }
 
     /// `ids` without repeats, in first-seen order.

@@ -14,6 +14,11 @@ import Synchronization
 /// reclaimed right after it; a crash leaves only marked blobs, which opening the store
 /// reclaims.
 ///
+/// A bucket with a versioning state keeps every version of its objects, S3's way: writes and
+/// deletions place, retire and remove versions (`ObjectStore+Versions.swift`), reads and
+/// listings reach any of them, and each version owns its blobs (docs/storage-layout.md,
+/// "Versions"). A bucket never versioned stores and costs exactly what it did before.
+///
 /// Concurrency is optimistic, as a store shared by several nodes needs: an operation reads
 /// what it depends on, then commits on the condition that it is unchanged (the bucket still
 /// exists, the object or part record is the one read, the blobs are still pending, a bucket's

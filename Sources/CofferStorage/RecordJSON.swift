@@ -43,6 +43,13 @@ struct RecordJSONWriter {
     mutating func field(_ name: String, _ value: some BinaryInteger) { key(name); integer(value) }
     mutating func field(_ name: String, ifPresent value: String?) { if let value { field(name, value) } }
 
+    mutating func field(_ name: String, _ value: Bool) {
+        key(name)
+        separate()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        needsComma = true
+    }
+
     /// A string-to-string object, keys sorted by their UTF-8 bytes (as `.sortedKeys`).
     mutating func field(_ name: String, _ dictionary: [String: String]) {
         key(name)
@@ -184,6 +191,17 @@ public struct RecordJSONReader {
         guard digits > 0, !(digits > 1 && bytes[start] == UInt8(ascii: "0")) else { throw Malformed() }
         if let next = peek(), next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") { throw Malformed() }
         return value
+    }
+
+    /// `true` or `false`.
+    public mutating func bool() throws(Malformed) -> Bool {
+        skipWhitespace()
+        if peek() == UInt8(ascii: "t") {
+            try literal("true")
+            return true
+        }
+        try literal("false")
+        return false
     }
 
     public mutating func int() throws(Malformed) -> Int {

@@ -38,6 +38,9 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         case alreadyExists
         /// Another writer holds a store's one writer role (an audit sink's writer).
         case writerActive
+        /// The object version named is a delete marker, which has no body, metadata or tags
+        /// (S3 answers 405 MethodNotAllowed).
+        case deleteMarker
     }
 
     /// The error's category.

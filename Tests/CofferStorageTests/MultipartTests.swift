@@ -36,7 +36,7 @@ import Testing
             #expect(await errorCode { try await store.completeUpload(uploadId: "u1", object: stale, usedParts: [1, 9]) } == .invalidPart)
 
             let object = objectRecord(key: "big", segments: [p1.blob, p2.blob])
-            let replaced = try await store.completeUpload(uploadId: "u1", object: object, usedParts: [1, 2])
+            let replaced = try await store.completeUpload(uploadId: "u1", object: object, usedParts: [1, 2]).replaced
             #expect(replaced?.segments.first?.chunkCount == 4)
             #expect(try await store.chunkCount() == 2 + 1)
             #expect(try await store.upload(id: "u1") == nil)

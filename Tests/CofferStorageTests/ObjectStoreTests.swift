@@ -13,7 +13,7 @@ import Testing
 
             let blob = try await writeBlob(store, chunks(3, of: 2))
             #expect(try await store.pendingBlobCount() == 1)
-            let replaced = try await store.commitObject(objectRecord(key: "k", segments: [blob]))
+            let replaced = try await store.commitObject(objectRecord(key: "k", segments: [blob])).replaced
             #expect(replaced == first)
             #expect(try await store.chunkCount() == 3)
             #expect(try await store.pendingBlobCount() == 0)

@@ -30,7 +30,7 @@ import Testing
         let parts: [PartSummary]? = rng.next() % 2 == 0 ? nil : (1...Int(1 + rng.next() % 4)).map {
             PartSummary(number: $0, size: Int64(rng.next() % 100_000_000), etag: Hexish.of(bytes(16)), checksum: rng.next() % 2 == 0 ? nil : pick())
         }
-        return ObjectRecord(
+        var record = ObjectRecord(
             bucket: "bucket-\(seed)", key: pick() + "/" + pick(), size: Int64(rng.next() % (1 << 50)), etag: Hexish.of(bytes(16)),
             lastModified: Date(timeIntervalSince1970: Double(rng.next() % 4_000_000_000_000) / 1000), owner: pick(),
             contentHeaders: ["content-type": pick(), "Content-Language": pick(), "cache-control": pick()],
@@ -39,6 +39,17 @@ import Testing
             parts: parts, segments: (0..<Int(rng.next() % 4)).map { _ in blob() },
             storageClass: rng.next() % 2 == 0 ? "STANDARD" : pick(), encryption: encryption,
             tags: rng.next() % 3 == 0 ? nil : (0..<Int(1 + rng.next() % 4)).map { _ in StoredTag(key: pick(), value: pick()) })
+        // The versioning fields: absent, a null version with a stamp, or an id (and a marker).
+        let stamp = VersionStamp(rawValue: rng.next() >> 1)!
+        switch rng.next() % 3 {
+        case 0: break
+        case 1: record.versionStamp = stamp
+        default:
+            record.versionStamp = stamp
+            record.versionId = VersionID.make(stamp: stamp, using: &rng)
+        }
+        if rng.next() % 4 == 0 { record.deleteMarker = rng.next() % 2 == 0 }
+        return record
     }
 
     @Test func writesExactlyWhatJSONEncoderWrites() throws {

@@ -88,15 +88,17 @@ import Testing
 }
 
 /// A metadata store that, once, just before a commit that writes `key`, commits `bytes` under
-/// `key` itself: what a writer on another node would do between a read and a commit.
+/// `key` itself (or another key): what a writer on another node would do between a read and
+/// a commit.
 final class InterferingMetadataStore: MetadataStore {
     let base: any MetadataStore
-    private let pending = Mutex<(key: [UInt8], bytes: [UInt8])?>(nil)
+    private let pending = Mutex<(trigger: [UInt8], key: [UInt8], bytes: [UInt8])?>(nil)
     private let done = Atomic<Bool>(false)
 
     init(base: any MetadataStore) { self.base = base }
 
-    func interfere(onCommitTo key: [UInt8], put bytes: [UInt8]) { pending.withLock { $0 = (key, bytes) } }
+    func interfere(onCommitTo key: [UInt8], put bytes: [UInt8]) { interfere(onCommitTo: key, put: bytes, writing: key) }
+    func interfere(onCommitTo trigger: [UInt8], put bytes: [UInt8], writing key: [UInt8]) { pending.withLock { $0 = (trigger, key, bytes) } }
     var interfered: Bool { done.load(ordering: .acquiring) }
 
     func get(_ key: [UInt8]) async throws(StorageError) -> [UInt8]? { try await base.get(key) }
@@ -116,8 +118,8 @@ final class InterferingMetadataStore: MetadataStore {
     }
 
     private func interfereIfDue(_ batch: MetadataBatch) async throws(StorageError) {
-        let due = pending.withLock { current -> (key: [UInt8], bytes: [UInt8])? in
-            guard let due = current, batch.operations.contains(where: { $0.key == due.key }) else { return nil }
+        let due = pending.withLock { current -> (trigger: [UInt8], key: [UInt8], bytes: [UInt8])? in
+            guard let due = current, batch.operations.contains(where: { $0.key == due.trigger }) else { return nil }
             current = nil
             return due
         }
