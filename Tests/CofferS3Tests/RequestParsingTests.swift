@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func unsupportedSubresourcesAreNotImplementedNotMisrouted() throws {
-        for target in ["/b?lifecycle", "/b?cors", "/b/k?retention", "/b?versioning", "/b?metadataTable", "/b?someFutureThing"] {
+        for target in ["/b?lifecycle", "/b?cors", "/b/k?retention", "/b?metadataTable", "/b?someFutureThing"] {
             #expect(throws: S3Error.self) { try S3Operation.parse(parse(.put, target)) }
         }
         // A DELETE with any sub-resource must never become DeleteBucket.
@@ -84,6 +84,8 @@ import Testing
             #expect(throws: S3Error.self) { try S3Operation.parse(parse(.delete, target)) }
         }
         #expect(try S3Operation.parse(parse(.get, "/b?versioning")) == .getBucketVersioning)
+        #expect(try S3Operation.parse(parse(.put, "/b?versioning")) == .putBucketVersioning)
+        #expect(throws: S3Error.self) { try S3Operation.parse(parse(.delete, "/b?versioning")) }
         #expect(try S3Operation.parse(parse(.delete, "/b?policy")) == .deleteBucketPolicy)
         #expect(try S3Operation.parse(parse(.delete, "/b?x-id=DeleteBucket")) == .deleteBucket)
     }

@@ -100,6 +100,10 @@ extension Row {
             .init(method: .put, path: "/\(m.bucket)", query: "acl", headers: [("x-amz-acl", "private")], body: [])
         },
         Row(.getBucketVersioning, "s3:GetBucketVersioning", .bucket) { m in .init(method: .get, path: "/\(m.bucket)", query: "versioning") },
+        Row(.putBucketVersioning, "s3:PutBucketVersioning", .bucket) { m in
+            let document = Array("<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>".utf8)
+            return .init(method: .put, path: "/\(m.bucket)", query: "versioning", headers: md5(document), body: document)
+        },
         Row(.getBucketOwnershipControls, "s3:GetBucketOwnershipControls", .bucket) { m in
             .init(method: .get, path: "/\(m.bucket)", query: "ownershipControls")
         },

@@ -52,6 +52,31 @@ import Testing
         #expect(Row.all.map(\.operation) == S3Operation.allCases)
     }
 
+    /// A request that names a version is authorised with the version form of every object
+    /// action its row names (S3's `s3:GetObjectVersion` and friends); bucket rows and writes
+    /// keep theirs.
+    @Test(arguments: [
+        ("GET", "/b/k?versionId=null", "s3:GetObjectVersion", [String](), "s3:GetObjectVersionTagging"),
+        ("HEAD", "/b/k?versionId=null", "s3:GetObjectVersion", [], "s3:GetObjectVersionTagging"),
+        ("GET", "/b/k?attributes&versionId=null", "s3:GetObjectVersionAttributes", ["s3:GetObjectVersion"], nil),
+        ("DELETE", "/b/k?versionId=null", "s3:DeleteObjectVersion", [], nil),
+        ("GET", "/b/k?tagging&versionId=null", "s3:GetObjectVersionTagging", [], nil),
+        ("PUT", "/b/k?tagging&versionId=null", "s3:PutObjectVersionTagging", [], nil),
+        ("DELETE", "/b/k?tagging&versionId=null", "s3:DeleteObjectVersionTagging", [], nil),
+        ("GET", "/b/k?acl&versionId=null", "s3:GetObjectVersionAcl", [], nil),
+        ("GET", "/b/k", "s3:GetObject", [], "s3:GetObjectTagging"),
+        ("PUT", "/b/k?versionId=null", "s3:PutObject", [], nil),
+        ("GET", "/b?versions&versionId=null", "s3:ListBucketVersions", [], nil),
+    ] as [(String, String, String, [String], String?)])
+    func versionActions(method: String, target: String, action: String, alsoRequires: [String], tagCount: String?) throws {
+        let request = try S3RequestParser(domains: ["localhost"]).parse(
+            method: HTTPRequest.Method(method)!, target: target, authority: "localhost", headers: [:], secure: false, sourceIP: nil)
+        let spec = try S3Operation.parse(request).spec(for: request)
+        #expect(spec.action == action)
+        #expect(spec.alsoRequires == alsoRequires)
+        #expect(spec.tagCountRevealedBy == tagCount)
+    }
+
     @Test(arguments: Row.all)
     func row(_ row: Row) async throws {
         // The production row says what this test's row says.

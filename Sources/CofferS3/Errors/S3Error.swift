@@ -86,6 +86,8 @@ public enum S3ErrorCode: String, Sendable {
     case unexpectedContent = "UnexpectedContent"
     case invalidBucketAclWithObjectOwnership = "InvalidBucketAclWithObjectOwnership"
     case noSuchVersion = "NoSuchVersion"
+    case invalidBucketState = "InvalidBucketState"
+    case illegalVersioningConfiguration = "IllegalVersioningConfigurationException"
     case tooManyParts = "TooManyParts"
     case serverSideEncryptionConfigurationNotFoundError = "ServerSideEncryptionConfigurationNotFoundError"
     // SSE-KMS: S3 passes the key service's exception on with a `KMS.` prefix.
@@ -107,7 +109,7 @@ public enum S3ErrorCode: String, Sendable {
         case .noSuchBucket, .noSuchKey, .noSuchUpload, .noSuchBucketPolicy, .noSuchTagSet, .serverSideEncryptionConfigurationNotFoundError: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .requestTimeout: .badRequest
-        case .bucketAlreadyExists, .bucketAlreadyOwnedByYou, .bucketNotEmpty, .operationAborted: .conflict
+        case .bucketAlreadyExists, .bucketAlreadyOwnedByYou, .bucketNotEmpty, .operationAborted, .invalidBucketState: .conflict
         case .missingContentLength: .lengthRequired
         case .preconditionFailed: .preconditionFailed
         case .invalidRange: .rangeNotSatisfiable
@@ -155,6 +157,8 @@ public enum S3ErrorCode: String, Sendable {
         case .serverSideEncryptionConfigurationNotFoundError: "The server side encryption configuration was not found"
         case .noSuchKey: "The specified key does not exist."
         case .noSuchTagSet: "The TagSet does not exist"
+        case .noSuchVersion: "The specified version does not exist."
+        case .illegalVersioningConfiguration: "The Versioning element must be specified"
         case .noSuchUpload: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."
         case .notImplemented: "A header you provided implies functionality that is not implemented"
         case .notModified: "Not Modified"

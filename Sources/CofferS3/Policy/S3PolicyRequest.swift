@@ -89,13 +89,19 @@ public enum S3PolicyRequest {
     ///
     /// `requestTags` are the tags the request sets (``requestTags(_:operation:body:)``) and
     /// `existingTags` those the object has; each becomes context keys only for an action that
-    /// carries them (``addTags(to:action:requestTags:existingTags:)``).
+    /// carries them (``addTags(to:action:requestTags:existingTags:)``). `versionId` is the
+    /// version a question about another key names (a copy source's `?versionId=`, a
+    /// DeleteObjects entry's `VersionId`); a question about the request's own key takes the
+    /// request's `versionId`. It is the context's `s3:versionid`.
     public static func make(
         _ request: S3Request, operation: S3Operation, caller: PolicyCaller, authentication: PolicyAuthentication?, now: Date,
         kmsKeyArn: String?, action: String? = nil, scope: OperationSpec.Resource? = nil, bucket: String? = nil, key: String? = nil,
-        requestTags: [StoredTag]? = nil, existingTags: [StoredTag]? = nil
+        requestTags: [StoredTag]? = nil, existingTags: [StoredTag]? = nil, versionId: String? = nil
     ) -> PolicyRequest {
         var context: [String: [String]] = [:]
+        if scope != .bucket, let version = key != nil ? versionId : request.queryValue("versionId") {
+            context["s3:versionid"] = [version]
+        }
         context["aws:SecureTransport"] = [request.secure ? "true" : "false"]
         context["aws:CurrentTime"] = [iso8601(now)]
         context["aws:EpochTime"] = [String(Int64(now.timeIntervalSince1970))]
@@ -134,7 +140,7 @@ public enum S3PolicyRequest {
         let resourceKey = key ?? request.key
         let arn = scope.map { OperationSpec.arn($0, bucket: resourceBucket, key: resourceKey) }
             ?? resource(bucket: resourceBucket, key: resourceKey, operation: operation)
-        let action = action ?? operation.spec.action
+        let action = action ?? operation.spec(for: request).action
         addTags(to: &context, action: action, requestTags: requestTags, existingTags: existingTags)
         return PolicyRequest(principal: caller.principal, action: action, resource: arn, context: context)
     }

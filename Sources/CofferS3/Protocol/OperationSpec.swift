@@ -97,6 +97,31 @@ public struct OperationSpec: Sendable, Equatable {
         self.copySourceAction = copySourceAction
     }
 
+    /// The actions S3 authorises instead of the object actions when a request names a version
+    /// (`versionId`, `null` included): GetObject of a version is `s3:GetObjectVersion`, and so on.
+    static let versionActions: [String: String] = [
+        "s3:GetObject": "s3:GetObjectVersion", "s3:DeleteObject": "s3:DeleteObjectVersion",
+        "s3:GetObjectAttributes": "s3:GetObjectVersionAttributes",
+        "s3:GetObjectTagging": "s3:GetObjectVersionTagging", "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
+        "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
+        "s3:GetObjectAcl": "s3:GetObjectVersionAcl", "s3:PutObjectAcl": "s3:PutObjectVersionAcl",
+    ]
+
+    /// The action S3 authorises for `action` on a named version (itself when it has no
+    /// version form, as for writes, which never name a version).
+    public static func versionAction(_ action: String) -> String { versionActions[action] ?? action }
+
+    /// This row for a request that names a version: every object action it names becomes its
+    /// version form (GetObjectAttributes of a version needs `s3:GetObjectVersionAttributes` and
+    /// `s3:GetObjectVersion`; its tag count, `s3:GetObjectVersionTagging`).
+    public func namingVersion() -> OperationSpec {
+        var spec = self
+        spec.action = Self.versionAction(action)
+        spec.alsoRequires = alsoRequires.map(Self.versionAction)
+        spec.tagCountRevealedBy = tagCountRevealedBy.map(Self.versionAction)
+        return spec
+    }
+
     /// The ARN of `resource` for a request addressing `bucket` and `key`.
     public static func arn(_ resource: Resource, bucket: String?, key: String?) -> String {
         switch resource {

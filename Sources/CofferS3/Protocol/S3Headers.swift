@@ -13,6 +13,8 @@ extension HTTPField.Name {
     public static let xAmzChecksumType = HTTPField.Name("x-amz-checksum-type")!
     public static let xAmzCopySource = HTTPField.Name("x-amz-copy-source")!
     public static let xAmzCopySourceRange = HTTPField.Name("x-amz-copy-source-range")!
+    public static let xAmzCopySourceVersionId = HTTPField.Name("x-amz-copy-source-version-id")!
+    public static let xAmzDeleteMarker = HTTPField.Name("x-amz-delete-marker")!
     public static let xAmzExpectedBucketOwner = HTTPField.Name("x-amz-expected-bucket-owner")!
     public static let xAmzSourceExpectedBucketOwner = HTTPField.Name("x-amz-source-expected-bucket-owner")!
     public static let xAmzDecodedContentLength = HTTPField.Name("x-amz-decoded-content-length")!
@@ -29,5 +31,6 @@ extension HTTPField.Name {
     public static let xAmzTaggingDirective = HTTPField.Name("x-amz-tagging-directive")!
     public static let xAmzTarget = HTTPField.Name("x-amz-target")!
     public static let xAmzTrailer = HTTPField.Name("x-amz-trailer")!
+    public static let xAmzVersionId = HTTPField.Name("x-amz-version-id")!
     public static let xAmznRequestId = HTTPField.Name("x-amzn-RequestId")!
 }

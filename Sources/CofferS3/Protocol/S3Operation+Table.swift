@@ -15,6 +15,7 @@ extension S3Operation {
         case .getBucketAcl: .init(action: "s3:GetBucketAcl", resource: .bucket)
         case .putBucketAcl: .init(action: "s3:PutBucketAcl", resource: .bucket)
         case .getBucketVersioning: .init(action: "s3:GetBucketVersioning", resource: .bucket)
+        case .putBucketVersioning: .init(action: "s3:PutBucketVersioning", resource: .bucket)
         case .getBucketOwnershipControls: .init(action: "s3:GetBucketOwnershipControls", resource: .bucket)
         case .putBucketEncryption, .deleteBucketEncryption: .init(action: "s3:PutEncryptionConfiguration", resource: .bucket)
         case .getBucketEncryption: .init(action: "s3:GetEncryptionConfiguration", resource: .bucket)
@@ -58,6 +59,13 @@ extension S3Operation {
             .init(action: "s3:DeleteObjectTagging", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket",
                   existingObjectTags: true)
         }
+    }
+
+    /// The row for `request`: the version form of it when the request names a version of an
+    /// object (`?versionId=`, `null` included).
+    public func spec(for request: S3Request) -> OperationSpec {
+        guard spec.resource == .object, request.queryValue("versionId") != nil else { return spec }
+        return spec.namingVersion()
     }
 
     /// The IAM action a policy matches for this operation (`s3:PutObject`, ...).

@@ -10,6 +10,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
     case getBucketAcl = "GetBucketAcl"
     case putBucketAcl = "PutBucketAcl"
     case getBucketVersioning = "GetBucketVersioning"
+    case putBucketVersioning = "PutBucketVersioning"
     case getBucketOwnershipControls = "GetBucketOwnershipControls"
     case putBucketEncryption = "PutBucketEncryption"
     case getBucketEncryption = "GetBucketEncryption"
@@ -50,10 +51,10 @@ public enum S3Operation: String, Sendable, CaseIterable {
         "cors", "lifecycle", "logging", "notification", "replication", "website",
         "accelerate", "requestPayment", "object-lock", "analytics", "inventory", "metrics",
         "intelligent-tiering", "publicAccessBlock",
-        "metadataTable", "metadataConfiguration", "abac", "session", "versioning", "ownershipControls",
+        "metadataTable", "metadataConfiguration", "abac", "session", "ownershipControls",
     ]
     /// Bucket sub-resources Coffer answers for GET.
-    static let readableBucketSubresources: Set<String> = ["versioning", "ownershipControls"]
+    static let readableBucketSubresources: Set<String> = ["ownershipControls"]
     /// Query parameters that never name a sub-resource: presigned-URL and SDK routing hints.
     static func isNeutralParameter(_ name: String) -> Bool {
         name.lowercased().hasPrefix("x-amz-") || name == "x-id"
@@ -87,7 +88,8 @@ public enum S3Operation: String, Sendable, CaseIterable {
             // Fail closed: a PUT or DELETE on a bucket with a sub-resource Coffer does not know
             // must never fall through to CreateBucket or DeleteBucket.
             if m == "PUT" || m == "DELETE",
-                let unknown = request.query.first(where: { !isNeutralParameter($0.name) && !(m == "PUT" && $0.name == "acl") && $0.name != "encryption" && $0.name != "policy" && $0.name != "tagging" }) {
+                let unknown = request.query.first(where: { !isNeutralParameter($0.name) && !(m == "PUT" && $0.name == "acl") && $0.name != "encryption" && $0.name != "policy" && $0.name != "tagging"
+                    && !(m == "PUT" && $0.name == "versioning") }) {
                 throw S3Error(.notImplemented, "Coffer does not implement the bucket sub-resource '\(unknown.name)' yet.")
             }
             switch m {
@@ -96,6 +98,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
                 if has("encryption") { return .putBucketEncryption }
                 if has("policy") { return .putBucketPolicy }
                 if has("tagging") { return .putBucketTagging }
+                if has("versioning") { return .putBucketVersioning }
                 return .createBucket
             case "GET":
                 if has("location") { return .getBucketLocation }

@@ -111,13 +111,3 @@ enum ContentMD5 {
         }
     }
 }
-
-/// Version ids on Coffer's unversioned buckets: only `null` names an object version; any
-/// other id is refused as S3 refuses it on an unversioned bucket.
-enum VersionID {
-    static func requireNull(_ value: String?, argument: String = "versionId") throws(S3Error) {
-        if let value, value != "null" {
-            throw S3Error(.invalidArgument, "Invalid version id specified", extra: [("ArgumentName", argument), ("ArgumentValue", value)])
-        }
-    }
-}

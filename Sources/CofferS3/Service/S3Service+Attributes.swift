@@ -11,14 +11,10 @@ extension S3Service {
     func getObjectAttributes(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let key = call.request.key!
-        try VersionID.requireNull(call.request.queryValue("versionId"))
         let wanted = try Self.requestedAttributes(call.request)
         let maxParts = min(try Self.integerHeader(call.request, "x-amz-max-parts", default: 1000), 1000)
         let marker = try Self.integerHeader(call.request, "x-amz-part-number-marker", default: 0)
-        let store = self.store
-        guard let record = try await store.object(bucket: bucket.name, key: key) else {
-            throw await call.missingKey(key)
-        }
+        let record = try await namedVersion(call, bucket: bucket, key: key)
         // As on GET: an SSE-C object answers only to its key (400 without, 403 with another),
         // and a key for an object that is not SSE-C is refused.
         let customerKey = try customerKey(call)
@@ -43,6 +39,7 @@ extension S3Service {
         }
         var headers = HTTPFields()
         headers[.lastModified] = S3Date.http(record.lastModified)
+        VersionHeaders.add(record, bucket: bucket, to: &headers)
         return xmlResponse(xml, headers: headers)
     }
 

@@ -34,6 +34,9 @@ extension S3Service {
         var scope: OperationSpec.Resource?
         var key: String?
         var existingTags: ExistingTags = .none
+        /// The version of `key` the question is about (`versionId`, `null` included); for the
+        /// request's own key, the request's `versionId` is.
+        var versionId: String? = nil
         var isOperationItself: Bool { action == nil && scope == nil && key == nil }
 
         static let operation = AccessQuestion()
@@ -63,7 +66,8 @@ extension S3Service {
         }
         return S3PolicyRequest.make(call.request, operation: call.operation, caller: caller, authentication: authentication,
                                     now: call.now, kmsKeyArn: kms, action: question.action, scope: question.scope,
-                                    bucket: bucket, key: question.key, requestTags: call.requestTags, existingTags: existingTags)
+                                    bucket: bucket, key: question.key, requestTags: call.requestTags, existingTags: existingTags,
+                                    versionId: question.versionId)
     }
 
     /// The key ARN a key id, alias name or alias ARN names, asked of the key service SSE-KMS
@@ -87,7 +91,10 @@ extension S3Service {
             guard policies.contains(where: { $0.readsKey(withPrefix: S3PolicyRequest.existingTagPrefix) }),
                   let key = question.key ?? call.request.key else { return nil }
             do {
-                return try await store.object(bucket: bucket.name, key: key)?.tags ?? []
+                // The tags of the version asked about; a malformed id has none (the handler refuses it).
+                let named = question.key != nil ? question.versionId : call.request.queryValue("versionId")
+                let version = VersionSelector(versionId: named) ?? .current
+                return try await store.version(bucket: bucket.name, key: key, version)?.tags ?? []
             } catch {
                 logger.error("cannot read an object's tags for a policy; denying", metadata: [
                     "request-id": .string(call.requestId), "bucket": .string(bucket.name), "error": .string(String(describing: error)),
@@ -99,7 +106,7 @@ extension S3Service {
 
     /// Whether the caller may do what `question` asks to `bucket`.
     func isAuthorized(_ call: S3Call, bucket: BucketRecord, _ question: AccessQuestion = .operation) async -> Bool {
-        if call.user?.isRoot == true, question.isOperationItself, call.operation.spec.authorization == .bucketPolicyManagement { return true }
+        if call.user?.isRoot == true, question.isOperationItself, call.spec.authorization == .bucketPolicyManagement { return true }
         let policy = bucketPolicy(bucket)
         let identityPolicy = call.user?.policy
         let ownerGrant = call.user.map { $0.isRoot || bucket.owner == $0.name } ?? false
@@ -120,7 +127,7 @@ extension S3Service {
     func identityAllows(_ call: S3Call) -> Bool {
         guard let user = call.user else { return false }
         guard let policy = user.policy else { return true }
-        let spec = call.operation.spec
+        let spec = call.spec
         var context: [String: [String]] = ["aws:SecureTransport": [call.request.secure ? "true" : "false"]]
         if let ip = call.request.sourceIP { context["aws:SourceIp"] = [ip] }
         let request = PolicyRequest(principal: PolicyCaller.user(user).principal, action: spec.action,

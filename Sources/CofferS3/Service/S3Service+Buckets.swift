@@ -159,13 +159,6 @@ extension S3Service {
         return xmlResponse(xml)
     }
 
-    func getBucketVersioning(_ call: AuthorizedCall) throws -> S3Response {
-        _ = try call.targetBucket()
-        var xml = XMLWriter()
-        xml.element("VersioningConfiguration", attributes: [("xmlns", S3XML.namespace)]) { _ in }
-        return xmlResponse(xml)
-    }
-
     func getBucketOwnershipControls(_ call: AuthorizedCall) throws -> S3Response {
         _ = try call.targetBucket()
         var xml = XMLWriter()
@@ -195,7 +188,7 @@ extension S3Service {
     func getAcl(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         if let key = call.request.key {
-            guard try await store.object(bucket: bucket.name, key: key) != nil else { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
+            _ = try await namedVersion(call, bucket: bucket, key: key)
         }
         var xml = XMLWriter()
         xml.element("AccessControlPolicy", attributes: [("xmlns", S3XML.namespace)]) { x in
@@ -218,7 +211,7 @@ extension S3Service {
     func putAcl(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         if let key = call.request.key {
-            guard try await store.object(bucket: bucket.name, key: key) != nil else { throw S3Error(.noSuchKey, extra: [("Key", key)]) }
+            _ = try await namedVersion(call, bucket: bucket, key: key)
         }
         try checkCannedACL(call, forBucket: false)
         var body = try IncomingBody(call: call, requireLength: false)

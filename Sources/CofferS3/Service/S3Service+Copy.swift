@@ -8,6 +8,8 @@ import HTTPTypes
 struct CopySource {
     var bucket: String
     var key: String
+    /// The source version (`?versionId=`); the current version when none is named.
+    var version: VersionSelector
 
     static func parse(_ request: S3Request) throws(S3Error) -> CopySource {
         let invalid = S3Error(.invalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
@@ -26,8 +28,7 @@ struct CopySource {
         let bucket = String(path[..<slash])
         let key = String(path[path.index(after: slash)...])
         guard !bucket.isEmpty, !key.isEmpty else { throw invalid }
-        try VersionID.requireNull(versionId, argument: "x-amz-copy-source")
-        return CopySource(bucket: bucket, key: key)
+        return CopySource(bucket: bucket, key: key, version: try VersionSelector.parse(versionId, argument: "x-amz-copy-source"))
     }
 }
 
@@ -40,14 +41,27 @@ extension S3Service {
             throw S3Error(.internalError, "The operation table gives this operation no copy source.")
         }
         let source = authorized.source
-        guard let reader = try await store.openObject(bucket: authorized.bucket.name, key: source.key) else {
-            throw S3Error(.noSuchKey, extra: [("Key", source.key)])
+        let reader: ObjectReader
+        switch try await store.openVersion(bucket: authorized.bucket.name, key: source.key, source.version) {
+        case .object(let opened)?: reader = opened
+        case .deleteMarker?:
+            guard source.version.namesVersion else { throw S3Error(.noSuchKey, extra: [("Key", source.key)]) }
+            throw S3Error(.invalidRequest, "The source of a copy request may not specifically refer to a delete marker by version id.")
+        case nil:
+            guard source.version.namesVersion else { throw S3Error(.noSuchKey, extra: [("Key", source.key)]) }
+            throw VersionHeaders.noSuchVersion(key: source.key, source.version)
         }
         if sourceKey != nil, !ObjectKeys.isSSEC(reader.record.encryption) {
             throw S3Error(.invalidRequest, "The encryption parameters are not applicable to this object.")
         }
         try CopyConditions.evaluate(call.request, record: reader.record)
         return (source, reader)
+    }
+
+    /// `x-amz-copy-source-version-id`: the version copied, when its bucket is or was versioned.
+    func copySourceVersionHeader(_ call: AuthorizedCall, source: ObjectRecord, to fields: inout HTTPFields) {
+        guard let bucket = call.copySource?.bucket, bucket.versioning != nil || source.versionId != nil else { return }
+        fields[.xAmzCopySourceVersionId] = source.versionIdText
     }
 
     /// Streams `range` of the source (opened with its own key) into a new blob sealed by
@@ -115,7 +129,7 @@ extension S3Service {
             userMetadata: replacing ? headers.user : sourceRecord.userMetadata,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "FULL_OBJECT") },
             parts: nil, segments: [copied.blob], storageClass: storageClass, encryption: storedEncryption, tags: tags)
-        try await commit(record, call: call)
+        let committed = try await commit(record, call: call)
         var xml = XMLWriter()
         xml.element("CopyObjectResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("ETag", "\"\(record.etag)\"")
@@ -125,6 +139,9 @@ extension S3Service {
                 x.element("Checksum" + checksum.algorithm, checksum.value)
             }
         }
-        return xmlResponse(xml, headers: ObjectEncryptionHeaders(encryption: storedEncryption, customerKey: destinationKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields)
+        var fields = ObjectEncryptionHeaders(encryption: storedEncryption, customerKey: destinationKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields
+        copySourceVersionHeader(call, source: sourceRecord, to: &fields)
+        VersionHeaders.add(committed, bucket: bucket, to: &fields)
+        return xmlResponse(xml, headers: fields)
     }
 }

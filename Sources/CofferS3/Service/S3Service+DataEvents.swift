@@ -19,7 +19,7 @@ extension S3Service {
     /// The same for one of several writes of a call (a DeleteObjects key): each gets its own
     /// record, about `key`, and the call itself is not marked recorded.
     func committingOne<R>(_ call: AuthorizedCall, key: String, _ write: (CommitNote?) async throws -> R) async throws -> R {
-        guard let dataEvents, dataEvents.isEnabled, call.operation.spec.audit == .dataEvent else { return try await write(nil) }
+        guard let dataEvents, dataEvents.isEnabled, call.spec.audit == .dataEvent else { return try await write(nil) }
         let prepared: PreparedDataEvent?
         do {
             prepared = try dataEvents.prepare(call.operation.rawValue, call: call.call, key: key, ownerAccount: users.root.accountId,

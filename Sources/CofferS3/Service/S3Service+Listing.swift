@@ -104,43 +104,53 @@ extension S3Service {
         return xmlResponse(xml)
     }
 
-    /// ListObjectVersions on an unversioned bucket: every object once, version id `null`.
+    /// ListObjectVersions: every version and delete marker, by key and newest first within a
+    /// key, paged by `key-marker` and `version-id-marker`, with prefix and delimiter. A bucket
+    /// never versioned lists each object once as its `null` version.
     func listObjectVersions(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let params = try ListParameters(call.request)
         let keyMarker = call.request.queryValue("key-marker").flatMap { $0.isEmpty ? nil : $0 }
         let versionIdMarker = call.request.queryValue("version-id-marker").flatMap { $0.isEmpty ? nil : $0 }
         if versionIdMarker != nil && keyMarker == nil {
-            throw S3Error(.invalidArgument, "A version-id marker cannot be specified without a key marker.", extra: [("ArgumentName", "version-id-marker")])
+            throw S3Error(.invalidArgument, "A version-id marker cannot be specified without a key marker.",
+                          extra: [("ArgumentName", "version-id-marker"), ("ArgumentValue", versionIdMarker ?? "")])
         }
-        if let versionIdMarker, versionIdMarker != "null" {
-            throw S3Error(.invalidArgument, "Invalid version id specified", extra: [("ArgumentName", "version-id-marker"), ("ArgumentValue", versionIdMarker)])
-        }
-        let listing = try await store.listObjects(bucket: bucket.name, prefix: params.prefix, delimiter: params.delimiter, startAfter: keyMarker, maxKeys: params.maxKeys)
+        let marker = try VersionSelector.parse(versionIdMarker, argument: "version-id-marker")
+        let listing = try await store.listObjectVersions(
+            bucket: bucket.name, prefix: params.prefix, delimiter: params.delimiter, keyMarker: keyMarker, versionIdMarker: marker,
+            maxKeys: params.maxKeys)
         var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("ListVersionsResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             x.element("Name", bucket.name)
             x.element("Prefix", params.encode(params.prefix))
             x.element("KeyMarker", params.encode(keyMarker ?? ""))
             x.element("VersionIdMarker", versionIdMarker ?? "")
-            if listing.isTruncated, let next = listing.nextMarker {
-                x.element("NextKeyMarker", params.encode(next))
-                x.element("NextVersionIdMarker", "null")
+            if listing.isTruncated {
+                if let next = listing.nextKeyMarker { x.element("NextKeyMarker", params.encode(next)) }
+                if let next = listing.nextVersionIdMarker { x.element("NextVersionIdMarker", next) }
             }
             x.element("MaxKeys", String(params.maxKeys))
             if let d = params.delimiter { x.element("Delimiter", params.encode(d)) }
             x.element("IsTruncated", listing.isTruncated ? "true" : "false")
             if params.urlEncoding { x.element("EncodingType", "url") }
-            for object in listing.objects {
-                x.element("Version") { v in
-                    v.element("Key", params.encode(object.key))
-                    v.element("VersionId", "null")
-                    v.element("IsLatest", "true")
-                    v.element("LastModified", S3Date.iso8601(object.lastModified))
-                    v.element("ETag", "\"\(object.etag)\"")
-                    v.element("Size", String(object.size))
-                    writeOwner(&v, name: object.owner)
-                    v.element("StorageClass", object.storageClass)
+            for entry in listing.versions {
+                let record = entry.record
+                x.element(record.isDeleteMarker ? "DeleteMarker" : "Version") { v in
+                    v.element("Key", params.encode(record.key))
+                    v.element("VersionId", record.versionIdText)
+                    v.element("IsLatest", entry.isLatest ? "true" : "false")
+                    v.element("LastModified", S3Date.iso8601(record.lastModified))
+                    if !record.isDeleteMarker {
+                        v.element("ETag", "\"\(record.etag)\"")
+                        if let checksum = record.checksum {
+                            v.element("ChecksumAlgorithm", checksum.algorithm)
+                            v.element("ChecksumType", checksum.type)
+                        }
+                        v.element("Size", String(record.size))
+                    }
+                    writeOwner(&v, name: record.owner)
+                    if !record.isDeleteMarker { v.element("StorageClass", record.storageClass) }
                 }
             }
             for prefix in listing.commonPrefixes {

@@ -181,7 +181,9 @@ extension S3Service {
             x.element("LastModified", S3Date.iso8601(part.lastModified))
             if let checksum = part.checksum { x.element("Checksum" + checksum.algorithm, checksum.value) }
         }
-        return xmlResponse(xml, headers: ObjectEncryptionHeaders(encryption: upload.encryption, customerKey: destinationKey).fields)
+        var fields = ObjectEncryptionHeaders(encryption: upload.encryption, customerKey: destinationKey).fields
+        copySourceVersionHeader(call, source: reader.record, to: &fields)
+        return xmlResponse(xml, headers: fields)
     }
 
     func completeMultipartUpload(_ call: AuthorizedCall) async throws -> S3Response {
@@ -238,7 +240,7 @@ extension S3Service {
             owner: bucket.owner, contentHeaders: upload.contentHeaders, userMetadata: upload.userMetadata, checksum: checksum,
             parts: chosen.map { PartSummary(number: $0.number, size: $0.size, etag: $0.etag, checksum: $0.checksum?.value) },
             segments: chosen.map(\.blob), storageClass: upload.storageClass, encryption: upload.encryption, tags: upload.tags)
-        try await finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)), precondition: precondition, call: call)
+        let committed = try await finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)), precondition: precondition, call: call)
         var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("CompleteMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             let scheme = call.request.secure ? "https" : "http"
@@ -254,14 +256,17 @@ extension S3Service {
                 x.element("ChecksumType", checksum.type)
             }
         }
-        return xmlResponse(xml, headers: ObjectEncryptionHeaders(encryption: upload.encryption, customerKey: customerKey).fields)
+        var fields = ObjectEncryptionHeaders(encryption: upload.encryption, customerKey: customerKey).fields
+        VersionHeaders.add(committed, bucket: bucket, to: &fields)
+        return xmlResponse(xml, headers: fields)
     }
 
-    private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition, call: AuthorizedCall) async throws {
+    /// Commits the completed object; returns it as committed (with its version id).
+    private func finishUpload(_ upload: UploadRecord, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition, call: AuthorizedCall) async throws -> ObjectRecord {
         let store = self.store
-        try await committing(call, key: upload.key) { note in
+        return try await committing(call, key: upload.key) { note in
             do throws(StorageError) {
-                _ = try await store.completeUpload(uploadId: upload.uploadId, object: object, usedParts: usedParts, precondition: precondition, note: note)
+                return try await store.completeUpload(uploadId: upload.uploadId, object: object, usedParts: usedParts, precondition: precondition, note: note).record
             } catch {
                 if error.code == .noSuchUpload { throw S3Error(.noSuchUpload, extra: [("UploadId", upload.uploadId)]) }
                 throw S3Error(storage: error, key: upload.key, bucket: upload.bucket, precondition: precondition)

@@ -46,9 +46,10 @@ extension S3Service {
             lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
             parts: nil, segments: [result.blob], storageClass: headers.storageClass, encryption: storedEncryption, tags: tags)
-        try await commit(record, precondition: precondition, call: call)
+        let committed = try await commit(record, precondition: precondition, call: call)
         var fields = ObjectEncryptionHeaders(encryption: storedEncryption, customerKey: encryption.customerKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields
         fields[.eTag] = "\"\(record.etag)\""
+        VersionHeaders.add(committed, bucket: bucket, to: &fields)
 
         if let checksum = record.checksum, let algorithm = ChecksumAlgorithm(rawValue: checksum.algorithm) {
             fields[HTTPField.Name(algorithm.headerName)!] = checksum.value
@@ -59,34 +60,33 @@ extension S3Service {
 
     /// Commits `record` (data already written) if `precondition` holds, with the call's data
     /// event in the same commit; on any failure before the commit, the record's new blobs are
-    /// discarded.
-    func commit(_ record: ObjectRecord, precondition: WritePrecondition = .none, call: AuthorizedCall) async throws {
+    /// discarded. Returns the record as committed (with its version id).
+    @discardableResult
+    func commit(_ record: ObjectRecord, precondition: WritePrecondition = .none, call: AuthorizedCall) async throws -> ObjectRecord {
         let store = self.store
-        var committed = false
+        var committed: ObjectRecord?
         do {
             try await committing(call, key: record.key) { note in
                 do throws(StorageError) {
-                    _ = try await store.commitObject(record, precondition: precondition, note: note)
-                    committed = true
+                    committed = try await store.commitObject(record, precondition: precondition, note: note).record
                 } catch {
                     throw S3Error(storage: error, key: record.key, bucket: record.bucket, precondition: precondition)
                 }
             }
         } catch {
-            if !committed {
+            if committed == nil {
                 for segment in record.segments { try? await store.discardBlob(segment) }
             }
             throw error
         }
+        guard let committed else { throw S3Error(.internalError, "The commit returned no record.") }
+        return committed
     }
 
     func getObject(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let key = call.request.key!
-        try VersionID.requireNull(call.request.queryValue("versionId"))
-        guard let reader = try await store.openObject(bucket: bucket.name, key: key) else {
-            throw await call.missingKey(key)
-        }
+        let reader = try await openVersion(call, bucket: bucket, key: key)
         let record = reader.record
         // S3 refuses write-side encryption headers on reads (the object says how it is encrypted).
         for name in ["x-amz-server-side-encryption", SSEKMSChoice.keyIdHeader, SSEKMSChoice.contextHeader] where call.request.header(name) != nil {
@@ -101,6 +101,7 @@ extension S3Service {
             _ = try keys.dataKey(encryption: record.encryption, bucket: record.bucket, key: record.key, customerKey: customerKey)
         }
         var fields = ObjectHeaders.responseFields(for: record)
+        VersionHeaders.add(record, bucket: bucket, to: &fields)
         if let tags = record.tags, !tags.isEmpty, await call.mayReadTagCount(of: tags) {
             fields[.xAmzTaggingCount] = String(tags.count)
         }
@@ -200,6 +201,36 @@ extension S3Service {
         })
     }
 
+    /// Opens the version of `key` the request names (`versionId`; the current one without):
+    /// 404 NoSuchKey (or 403, the table's rule) when there is no current version, 404
+    /// NoSuchVersion for an id that names none, and for a delete marker the answers
+    /// ``VersionHeaders/deleteMarkerRead(_:key:selector:method:)`` gives.
+    func openVersion(_ call: AuthorizedCall, bucket: BucketRecord, key: String) async throws -> ObjectReader {
+        let selector = try VersionSelector.of(call.request)
+        switch try await store.openVersion(bucket: bucket.name, key: key, selector) {
+        case .object(let reader)?: return reader
+        case .deleteMarker(let marker)?:
+            throw VersionHeaders.deleteMarkerRead(marker, key: key, selector: selector, method: call.request.method.rawValue)
+        case nil:
+            guard selector.namesVersion else { throw await call.missingKey(key) }
+            throw VersionHeaders.noSuchVersion(key: key, selector)
+        }
+    }
+
+    /// The record of the version of `key` the request names, with ``openVersion(_:bucket:key:)``'s
+    /// answers for what is missing; `missingName` is the key as the 404 names it.
+    func namedVersion(_ call: AuthorizedCall, bucket: BucketRecord, key: String, missingName: String? = nil) async throws -> ObjectRecord {
+        let selector = try VersionSelector.of(call.request)
+        guard let record = try await store.version(bucket: bucket.name, key: key, selector) else {
+            guard selector.namesVersion else { throw await call.missingKey(missingName ?? key) }
+            throw VersionHeaders.noSuchVersion(key: key, selector)
+        }
+        if record.isDeleteMarker {
+            throw VersionHeaders.deleteMarkerRead(record, key: missingName ?? key, selector: selector, method: call.request.method.rawValue)
+        }
+        return record
+    }
+
     /// Logs a damaged object (bucket, key, segment, blob, package and cause; never its bytes),
     /// leaves an error record naming the package in the audit trail (after the call's success
     /// record when the 200 was `answered` already, instead of the pipeline's generic failure
@@ -233,15 +264,41 @@ extension S3Service {
         }
     }
 
+    /// 204. Without `versionId`: the object is removed (a bucket never versioned) or a delete
+    /// marker added (`x-amz-delete-marker: true` and its version id). With one: that version
+    /// is removed for good (its id echoed; `x-amz-delete-marker: true` when it was a marker),
+    /// and an id that names no version changes nothing, as on S3.
     func deleteObject(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let key = call.request.key!
-        try VersionID.requireNull(call.request.queryValue("versionId"))
+        let version = try VersionSelector.of(call.request)
+        let deletion = try await deleteVersion(call, bucket: bucket, key: key, version: version, write: committing)
+        return emptyResponse(.noContent, headers: Self.deletionHeaders(deletion, version: version))
+    }
+
+    /// The store's deletion of `version` of `key`, its record committed by `write` (the call's
+    /// own, or one key's of DeleteObjects).
+    private func deleteVersion(
+        _ call: AuthorizedCall, bucket: BucketRecord, key: String, version: VersionSelector,
+        write: (AuthorizedCall, String, (CommitNote?) async throws -> ObjectDeletion) async throws -> ObjectDeletion
+    ) async throws -> ObjectDeletion {
         let store = self.store
-        try await committing(call, key: key) { note in
-            _ = try await store.deleteObject(bucket: bucket.name, key: key, note: note)
+        return try await write(call, key) { note in
+            do throws(StorageError) {
+                return try await store.deleteObject(ObjectDeletionRequest(bucket: bucket.name, key: key, version: version, owner: bucket.owner, date: call.now, note: note))
+            } catch {
+                throw S3Error(storage: error, key: key, bucket: bucket.name)
+            }
         }
-        return S3Response(status: .noContent)
+    }
+
+    /// The version headers of a deletion's answer.
+    static func deletionHeaders(_ deletion: ObjectDeletion, version: VersionSelector) -> HTTPFields {
+        if let marker = deletion.marker { return VersionHeaders.deleteMarker(marker) }
+        var fields = HTTPFields()
+        if let text = version.text { fields[.xAmzVersionId] = text }
+        if deletion.removed?.isDeleteMarker == true { fields[.xAmzDeleteMarker] = "true" }
+        return fields
     }
 
     func deleteObjects(_ call: AuthorizedCall) async throws -> S3Response {
@@ -257,54 +314,62 @@ extension S3Service {
         }
         let quiet = root.childText("Quiet")?.lowercased() == "true"
         let requests = objects.map { (key: $0.childText("Key") ?? "", versionId: $0.childText("VersionId")) }
-        // S3 authorises s3:DeleteObject for each key and reports refused keys one by one.
+        // S3 authorises s3:DeleteObject (s3:DeleteObjectVersion for an entry with a VersionId)
+        // for each key and reports refused keys one by one.
         var allowed: [Bool] = []
-        for request in requests { allowed.append(await call.isAllowed(key: request.key)) }
+        for request in requests { allowed.append(await call.isAllowed(key: request.key, versionId: request.versionId)) }
         let decisions = allowed
         // Each key is its own write with its own audit record (committed with its deletion, or
         // the refusal); the call then needs no record of its own.
-        var outcomes: [(key: String, versionId: String?, error: S3Error?)] = []
+        var outcomes: [(key: String, versionId: String?, result: Result<ObjectDeletion, S3Error>)] = []
         for (request, allowed) in zip(requests, decisions) {
-            let error = allowed ? await deleteOne(call, bucket: bucket.name, key: request.key, versionId: request.versionId) : S3Error(.accessDenied)
-            if let error { try recordKeyFailure(call, key: request.key, code: error.code) }
-            outcomes.append((key: request.key, versionId: request.versionId, error: error))
+            let result = allowed ? await deleteOne(call, bucket: bucket, key: request.key, versionId: request.versionId) : .failure(S3Error(.accessDenied))
+            if case .failure(let error) = result { try recordKeyFailure(call, key: request.key, code: error.code) }
+            outcomes.append((key: request.key, versionId: request.versionId, result: result))
         }
         call.dataEvent.markRecorded()
         var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("DeleteResult", attributes: [("xmlns", S3XML.namespace)]) { x in
             for outcome in outcomes {
-                if let error = outcome.error {
+                switch outcome.result {
+                case .failure(let error):
                     x.element("Error") { e in
                         e.element("Key", outcome.key)
                         e.optionalElement("VersionId", outcome.versionId)
                         e.element("Code", error.code.rawValue)
                         e.element("Message", error.message)
                     }
-                } else if !quiet {
+                case .success(let deletion) where !quiet:
                     x.element("Deleted") { d in
                         d.element("Key", outcome.key)
                         d.optionalElement("VersionId", outcome.versionId)
+                        if let marker = deletion.marker {
+                            d.element("DeleteMarker", "true")
+                            d.element("DeleteMarkerVersionId", marker.versionIdText)
+                        } else if let removed = deletion.removed, removed.isDeleteMarker {
+                            d.element("DeleteMarker", "true")
+                            d.element("DeleteMarkerVersionId", removed.versionIdText)
+                        }
                     }
+                case .success: break
                 }
             }
         }
         return xmlResponse(xml)
     }
 
-    /// Deletes one key of a DeleteObjects batch, its record committed with it; the error to
-    /// report for it, if any.
-    private func deleteOne(_ call: AuthorizedCall, bucket: String, key: String, versionId: String?) async -> S3Error? {
-        do { try VersionID.requireNull(versionId) } catch { return error }
-        if key.utf8.count > 1024 { return S3Error(.keyTooLongError) }
-        let store = self.store
+    /// Deletes one key (or one version) of a DeleteObjects batch, its record committed with it;
+    /// the deletion, or the error to report for the key.
+    private func deleteOne(_ call: AuthorizedCall, bucket: BucketRecord, key: String, versionId: String?) async -> Result<ObjectDeletion, S3Error> {
+        if key.utf8.count > 1024 { return .failure(S3Error(.keyTooLongError)) }
         do {
-            _ = try await committingOne(call, key: key) { note in try await store.deleteObject(bucket: bucket, key: key, note: note) }
-            return nil
+            let version = try VersionSelector.parse(versionId)
+            return .success(try await deleteVersion(call, bucket: bucket, key: key, version: version, write: committingOne))
         } catch let error as S3Error {
-            return error
+            return .failure(error)
         } catch {
-            logger.error("delete failed", metadata: ["bucket": .string(bucket), "error": .string(String(describing: error))])
-            return S3Error(.internalError)
+            logger.error("delete failed", metadata: ["bucket": .string(bucket.name), "error": .string(String(describing: error))])
+            return .failure(S3Error(.internalError))
         }
     }
 }

@@ -46,22 +46,23 @@ struct AuthorizedCall: Sendable {
     /// AccessDenied (403), as S3 answers.
     func missingKey(_ key: String) async -> S3Error {
         let notFound = S3Error(.noSuchKey, extra: [("Key", key)])
-        guard let action = call.operation.spec.missingKeyRevealedBy, let bucket else { return notFound }
+        guard let action = call.spec.missingKeyRevealedBy, let bucket else { return notFound }
         let question = S3Service.AccessQuestion(action: action, scope: .bucket)
         return await service.isAuthorized(call, bucket: bucket, question) ? notFound : S3Error(.accessDenied)
     }
 
     /// For operations authorised per key (DeleteObjects): whether the caller may do the
-    /// operation's action to `key`.
-    func isAllowed(key: String) async -> Bool {
-        guard call.operation.spec.authorization == .perKey, let bucket else { return false }
-        return await service.isAuthorized(call, bucket: bucket, .init(key: key))
+    /// operation's action to `key`, or its version form to the version `versionId` names.
+    func isAllowed(key: String, versionId: String? = nil) async -> Bool {
+        guard call.spec.authorization == .perKey, let bucket else { return false }
+        let action = versionId.map { _ in OperationSpec.versionAction(call.spec.action) }
+        return await service.isAuthorized(call, bucket: bucket, .init(action: action, key: key, versionId: versionId))
     }
 
     /// For reads that answer `x-amz-tagging-count`: whether the caller may read the tags of the
     /// object, which has `tags` (the table's `tagCountRevealedBy`, `s3:GetObjectTagging`).
     func mayReadTagCount(of tags: [StoredTag]) async -> Bool {
-        guard let action = call.operation.spec.tagCountRevealedBy, let bucket else { return false }
+        guard let action = call.spec.tagCountRevealedBy, let bucket else { return false }
         return await service.isAuthorized(call, bucket: bucket, .init(action: action, existingTags: .known(tags)))
     }
 
@@ -83,7 +84,7 @@ extension S3Service {
     /// bucket, authorises the operation (and a copy's source) once, before any handler runs,
     /// and checks the expected bucket owners.
     func authorize(_ call: S3Call) async throws -> AuthorizedCall {
-        let spec = call.operation.spec
+        let spec = call.spec
         switch spec.authorization {
         case .identity:
             guard call.user != nil, identityAllows(call) else { throw S3Error(.accessDenied) }
@@ -138,7 +139,8 @@ extension S3Service {
     private func authorizeCopySource(_ call: S3Call, action: String) async throws -> AuthorizedCopySource {
         let source = try CopySource.parse(call.request)
         let bucket = try await requireBucket(source.bucket)
-        let question = AccessQuestion(action: action, scope: .object, key: source.key, existingTags: .lookUp)
+        let question = AccessQuestion(action: source.version.namesVersion ? OperationSpec.versionAction(action) : action, scope: .object,
+                                      key: source.key, existingTags: .lookUp, versionId: source.version.text)
         guard await isAuthorized(call, bucket: bucket, question) else { throw S3Error(.accessDenied) }
         try checkExpectedOwner(call, header: .xAmzSourceExpectedBucketOwner)
         return AuthorizedCopySource(source: source, bucket: bucket)

@@ -10,7 +10,7 @@ extension S3Service {
     /// after the authorisation (which then sees no request tags), so that a caller the policy
     /// refuses learns nothing from the body's fate.
     func findRequestTags(_ call: inout S3Call) async -> Result<PrefetchedBody, any Error>? {
-        switch call.operation.spec.requestTags {
+        switch call.spec.requestTags {
         case nil:
             return nil
         case .header?:

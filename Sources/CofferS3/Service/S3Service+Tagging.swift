@@ -1,4 +1,5 @@
 import CofferStorage
+import HTTPTypes
 
 /// PutObjectTagging, GetObjectTagging and DeleteObjectTagging. Tags live in the object's record
 /// (`ObjectRecord.tags`), so a tag change is a commit of the record alone, conditional on the
@@ -11,43 +12,53 @@ extension S3Service {
     func putObjectTagging(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let key = call.request.key!
-        try VersionID.requireNull(call.request.queryValue("versionId"))
+        let version = try VersionSelector.of(call.request)
         let document = try RequestDocument.checked(try call.prefetchedBody(), of: call.request)
         let tags = try TaggingXML.parse(document.bytes, for: .object)
-        try await replaceTags(call, bucket: bucket.name, key: key, tags: tags)
-        return emptyResponse(.ok)
+        let record = try await replaceTags(call, bucket: bucket.name, key: key, version: version, tags: tags)
+        return emptyResponse(.ok, headers: versionHeaders(record, bucket: bucket))
     }
 
     /// 200 with the object's `Tagging` document, an empty `TagSet` when it has none.
     func getObjectTagging(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let key = call.request.key!
-        try VersionID.requireNull(call.request.queryValue("versionId"))
-        guard let record = try await store.object(bucket: bucket.name, key: key) else {
-            // S3 names the missing object of GetObjectTagging as "bucket/key" in the error's Key.
-            throw await call.missingKey("\(bucket.name)/\(key)")
-        }
-        return xmlResponse(TaggingXML.write(record.tags ?? []))
+        // S3 names the missing object of GetObjectTagging as "bucket/key" in the error's Key.
+        let record = try await namedVersion(call, bucket: bucket, key: key, missingName: "\(bucket.name)/\(key)")
+        return xmlResponse(TaggingXML.write(record.tags ?? []), headers: versionHeaders(record, bucket: bucket))
     }
 
     /// 204; the object keeps no tags.
     func deleteObjectTagging(_ call: AuthorizedCall) async throws -> S3Response {
         let bucket = try call.targetBucket()
         let key = call.request.key!
-        try VersionID.requireNull(call.request.queryValue("versionId"))
-        try await replaceTags(call, bucket: bucket.name, key: key, tags: nil)
-        return emptyResponse(.noContent)
+        let version = try VersionSelector.of(call.request)
+        let record = try await replaceTags(call, bucket: bucket.name, key: key, version: version, tags: nil)
+        return emptyResponse(.noContent, headers: versionHeaders(record, bucket: bucket))
     }
 
-    /// Commits `tags` as the object's, with the call's audit record; NoSuchKey (or 403, the
-    /// table's rule for a missing key) when there is no object.
-    private func replaceTags(_ call: AuthorizedCall, bucket: String, key: String, tags: [StoredTag]?) async throws {
+    /// `x-amz-version-id` of the version tagged, as S3 answers the tagging operations.
+    private func versionHeaders(_ record: ObjectRecord, bucket: BucketRecord) -> HTTPFields {
+        var fields = HTTPFields()
+        VersionHeaders.add(record, bucket: bucket, to: &fields)
+        return fields
+    }
+
+    /// Commits `tags` as those of the version `version` names, with the call's audit record;
+    /// NoSuchKey (or 403, the table's rule for a missing key) when there is no object,
+    /// NoSuchVersion for an id that names none, 405 for a delete marker named by id.
+    private func replaceTags(_ call: AuthorizedCall, bucket: String, key: String, version: VersionSelector, tags: [StoredTag]?) async throws -> ObjectRecord {
         let store = self.store
-        try await committing(call, key: key) { note in
+        return try await committing(call, key: key) { note in
             do throws(StorageError) {
-                try await store.replaceObjectTags(bucket: bucket, key: key, tags: tags, note: note)
+                return try await store.replaceObjectTags(bucket: bucket, key: key, version: version, tags: tags, note: note)
             } catch where error.code == .notFound {
-                throw await call.missingKey(key)
+                guard version.namesVersion else { throw await call.missingKey(key) }
+                throw VersionHeaders.noSuchVersion(key: key, version)
+            } catch where error.code == .deleteMarker {
+                var headers = HTTPFields()
+                headers[.xAmzDeleteMarker] = "true"
+                throw S3Error(.methodNotAllowed, extra: [("Method", call.request.method.rawValue), ("ResourceType", "DeleteMarker")], headers: headers)
             } catch {
                 throw S3Error(storage: error, key: key, bucket: bucket)
             }

@@ -29,6 +29,9 @@ public struct S3Call: Sendable {
     /// The valid tags the request sets, found by the pipeline before it authorises
     /// (`S3PolicyRequest.requestTags`): the request's `s3:RequestObjectTag/<key>` keys.
     var requestTags: [StoredTag]? = nil
+
+    /// The operation's row for this request (its version form when it names a version).
+    var spec: OperationSpec { operation.spec(for: request) }
 }
 
 /// Shared by every copy of one call: set once its data event is in the trail (`recorded`), or
@@ -168,7 +171,7 @@ public final class S3Service: Sendable {
     func recordDataEvent(_ call: S3Call, failure code: String?) throws {
         guard let dataEvents, dataEvents.isEnabled else { return }
         let denied = code.map { Self.deniedCodes.contains($0) } ?? false
-        guard call.operation.spec.audit == .dataEvent || denied else { return }
+        guard call.spec.audit == .dataEvent || denied else { return }
         if code == nil, call.dataEvent.isRecorded { return }
         if code != nil, call.dataEvent.isFailureRecorded { return }
         do {
@@ -190,6 +193,7 @@ public final class S3Service: Sendable {
         if call.operation == .putObjectTagging, let tags = call.requestTags { parameters["tagging"] = .string(TaggingHeader.encode(tags)) }
         if let upload = call.request.queryValue("uploadId") { parameters["uploadId"] = .string(upload) }
         if let part = call.request.queryValue("partNumber") { parameters["partNumber"] = .string(part) }
+        if let version = call.request.queryValue("versionId") { parameters["versionId"] = .string(version) }
         return parameters
     }
 
@@ -204,6 +208,7 @@ public final class S3Service: Sendable {
         case .getBucketAcl, .getObjectAcl: try await getAcl(call)
         case .putBucketAcl, .putObjectAcl: try await putAcl(call)
         case .getBucketVersioning: try getBucketVersioning(call)
+        case .putBucketVersioning: try await putBucketVersioning(call)
         case .getBucketOwnershipControls: try getBucketOwnershipControls(call)
         case .putBucketEncryption: try await putBucketEncryption(call)
         case .getBucketEncryption: try getBucketEncryption(call)
