@@ -54,8 +54,8 @@ struct Bench: AsyncParsableCommand {
     var rssRuns: Int?
     @Option(help: "The RSS bound checked: peak minus idle must stay under this, MiB.")
     var rssBoundMib: Int = 128
-    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads), stage (64 MiB over HTTP: a sealing server vs a plain-copy one), ceiling (synced LevelDB batches of one 4 KiB value and one 200 B record from --concurrency threads, no HTTP: the disk's limit for small PUTs), commits (log syncs per 4 KiB PUT as the store counts them, at --concurrency and at 1, in-process server), kms (4 KiB PUTs: SSE-S3 vs SSE-KMS with and without bucket keys, key-service calls, audit trail cost), policy (20-statement policy evaluation; 4 KiB PUTs with and without it).")
-    var phases: String = "large,small,ceiling,commits,rss,pipeline,stage,kms,policy"
+    @Option(help: "Comma-separated phases to run: large, small, rss, pipeline (in process: sealed vs plain-copy stage, range reads), stage (64 MiB over HTTP: a sealing server vs a plain-copy one), ceiling (synced LevelDB batches of one 4 KiB value and one 200 B record from --concurrency threads, no HTTP: the disk's limit for small PUTs), commits (log syncs per 4 KiB PUT as the store counts them, at --concurrency and at 1, in-process server), kms (4 KiB PUTs: SSE-S3 vs SSE-KMS with and without bucket keys, key-service calls, audit trail cost), policy (20-statement policy evaluation; 4 KiB PUTs with and without it), versioning (4 KiB PUTs and GETs in a versioning-enabled bucket vs an unversioned one).")
+    var phases: String = "large,small,ceiling,commits,rss,pipeline,stage,kms,policy,versioning"
 
     @Option(help: "Output format: text (a table) or json.")
     var format: Format = .text
@@ -170,6 +170,10 @@ struct Bench: AsyncParsableCommand {
         if failure == nil, phaseSet.contains("policy"), endpoint == nil {
             progress("policy: evaluation of a 20-statement policy, then \(smallCount) x 4 KiB PUTs with and without it, \(runs) runs")
             do { report.policy = try await measurePolicy() } catch { failure = error }
+        }
+        if failure == nil, phaseSet.contains("versioning"), endpoint == nil {
+            progress("versioning: \(smallCount) x 4 KiB PUTs and GETs in a versioned and an unversioned bucket, \(runs) runs")
+            do { report.versioning = try await measureVersioning() } catch { failure = error }
         }
         if let failure { throw failure }
         report.durationSeconds = Date().timeIntervalSince(started)

@@ -97,6 +97,14 @@ struct BenchS3Client: Sendable {
         _ = try await response.body.collect(upTo: 1 << 16)
     }
 
+    /// PutBucketVersioning with `status` (Enabled or Suspended).
+    func putBucketVersioning(_ bucket: String, status: String) async throws {
+        let bytes = Array("<VersioningConfiguration><Status>\(status)</Status></VersioningConfiguration>".utf8)
+        let response = try await send(.PUT, path: "/\(bucket)", query: "versioning=", payloadHash: Hex.encode(CofferCrypto.SHA256.hash(bytes)),
+                                      body: .bytes(ByteBuffer(bytes: bytes)), timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 1 << 16)
+    }
+
     /// PUT of a small in-memory body whose SHA-256 the caller computed once.
     func putSmall(_ bucket: String, _ key: String, body: ByteBuffer, sha256: String, headers: [(String, String)] = []) async throws {
         let response = try await send(

@@ -42,23 +42,11 @@ extension Bench {
         try await server.client.createBucket("bench-plain")
         try await server.client.createBucket("bench-policy")
         try await server.client.putBucketPolicy("bench-policy", policy: Self.benchPolicy(bucket: "bench-policy", account: account))
-        let body = benchRandomBuffer(size: 4096, seed: 0x9071C7)
-        let sha = Hex.encode(CofferCrypto.SHA256.hash(Array(buffer: body)))
-        let headers = [("x-amz-server-side-encryption", "AES256")]
-        var rates: [String: [Double]] = [:]
-        let count = smallCount
-        let client = server.client
-        for run in 0..<runs {
-            for bucket in (run % 2 == 0 ? ["bench-plain", "bench-policy"] : ["bench-policy", "bench-plain"]) {
-                let seconds = try await concurrently(count: count, concurrency: concurrency) { index in
-                    try await client.putSmall(bucket, "obj-\(index)", body: body, sha256: sha, headers: headers)
-                }
-                rates[bucket, default: []].append(Double(count) / seconds)
-            }
-            progress(String(format: "policy run %d/%d: without policy %.0f, with the 20-statement policy %.0f ops/s", run + 1, runs,
-                            rates["bench-plain"]!.last!, rates["bench-policy"]!.last!))
-        }
-        return PolicyBenchResult(evaluation: evaluation, runs: runs, objectsPerRun: count, concurrency: concurrency,
+        let rates = try await alternatingSmallRates(server.client, buckets: ["bench-plain", "bench-policy"], gets: false) { run, rates in
+            progress(String(format: "policy run %d/%d: without policy %.0f, with the 20-statement policy %.0f ops/s", run, runs,
+                            rates.puts["bench-plain"]!.last!, rates.puts["bench-policy"]!.last!))
+        }.puts
+        return PolicyBenchResult(evaluation: evaluation, runs: runs, objectsPerRun: smallCount, concurrency: concurrency,
                                  withPolicyOpsPerSecond: PipelineBenchmark.median(rates["bench-policy"]!),
                                  withoutPolicyOpsPerSecond: PipelineBenchmark.median(rates["bench-plain"]!))
     }

@@ -146,6 +146,8 @@ struct BenchReport: Codable, Sendable {
     var kms: KMSBenchResult?
     /// The bucket-policy phase.
     var policy: PolicyBenchResult?
+    /// The versioning phase.
+    var versioning: VersioningBenchResult?
     /// The commits phase: log syncs per 4 KiB PUT as the store counts them.
     var commits: CommitsResult?
     var durationSeconds: Double
@@ -257,6 +259,12 @@ struct BenchReport: Codable, Sendable {
             out.append("Bucket policy (\(p.evaluation.statements) statements with conditions; evaluation in process, medians of \(p.evaluation.iterations) iterations):")
             out.append("  evaluate (explained decision) \(f(p.evaluation.medianMicroseconds)) us, p90 \(f(p.evaluation.p90Microseconds)) us; decide (verdict only) \(f(p.evaluation.decideMedianMicroseconds)) us; building the request \(f(p.evaluation.requestMedianMicroseconds)) us")
             out.append("  4 KiB PUT at concurrency \(p.concurrency), \(p.runs) runs: without a policy \(f(p.withoutPolicyOpsPerSecond)) ops/s, with it \(f(p.withPolicyOpsPerSecond)) ops/s = \(f(p.ratio * 100))%")
+        }
+        if let v = versioning {
+            out.append("")
+            out.append("Versioning (in process, \(v.runs) runs of \(v.objectsPerRun) objects at concurrency \(v.concurrency), medians; the same keys each run):")
+            out.append("  4 KiB PUT: unversioned \(f(v.unversionedPutOpsPerSecond)) ops/s, versioning enabled \(f(v.versionedPutOpsPerSecond)) ops/s = \(f(v.putRatio * 100))%")
+            out.append("  4 KiB GET: unversioned \(f(v.unversionedGetOpsPerSecond)) ops/s, versioning enabled \(f(v.versionedGetOpsPerSecond)) ops/s = \(f(v.getRatio * 100))%")
         }
         if let p = pipeline {
             out.append("")

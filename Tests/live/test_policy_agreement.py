@@ -125,7 +125,13 @@ def boto3_requests(rig: Rig, bucket: str, user: str, transport: str):
               for p in ("", "home/bob/", "docs/")]
     calls += [(f"PUT home/{user}/new.txt, {label}", lambda extra=extra: s3.put_object(
         Bucket=bucket, Key=f"home/{user}/new.txt", Body=b"new", **extra)) for label, extra in sse_variants(rig, transport)]
+    calls.append((f"PUT home/{user}/old.txt", lambda: s3.put_object(Bucket=bucket, Key=f"home/{user}/old.txt", Body=b"old")))
     calls.append((f"DELETE home/{user}/new.txt", lambda: s3.delete_object(Bucket=bucket, Key=f"home/{user}/new.txt")))
+    # Naming a version (here the null version of the unversioned bucket) takes the version actions.
+    calls.append(("GET docs/report.txt?versionId=null",
+                  lambda: s3.get_object(Bucket=bucket, Key="docs/report.txt", VersionId="null")["Body"].read()))
+    calls.append((f"DELETE home/{user}/old.txt?versionId=null",
+                  lambda: s3.delete_object(Bucket=bucket, Key=f"home/{user}/old.txt", VersionId="null")))
     return calls
 
 
