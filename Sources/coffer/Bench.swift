@@ -79,7 +79,7 @@ struct Bench: AsyncParsableCommand {
         guard rssMib >= 1, rssMib <= 65536 else { throw ValidationError("--rss-mib must be 1...65536") }
         guard (rssRuns ?? 1) >= 1, (rssRuns ?? 1) <= 100 else { throw ValidationError("--rss-runs must be 1...100") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        let known: Set<String> = ["large", "small", "ceiling", "commits", "rss", "pipeline", "stage", "kms", "policy"]
+        let known: Set<String> = ["large", "small", "ceiling", "commits", "rss", "pipeline", "stage", "kms", "policy", "versioning"]
         for phase in phaseSet where !known.contains(phase) { throw ValidationError("unknown phase '\(phase)' (\(known.sorted().joined(separator: ", ")))") }
         if endpoint != nil {
             guard (accessKey ?? ProcessInfo.processInfo.environment["AWS_ACCESS_KEY_ID"]) != nil,
