@@ -25,11 +25,16 @@ public struct BucketRecord: StoredRecord {
     /// Whether the bucket was created with Object Lock (reserved: set only when the bucket is
     /// created, and then with versioning enabled for good); nil when not.
     public var objectLockEnabled: Bool?
+    /// The Object Lock configuration's default retention (PutObjectLockConfiguration's `Rule`),
+    /// which the S3 layer gives new versions that name none; nil when none. Only in a bucket
+    /// with Object Lock (``ObjectStore/updateBucket(named:_:)`` refuses it elsewhere).
+    public var defaultRetention: DefaultRetention?
 
     /// Creates a record; `createdAt` is rounded to milliseconds so it round-trips exactly.
     public init(
         name: String, owner: String, region: String, createdAt: Date, policy: String? = nil, encryption: BucketEncryption? = nil,
-        tags: [StoredTag]? = nil, versioning: BucketVersioning? = nil, objectLockEnabled: Bool? = nil
+        tags: [StoredTag]? = nil, versioning: BucketVersioning? = nil, objectLockEnabled: Bool? = nil,
+        defaultRetention: DefaultRetention? = nil
     ) {
         self.name = name
         self.owner = owner
@@ -40,19 +45,29 @@ public struct BucketRecord: StoredRecord {
         self.tags = tags.flatMap { $0.isEmpty ? nil : $0 }
         self.versioning = versioning
         self.objectLockEnabled = objectLockEnabled
+        self.defaultRetention = defaultRetention
     }
 
-    /// Throws `.invalidArgument` unless this record may be created as it is: a bucket with
-    /// Object Lock has versioning enabled.
+    /// Whether the bucket was created with Object Lock.
+    public var hasObjectLock: Bool { objectLockEnabled == true }
+
+    /// Throws unless this record may be created as it is: a bucket with Object Lock has
+    /// versioning enabled (`.invalidArgument`), and only such a bucket has a default retention
+    /// (`.invalidBucketState`), a valid one (`.invalidArgument`).
     func checkCreation() throws(StorageError) {
-        if objectLockEnabled == true && versioning != .enabled {
+        if hasObjectLock && versioning != .enabled {
             throw StorageError(.invalidArgument, "a bucket with Object Lock must have versioning enabled")
+        }
+        if let defaultRetention {
+            guard hasObjectLock else { throw StorageError(.invalidBucketState, "the bucket was not created with Object Lock") }
+            try defaultRetention.check()
         }
     }
 
-    /// Throws `.invalidArgument` unless this record may replace `old` (the stored one): the
-    /// name stays, versioning never returns to unversioned, Object Lock never changes, and a
-    /// bucket with Object Lock keeps versioning enabled.
+    /// Throws unless this record may replace `old` (the stored one): the name stays,
+    /// versioning never returns to unversioned, Object Lock never changes (`.invalidArgument`),
+    /// a bucket with Object Lock keeps versioning enabled (`.invalidBucketState`), and the
+    /// rules of ``checkCreation()`` hold.
     func checkUpdate(of old: BucketRecord) throws(StorageError) {
         guard name == old.name else { throw StorageError(.invalidArgument, "a bucket update cannot rename the bucket") }
         if old.versioning != nil && versioning == nil {
@@ -60,6 +75,9 @@ public struct BucketRecord: StoredRecord {
         }
         if (objectLockEnabled ?? false) != (old.objectLockEnabled ?? false) {
             throw StorageError(.invalidArgument, "Object Lock is set when a bucket is created and never changes")
+        }
+        if old.hasObjectLock && versioning != .enabled {
+            throw StorageError(.invalidBucketState, "versioning of a bucket with Object Lock cannot be suspended")
         }
         try checkCreation()
     }

@@ -14,6 +14,8 @@ struct KeyState {
     /// The bucket record's stored bytes, and its versioning state.
     let bucketBytes: [UInt8]
     let versioning: BucketVersioning?
+    /// Whether the bucket has Object Lock.
+    let objectLockEnabled: Bool
     let objectKey: [UInt8]
     let objectBytes: [UInt8]?
     /// The current version when it is an object.
@@ -96,6 +98,7 @@ extension ObjectStore {
         }
         let state = KeyState(
             bucket: bucket, key: key, bucketKey: bucketKey, bucketBytes: bucketBytes, versioning: record.versioning,
+            objectLockEnabled: record.hasObjectLock,
             objectKey: objectKey, objectBytes: objectBytes, object: object, markerKey: markerKey, nullKey: nullKey,
             markerBytes: markerBytes, marker: marker, nullBytes: nullBytes)
         return (state, Array(values.dropFirst(2)))

@@ -26,6 +26,7 @@ extension ObjectRecord {
         w.field("etag", etag)
         w.field("key", key)
         w.field("lastModified", Date.milliseconds(of: lastModified))
+        if let legalHold { w.field("legalHold", legalHold.rawValue) }
         w.field("owner", owner)
         if let parts {
             w.key("parts")
@@ -39,6 +40,13 @@ extension ObjectRecord {
                 w.endObject()
             }
             w.endArray()
+        }
+        if let retention {
+            w.key("retention")
+            w.beginObject()
+            w.field("mode", retention.mode.rawValue)
+            w.field("retainUntil", Date.milliseconds(of: retention.retainUntil))
+            w.endObject()
         }
         w.key("segments")
         w.beginArray()
@@ -89,6 +97,8 @@ extension ObjectRecord {
         var checksum: StoredChecksum?, parts: [PartSummary]?, segments: [BlobRef]?, encryption: ObjectEncryption?
         var tags: [StoredTag]?
         var versionId: VersionID?, versionStamp: VersionStamp?, deleteMarker: Bool?
+        var retention: ObjectRetention?
+        var legalHold: LegalHold?
         try r.beginObject()
         while let name = try r.nextKey() {
             switch name {
@@ -115,6 +125,11 @@ extension ObjectRecord {
                 guard let value = UInt64(exactly: try r.int64()), let stamp = VersionStamp(rawValue: value) else { throw RecordJSONReader.Malformed() }
                 versionStamp = stamp
             case "deleteMarker": deleteMarker = try r.null() ? nil : try r.bool()
+            case "retention": retention = try r.null() ? nil : try readRetention(&r)
+            case "legalHold":
+                guard !(try r.null()) else { legalHold = nil; continue }
+                guard let hold = LegalHold(rawValue: try r.string()) else { throw RecordJSONReader.Malformed() }
+                legalHold = hold
             default: try r.skipValue()
             }
         }
@@ -128,7 +143,25 @@ extension ObjectRecord {
         record.versionId = versionId
         record.versionStamp = versionStamp
         record.deleteMarker = deleteMarker
+        record.retention = retention
+        record.legalHold = legalHold
         return record
+    }
+
+    private static func readRetention(_ r: inout RecordJSONReader) throws(RecordJSONReader.Malformed) -> ObjectRetention {
+        var mode: RetentionMode?, retainUntil: Int64?
+        try r.beginObject()
+        while let name = try r.nextKey() {
+            switch name {
+            case "mode":
+                guard let parsed = RetentionMode(rawValue: try r.string()) else { throw RecordJSONReader.Malformed() }
+                mode = parsed
+            case "retainUntil": retainUntil = try r.int64()
+            default: try r.skipValue()
+            }
+        }
+        guard let mode, let retainUntil else { throw RecordJSONReader.Malformed() }
+        return ObjectRetention(mode: mode, retainUntil: Date(milliseconds: retainUntil))
     }
 
     private static func readTags(_ r: inout RecordJSONReader) throws(RecordJSONReader.Malformed) -> [StoredTag] {

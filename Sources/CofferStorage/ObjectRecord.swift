@@ -88,6 +88,12 @@ public struct ObjectRecord: StoredRecord {
     public var versionStamp: VersionStamp?
     /// true for a delete marker (no body: no segments, no parts, size 0), nil otherwise.
     public var deleteMarker: Bool?
+    /// The version's Object Lock retention, nil when it has none (only in a bucket with Object
+    /// Lock; changed by ``ObjectStore/putRetention(bucket:key:version:retention:bypassGovernance:now:note:)``).
+    public var retention: ObjectRetention?
+    /// The version's legal hold, nil when it was never given one (only in a bucket with Object
+    /// Lock; changed by ``ObjectStore/putLegalHold(bucket:key:version:on:note:)``).
+    public var legalHold: LegalHold?
 
     /// Whether this record is a delete marker.
     public var isDeleteMarker: Bool { deleteMarker == true }

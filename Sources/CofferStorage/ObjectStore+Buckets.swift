@@ -34,8 +34,8 @@ extension ObjectStore {
 
     /// Replaces an existing bucket's record (settings, owner...) whatever it holds now (the
     /// last writer wins); `.noSuchBucket` if absent. To change one setting without undoing a
-    /// concurrent change of another, use ``updateBucket(named:_:)``. The versioning rules hold
-    /// as there (`.invalidArgument`).
+    /// concurrent change of another, use ``updateBucket(named:_:)``. The versioning and Object Lock
+    /// rules hold as there.
     public func updateBucket(_ record: BucketRecord) async throws(StorageError) {
         try KeyLayout.validateBucketName(record.name)
         let key = KeyLayout.bucket(record.name)
@@ -62,8 +62,10 @@ extension ObjectStore {
     /// commits before the change, or reads again and follows the new one.
     ///
     /// Throws `.noSuchBucket` if the bucket does not exist, `.invalidArgument` for a change
-    /// the versioning rules forbid: a versioned bucket never becomes unversioned again (nil),
-    /// `objectLockEnabled` never changes, and a bucket with Object Lock stays `.enabled`.
+    /// the versioning rules forbid (a versioned bucket never becomes unversioned again (nil),
+    /// `objectLockEnabled` never changes) or an invalid `defaultRetention`, and
+    /// `.invalidBucketState` (S3: 409 InvalidBucketState) for suspending versioning of a bucket
+    /// with Object Lock or giving a `defaultRetention` to a bucket without it.
     /// - Returns: the record as committed.
     @discardableResult
     public func updateBucket(named name: String, _ change: (inout BucketRecord) throws(StorageError) -> Void) async throws(StorageError) -> BucketRecord {

@@ -8,7 +8,8 @@ extension ObjectStore {
     ///
     /// Every number in `usedParts` must name a current part, and every segment of `object` must
     /// be the blob of a used part; otherwise `.invalidPart` (e.g. a part was replaced after the
-    /// caller read it). `.noSuchUpload` if the upload is gone.
+    /// caller read it). `.noSuchUpload` if the upload is gone. Object Lock as for
+    /// ``commitObject(_:precondition:note:)``.
     @discardableResult
     public func completeUpload(uploadId: String, object: ObjectRecord, usedParts: Set<Int>, precondition: WritePrecondition = .none, note: CommitNote? = nil) async throws(StorageError) -> ObjectCommit {
         try KeyLayout.validateUploadId(uploadId)

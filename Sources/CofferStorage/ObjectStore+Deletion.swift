@@ -18,6 +18,11 @@ extension ObjectStore {
     /// delete marker can be); when no version has that id, nothing is written (not even
     /// `note`) and the result is empty.
     ///
+    /// Object Lock: a version that ``ObjectLockRules/protection(of:at:bypassGovernance:)``
+    /// protects at `request.date` (with `request.bypassGovernanceRetention`) is not removed:
+    /// `.objectLocked`, naming the protection, and nothing is written. A deletion without a
+    /// version only adds a delete marker and is allowed.
+    ///
     /// The commit is conditional on the bucket record and the key's versions being as read
     /// (``KeyState``), and on the version it removes or promotes being unchanged.
     /// `.noSuchBucket` if the bucket does not exist.
@@ -62,7 +67,13 @@ extension ObjectStore {
                 guard let found = try await removeVersion(request.version, of: state, in: &batch) else { return ObjectDeletion() }
                 deletion = found
             }
-            if let removed = deletion.removed { Self.markGarbage(Self.unique(removed.segments.map(\.id)), in: &batch) }
+            if let removed = deletion.removed {
+                // Checked on the version as read, which the commit pins: a lock set meanwhile
+                // fails the commit, and the next round refuses.
+                let protection = ObjectLockRules.protection(of: removed, at: request.date, bypassGovernance: request.bypassGovernanceRetention)
+                if let protection { throw StorageError.objectLocked(protection) }
+                Self.markGarbage(Self.unique(removed.segments.map(\.id)), in: &batch)
+            }
             let removals = try attach(request.note, to: &batch)
             try await commit(batch, carrying: removals)
             return deletion

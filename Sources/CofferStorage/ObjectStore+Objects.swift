@@ -44,6 +44,9 @@ extension ObjectStore {
     ///
     /// Every segment blob must be pending (written by ``makeBlobWriter()``, not yet committed)
     /// unless a version the commit removes owns it. Throws `.noSuchBucket` if the bucket is gone.
+    /// Object Lock (docs/storage-layout.md): `record.retention` and `record.legalHold`
+    /// only in a bucket with Object Lock (`.invalidArgument`), and never removing a protected
+    /// version (`.objectLocked`).
     @discardableResult
     public func commitObject(_ record: ObjectRecord, precondition: WritePrecondition = .none, note: CommitNote? = nil) async throws(StorageError) -> ObjectCommit {
         try KeyLayout.validateBucketName(record.bucket)

@@ -18,22 +18,7 @@ extension ObjectStore {
     public func replaceObjectTags(
         bucket: String, key objectKey: String, version: VersionSelector = .current, tags: [StoredTag]?, note: CommitNote? = nil
     ) async throws(StorageError) -> ObjectRecord {
-        try KeyLayout.validateBucketName(bucket)
         let tags = tags.flatMap { $0.isEmpty ? nil : $0 }
-        return try await optimistically(inTurnOf: KeyLayout.object(bucket: bucket, key: objectKey)) { () throws(StorageError) -> ObjectRecord in
-            guard try await metadata.get(KeyLayout.bucket(bucket)) != nil else { throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist") }
-            guard let found = try await locate(bucket: bucket, key: objectKey, version), version != .current || !found.record.isDeleteMarker else {
-                throw StorageError(.notFound, "no object exists under the key")
-            }
-            guard !found.record.isDeleteMarker else { throw StorageError(.deleteMarker, "the version is a delete marker") }
-            var record = found.record
-            record.tags = tags
-            var batch = MetadataBatch()
-            batch.require(.equals(found.key, found.bytes))
-            batch.put(found.key, try record.encoded())
-            let removals = try attach(note, to: &batch)
-            try await commit(batch, carrying: removals)
-            return record
-        }
+        return try await rewriteVersion(bucket: bucket, key: objectKey, version, note: note) { $0.tags = tags }.after
     }
 }

@@ -24,7 +24,26 @@ extension ObjectStore {
     ///
     /// In a versioned bucket `new` gets a stamp later than the current version's
     /// (``VersionStamp/next(after:at:)``).
+    ///
+    /// Object Lock: `new` may carry a retention or a legal hold only in a bucket with Object
+    /// Lock, and never as a delete marker (`.invalidArgument`); and no placement removes a
+    /// version that Object Lock protects at `new.lastModified` (`.objectLocked`, no bypass: in
+    /// a bucket with Object Lock, always enabled, a placement removes nothing anyway).
     func place(_ new: ObjectRecord, in state: KeyState, keptNull: StoredVersion?, batch: inout MetadataBatch) throws(StorageError) -> VersionPlacement {
+        if new.retention != nil || new.legalHold != nil {
+            guard state.objectLockEnabled else { throw StorageError(.invalidArgument, "the bucket is missing Object Lock configuration") }
+            guard !new.isDeleteMarker else { throw StorageError(.invalidArgument, "a delete marker has no Object Lock") }
+        }
+        let placement = try placeVersion(new, in: state, keptNull: keptNull, batch: &batch)
+        for removed in placement.removed {
+            if let protection = ObjectLockRules.protection(of: removed, at: new.lastModified, bypassGovernance: false) {
+                throw StorageError.objectLocked(protection)
+            }
+        }
+        return placement
+    }
+
+    private func placeVersion(_ new: ObjectRecord, in state: KeyState, keptNull: StoredVersion?, batch: inout MetadataBatch) throws(StorageError) -> VersionPlacement {
         var record = new
         var placement = VersionPlacement(record: record, replaced: state.head)
         guard let versioning = state.versioning else {

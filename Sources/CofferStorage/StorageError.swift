@@ -41,6 +41,17 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         /// The object version named is a delete marker, which has no body, metadata or tags
         /// (S3 answers 405 MethodNotAllowed).
         case deleteMarker
+        /// Object Lock protects the version from the removal or the retention change asked
+        /// for; ``StorageError/protection`` says how (S3: 403 AccessDenied "Access Denied
+        /// because object protected by object lock.").
+        case objectLocked
+        /// The bucket's state forbids the change: an Object Lock configuration for a bucket
+        /// created without Object Lock, or suspending versioning of a bucket with it (S3: 409
+        /// InvalidBucketState).
+        case invalidBucketState
+        /// A retention or legal hold change in a bucket without Object Lock (S3: 400
+        /// InvalidRequest "Bucket is missing Object Lock Configuration").
+        case objectLockNotEnabled
     }
 
     /// The error's category.
@@ -53,6 +64,8 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     public var line: Int
     /// For `.conditionFailed`: the key (or prefix) of the condition that failed.
     public var key: [UInt8]?
+    /// For `.objectLocked`: what protects the version.
+    public var protection: ObjectLockProtection?
 
     /// Creates an error; the location defaults to the caller's.
     public init(_ code: Code, _ message: String, file: String = #fileID, line: Int = #line) {
@@ -61,6 +74,14 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         self.file = file
         self.line = line
         self.key = nil
+        self.protection = nil
+    }
+
+    /// The error of a removal or retention change that `protection` forbids.
+    public static func objectLocked(_ protection: ObjectLockProtection, file: String = #fileID, line: Int = #line) -> StorageError {
+        var error = StorageError(.objectLocked, "the version is protected by Object Lock (\(protection))", file: file, line: line)
+        error.protection = protection
+        return error
     }
 
     /// The error of a commit whose `condition` did not hold.

@@ -36,14 +36,22 @@ public struct ObjectDeletionRequest: Sendable, Equatable {
     public var date: Date
     /// Committed with the deletion, when the deletion commits (``CommitNote``).
     public var note: CommitNote?
+    /// `x-amz-bypass-governance-retention: true` from a caller allowed
+    /// `s3:BypassGovernanceRetention`: a GOVERNANCE retention in force does not protect the
+    /// version named (a COMPLIANCE one and a legal hold still do).
+    public var bypassGovernanceRetention: Bool
 
-    public init(bucket: String, key: String, version: VersionSelector = .current, owner: String, date: Date, note: CommitNote? = nil) {
+    public init(
+        bucket: String, key: String, version: VersionSelector = .current, owner: String, date: Date, note: CommitNote? = nil,
+        bypassGovernanceRetention: Bool = false
+    ) {
         self.bucket = bucket
         self.key = key
         self.version = version
         self.owner = owner
         self.date = date
         self.note = note
+        self.bypassGovernanceRetention = bypassGovernanceRetention
     }
 }
 

@@ -49,6 +49,12 @@ import Testing
             record.versionId = VersionID.make(stamp: stamp, using: &rng)
         }
         if rng.next() % 4 == 0 { record.deleteMarker = rng.next() % 2 == 0 }
+        // The Object Lock fields: absent, or a retention and a legal hold of either kind.
+        if rng.next() % 3 == 0 {
+            let mode: RetentionMode = rng.next() % 2 == 0 ? .governance : .compliance
+            record.retention = ObjectRetention(mode: mode, retainUntil: Date(milliseconds: Int64(rng.next() % 4_000_000_000_000)))
+        }
+        if rng.next() % 3 == 0 { record.legalHold = rng.next() % 2 == 0 ? .on : .off }
         return record
     }
 
