@@ -66,6 +66,7 @@ extension ObjectRecord {
         }
         w.field("userMetadata", userMetadata)
         if let versionId { w.field("versionId", versionId.description) }
+        if let versionNonce { w.field("versionNonce", versionNonce.base64) }
         if let versionStamp { w.field("versionStamp", versionStamp.rawValue) }
         w.endObject()
         return w.bytes
@@ -88,7 +89,7 @@ extension ObjectRecord {
         var contentHeaders: [String: String]?, userMetadata: [String: String]?
         var checksum: StoredChecksum?, parts: [PartSummary]?, segments: [BlobRef]?, encryption: ObjectEncryption?
         var tags: [StoredTag]?
-        var versionId: VersionID?, versionStamp: VersionStamp?, deleteMarker: Bool?
+        var versionId: VersionID?, versionStamp: VersionStamp?, deleteMarker: Bool?, versionNonce: VersionNonce?
         try r.beginObject()
         while let name = try r.nextKey() {
             switch name {
@@ -114,6 +115,10 @@ extension ObjectRecord {
                 guard !(try r.null()) else { versionStamp = nil; continue }
                 guard let value = UInt64(exactly: try r.int64()), let stamp = VersionStamp(rawValue: value) else { throw RecordJSONReader.Malformed() }
                 versionStamp = stamp
+            case "versionNonce":
+                guard !(try r.null()) else { versionNonce = nil; continue }
+                guard let nonce = VersionNonce(base64: try r.string()) else { throw RecordJSONReader.Malformed() }
+                versionNonce = nonce
             case "deleteMarker": deleteMarker = try r.null() ? nil : try r.bool()
             default: try r.skipValue()
             }
@@ -128,6 +133,7 @@ extension ObjectRecord {
         record.versionId = versionId
         record.versionStamp = versionStamp
         record.deleteMarker = deleteMarker
+        record.versionNonce = versionNonce
         return record
     }
 
