@@ -49,6 +49,7 @@ import Testing
             record.versionId = VersionID.make(stamp: stamp, using: &rng)
         }
         if rng.next() % 4 == 0 { record.deleteMarker = rng.next() % 2 == 0 }
+        if rng.next() % 2 == 0 { record.versionNonce = VersionNonce.random(using: &rng) }
         return record
     }
 
