@@ -5,28 +5,14 @@ import Testing
 /// Format version 2 (docs/sealed-object-format.md, "Version 2"): the version identity binds the
 /// version's nonce, so a version's packages open as no other version of the same key.
 extension SealedFormatTests {
-    struct Version2File: Decodable {
-        struct Case: Decodable {
-            var dataKey, salt, bucket, key, versionNonce: String
-            var partNumber: UInt32
-            var index: Int
-            var final: Bool
-            var plaintextLength: Int
-            var plaintextPattern: String
-            var blobKey, versionIdentity, sealedSHA256, sealedPrefix: String
-        }
-        var format: String
-        var cases: [Case]
-    }
-
     @Test func version2KnownAnswers() throws {
         let url = try #require(Bundle.module.url(forResource: "Vectors/sealed-format-v2", withExtension: "json"))
-        let file = try JSONDecoder().decode(Version2File.self, from: Data(contentsOf: url))
+        let file = try JSONDecoder().decode(VectorFile.self, from: Data(contentsOf: url))
         #expect(file.format == "coffer sealed-object v2" && file.cases.count == 4)
         for c in file.cases {
             let dataKey = SecretBytes(Hex.decode(c.dataKey)!)
             let salt = Hex.decode(c.salt)!
-            let nonce = Hex.decode(c.versionNonce)!
+            let nonce = try #require(c.versionNonce.flatMap(Hex.decode))
             #expect(Hex.encode(SealedFormat.blobKey(dataKey: dataKey, salt: salt, version: .v2).copyBytes()) == c.blobKey)
             let identity = SealedFormat.versionIdentity(bucket: c.bucket, key: c.key, versionNonce: nonce)
             #expect(Hex.encode(identity) == c.versionIdentity)

@@ -14,8 +14,11 @@ import Testing
             var final: Bool
             var plaintextLength: Int
             var plaintextPattern: String
-            var blobKey, objectIdentity, sealedSHA256, sealedPrefix: String
+            var blobKey, sealedSHA256, sealedPrefix: String
+            /// Format 1's identity; format 2's, with the nonce it binds.
+            var objectIdentity, versionIdentity, versionNonce: String?
         }
+        var format: String
         var cases: [Case]
     }
 
