@@ -100,6 +100,8 @@ public enum DerivedSeeds {
             Seed(target: "sealed_package", name: "two-packages", bytes: H.input(packages: two)),
             Seed(target: "sealed_package", name: "header-given", bytes: H.input(packages: one, header: H.genuineHeader)),
             Seed(target: "sealed_package", name: "header-reordered", bytes: H.input(packages: one, header: reordered)),
+            Seed(target: "sealed_package", name: "v2-one-package", bytes: H.input(packages: H.sealedBlob([Array("hello, sealed world".utf8)], version2: true), version2: true)),
+            Seed(target: "sealed_package", name: "v2-header-given", bytes: H.input(packages: H.sealedBlob([[1, 2, 3]], version2: true), header: H.genuineHeaderV2, version2: true)),
         ]
     }
 

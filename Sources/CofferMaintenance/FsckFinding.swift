@@ -38,8 +38,15 @@ public struct FsckFinding: Sendable, Hashable, Codable {
         case chunkExtra
         /// A stored package whose length cannot be that of its place in the blob.
         case packageLength
-        /// A package that does not open: GCM tag, package number, final flag, object identity.
+        /// A package that does not open: GCM tag, package number, final flag, object or version
+        /// identity.
         case packageDoesNotOpen
+        /// An object version whose version nonce is not the random part of its version id (its
+        /// record was given another version's): its format 2 packages open as no version.
+        case versionNonceMismatch
+        /// An `n` entry that names no null version under `v`, or a null version under `v`
+        /// without its `n` entry (a read of `versionId=null` would not find it).
+        case nullVersionIndex
         /// An object or upload record without encryption (the S3 layer refuses to serve it).
         case encryptionMissing
         /// A data key that does not open with the keys that should open it.

@@ -6,6 +6,9 @@ extension FsckReport {
         var lines = ["coffer fsck \(dataDirectory ?? "(server store)") (\(mode.rawValue))"]
         let c = counts
         lines.append("  buckets \(c.buckets), objects \(c.objects), uploads \(c.uploads), parts \(c.parts)")
+        if c.noncurrentVersions > 0 || c.deleteMarkers > 0 {
+            lines.append("  versions: noncurrent \(c.noncurrentVersions), delete markers \(c.deleteMarkers)")
+        }
         lines.append("  blobs \(c.blobs), packages \(c.packages) (\(c.packagesOpened) opened), bytes checked \(c.bytesChecked)")
         lines.append("  not opened: SSE-C \(notOpened.sseC), remote KMS \(notOpened.remoteKMS), without root keys \(notOpened.noRootKeys)")
         lines.append("  KMS keys \(c.kmsKeys) (material versions opened \(c.kmsKeyVersions)), aliases \(c.kmsAliases)")

@@ -5,6 +5,10 @@ public struct FsckReport: Sendable, Hashable, Codable {
     public struct Counts: Sendable, Hashable, Codable {
         public var buckets = 0
         public var objects = 0
+        /// Noncurrent versions (`v`), delete markers among them.
+        public var noncurrentVersions = 0
+        /// Delete markers, current (`d`) and noncurrent.
+        public var deleteMarkers = 0
         public var uploads = 0
         public var parts = 0
         /// Blobs referenced by an object or a part.

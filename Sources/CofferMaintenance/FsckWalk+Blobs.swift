@@ -5,12 +5,13 @@ import CofferStorage
 /// One referenced blob, checked package by package (docs/sealed-object-format.md): the seal
 /// header, the chunk count its size needs, every chunk `0..<chunkCount` present and none past
 /// it, each package's stored length, and, with the data key, each package opened (GCM tag,
-/// package number, final flag, object identity) into a buffer zeroed when released.
+/// package number, final flag, object or version identity) into a buffer zeroed when released.
 extension FsckWalk {
     /// Checks `blob`, referenced by `owner` (for messages), of object `identity` (nil: unknown,
-    /// for a part without its upload), whose seal header must bind `part` (nil: unknown).
+    /// for a part without its upload; `versionNonce`: the nonce its record binds, for blobs of
+    /// format 2), whose seal header must bind `part` (nil: unknown).
     /// `dataKey` nil: the packages are checked for count and length only.
-    func checkBlob(_ blob: BlobRef, owner: String, subject: FsckFinding.Subject, identity: (bucket: String, key: String)?,
+    func checkBlob(_ blob: BlobRef, owner: String, subject: FsckFinding.Subject, identity: (bucket: String, key: String, versionNonce: VersionNonce?)?,
                    part: UInt32?, dataKey: SecretBytes?) async {
         var subject = subject
         subject.blob = blob.id.hex
@@ -31,7 +32,7 @@ extension FsckWalk {
                 report.add(.sealHeaderInvalid, subject, "the blob's seal header binds part \(seal.partNumber), its record makes it part \(part)")
             }
             if let dataKey, let identity, let objectKeys {
-                opener = objectKeys.opener(dataKey: dataKey, bucket: identity.bucket, key: identity.key, seal: seal)
+                opener = objectKeys.opener(dataKey: dataKey, bucket: identity.bucket, key: identity.key, versionNonce: identity.versionNonce, seal: seal)
             }
         } else {
             report.add(.sealHeaderInvalid, subject, "the blob has no valid seal header: its packages cannot be opened nor their lengths checked")

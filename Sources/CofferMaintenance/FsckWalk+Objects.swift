@@ -16,14 +16,29 @@ extension FsckWalk {
             if !buckets.contains(bucket) {
                 report.add(.bucketMissing, subject, "object \(bucket)/\(objectKey) belongs to bucket \(bucket), which has no record")
             }
-            let parts = expectedParts(of: record, subject)
-            // Opened as a GET opens it: under the identity the record names.
-            let dataKey = await dataKey(record.encryption, bucket: record.bucket, key: record.key, subject: subject)
-            let owner = "object \(bucket)/\(objectKey)"
-            for (index, segment) in record.segments.enumerated() {
-                let part: UInt32? = if let parts { index < parts.count ? UInt32(clamping: parts[index]) : nil } else { 0 }
-                await checkBlob(segment, owner: owner, subject: subject, identity: (record.bucket, record.key), part: part, dataKey: dataKey)
+            if record.isDeleteMarker {
+                report.add(.recordKeyMismatch, subject, "a delete marker is stored under the current object key of \(bucket)/\(objectKey)")
             }
+            await checkBody(of: record, owner: "object \(bucket)/\(objectKey)", subject)
+        }
+    }
+
+    /// The blobs of an object version (current or not), each checked package by package and
+    /// counted as referenced, opened as a GET opens them: under the identity the record names
+    /// and the nonce it binds (a nonce that is not its version id's is a finding, and its
+    /// format 2 packages are then not opened).
+    func checkBody(of record: ObjectRecord, owner: String, _ subject: FsckFinding.Subject) async {
+        let parts = expectedParts(of: record, subject)
+        var versionNonce: VersionNonce?
+        do {
+            versionNonce = try record.boundVersionNonce()
+        } catch {
+            report.add(.versionNonceMismatch, subject, "the record's version nonce is not the random part of its version id \(record.versionIdText)")
+        }
+        let dataKey = await dataKey(record.encryption, bucket: record.bucket, key: record.key, subject: subject)
+        for (index, segment) in record.segments.enumerated() {
+            let part: UInt32? = if let parts { index < parts.count ? UInt32(clamping: parts[index]) : nil } else { 0 }
+            await checkBlob(segment, owner: owner, subject: subject, identity: (record.bucket, record.key, versionNonce), part: part, dataKey: dataKey)
         }
     }
 
@@ -76,7 +91,7 @@ extension FsckWalk {
             if opened?.uploadId != uploadId {
                 opened = (uploadId, await dataKey(upload.encryption, bucket: upload.bucket, key: upload.key, subject: subject, count: false))
             }
-            await checkBlob(record.blob, owner: owner, subject: subject, identity: (upload.bucket, upload.key),
+            await checkBlob(record.blob, owner: owner, subject: subject, identity: (upload.bucket, upload.key, upload.versionNonce),
                             part: UInt32(clamping: number), dataKey: opened?.dataKey)
         }
     }

@@ -46,7 +46,7 @@ extension FsckWalk {
                     ? "upload \(uploadId) has no index entry: its parts cannot be found, it cannot be completed or aborted"
                     : "the index entry of upload \(uploadId) names another object")
             }
-            uploads[uploadId] = FsckUpload(bucket: record.bucket, key: record.key, encryption: record.encryption)
+            uploads[uploadId] = FsckUpload(bucket: record.bucket, key: record.key, encryption: record.encryption, versionNonce: record.versionNonce)
             _ = await dataKey(record.encryption, bucket: record.bucket, key: record.key, subject: subject)
         }
         for (uploadId, index) in uploadIndex where !index.matched && uploads[uploadId] == nil {

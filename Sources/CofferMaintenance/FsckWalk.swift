@@ -7,8 +7,9 @@ import CofferStorage
 /// next (what exists, what references what) and the report it fills.
 ///
 /// The prefixes are walked in the order their checks need: the store format, buckets, KMS
-/// keys and aliases, upload index entries, uploads, objects, parts (each blob checked package
-/// by package as its record is met), blob markers, audit notes, keys under unknown prefixes,
+/// keys and aliases, upload index entries, uploads, objects, delete markers, noncurrent
+/// versions and the null-version index, parts (each blob checked package by package as its
+/// record is met), blob markers, audit notes, keys under unknown prefixes,
 /// and last the blob inventory (orphans). Memory holds names, ids and counts, never a package
 /// beyond the one being checked.
 final class FsckWalk {
@@ -28,6 +29,8 @@ final class FsckWalk {
     var uploads: [String: FsckUpload] = [:]
     /// Every blob a record references: its chunk count and who references it.
     var referenced: [BlobID: (chunkCount: Int, owner: String)] = [:]
+    /// The null versions met under `v` (bucket, key, stamp) whose `n` entry was not yet seen.
+    var nullVersionsUnindexed: Set<NullVersionPlace> = []
     /// Every blob with a `g` marker.
     var marked: [BlobID: BlobMarkerState] = [:]
     /// Opens data keys; nil without root keys. Made at its first use, after the KMS keys were
@@ -53,6 +56,9 @@ final class FsckWalk {
         await readUploadIndex()
         await checkUploads()
         await checkObjects()
+        await checkCurrentMarkers()
+        await checkNoncurrentVersions()
+        await checkNullVersionIndex()
         await checkParts()
         await checkMarkers()
         await countNotes()
@@ -189,4 +195,5 @@ struct FsckUpload {
     var bucket: String
     var key: String
     var encryption: ObjectEncryption?
+    var versionNonce: VersionNonce?
 }

@@ -74,6 +74,7 @@ extension ObjectRecord {
         }
         w.field("userMetadata", userMetadata)
         if let versionId { w.field("versionId", versionId.description) }
+        if let versionNonce { w.field("versionNonce", versionNonce.base64) }
         if let versionStamp { w.field("versionStamp", versionStamp.rawValue) }
         w.endObject()
         return w.bytes
@@ -96,7 +97,7 @@ extension ObjectRecord {
         var contentHeaders: [String: String]?, userMetadata: [String: String]?
         var checksum: StoredChecksum?, parts: [PartSummary]?, segments: [BlobRef]?, encryption: ObjectEncryption?
         var tags: [StoredTag]?
-        var versionId: VersionID?, versionStamp: VersionStamp?, deleteMarker: Bool?
+        var versionId: VersionID?, versionStamp: VersionStamp?, deleteMarker: Bool?, versionNonce: VersionNonce?
         var retention: ObjectRetention?
         var legalHold: LegalHold?
         try r.beginObject()
@@ -124,6 +125,10 @@ extension ObjectRecord {
                 guard !(try r.null()) else { versionStamp = nil; continue }
                 guard let value = UInt64(exactly: try r.int64()), let stamp = VersionStamp(rawValue: value) else { throw RecordJSONReader.Malformed() }
                 versionStamp = stamp
+            case "versionNonce":
+                guard !(try r.null()) else { versionNonce = nil; continue }
+                guard let nonce = VersionNonce(base64: try r.string()) else { throw RecordJSONReader.Malformed() }
+                versionNonce = nonce
             case "deleteMarker": deleteMarker = try r.null() ? nil : try r.bool()
             case "retention": retention = try r.null() ? nil : try readRetention(&r)
             case "legalHold":
@@ -143,6 +148,7 @@ extension ObjectRecord {
         record.versionId = versionId
         record.versionStamp = versionStamp
         record.deleteMarker = deleteMarker
+        record.versionNonce = versionNonce
         record.retention = retention
         record.legalHold = legalHold
         return record

@@ -94,12 +94,30 @@ public struct ObjectRecord: StoredRecord {
     /// The version's legal hold, nil when it was never given one (only in a bucket with Object
     /// Lock; changed by ``ObjectStore/putLegalHold(bucket:key:version:on:note:)``).
     public var legalHold: LegalHold?
+    /// The 16 random bytes the S3 layer drew for the write that made this version, before it
+    /// sealed anything: every package of the version binds them (sealed-object format
+    /// version 2), and in a versioning-enabled bucket the store makes them the random part of
+    /// ``versionId``. nil on records written before format version 2 (their blobs are version
+    /// 1) and on delete markers. Kept by every rewrite of the record (tags, key rotation).
+    public var versionNonce: VersionNonce?
 
     /// Whether this record is a delete marker.
     public var isDeleteMarker: Bool { deleteMarker == true }
 
     /// Whether this is the `null` version.
     public var isNullVersion: Bool { versionId == nil }
+
+    /// The nonce this version's packages bind: ``versionNonce``, which must be the random part
+    /// of ``versionId`` when the version has one (the store made it so), so that a record given
+    /// another version's nonce along with its data still names its own. nil when the record
+    /// has none; `.invalidRecord` when the two disagree (a damaged or tampered record).
+    public func boundVersionNonce() throws(StorageError) -> VersionNonce? {
+        guard let versionNonce else { return nil }
+        if let versionId, versionId.nonce != versionNonce.bytes {
+            throw StorageError(.invalidRecord, "the version nonce of \(bucket)/\(key) is not its version id's")
+        }
+        return versionNonce
+    }
 
     /// The version id as S3 shows it: the id, or `null`.
     public var versionIdText: String { versionId?.description ?? "null" }
@@ -122,7 +140,8 @@ public struct ObjectRecord: StoredRecord {
         bucket: String, key: String, size: Int64, etag: String, lastModified: Date, owner: String,
         contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:],
         checksum: StoredChecksum? = nil, parts: [PartSummary]? = nil, segments: [BlobRef],
-        storageClass: String = "STANDARD", encryption: ObjectEncryption? = nil, tags: [StoredTag]? = nil
+        storageClass: String = "STANDARD", encryption: ObjectEncryption? = nil, tags: [StoredTag]? = nil,
+        versionNonce: VersionNonce? = nil
     ) {
         self.bucket = bucket
         self.key = key
@@ -138,5 +157,6 @@ public struct ObjectRecord: StoredRecord {
         self.storageClass = storageClass
         self.encryption = encryption
         self.tags = tags.flatMap { $0.isEmpty ? nil : $0 }
+        self.versionNonce = versionNonce
     }
 }

@@ -19,7 +19,8 @@ extension ObjectStore {
             let snapshot = try await metadata.snapshot()
             var batch = MetadataBatch()
             let (upload, parts) = try await readUpload(uploadId, from: snapshot, pinningIn: &batch)
-            guard upload.bucket == object.bucket, upload.key == object.key else {
+            // The parts bind the upload's nonce: the object must carry it (sealed-object format 2).
+            guard upload.bucket == object.bucket, upload.key == object.key, upload.versionNonce == object.versionNonce else {
                 throw StorageError(.invalidArgument, "object does not match upload \(uploadId)")
             }
             let (state, _) = try await readKeyState(bucket: object.bucket, key: object.key, from: snapshot)

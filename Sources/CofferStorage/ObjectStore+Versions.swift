@@ -17,7 +17,8 @@ extension ObjectStore {
     ///
     /// - Never versioned: `new` overwrites the object under `o`, which is removed (a delete
     ///   marker is never placed there).
-    /// - Enabled: `new` gets a fresh version id; the current version moves to `v` with its id.
+    /// - Enabled: `new` gets a new version id, its random part `new.versionNonce` (fresh random
+    ///   bytes when it has none); the current version moves to `v` with its id.
     /// - Suspended: `new` is the `null` version; the current version moves to `v` unless it is
     ///   the null version, which is removed, as is a null version kept under `v`: `keptNull`,
     ///   which the caller read when `state.nullBytes` is set.
@@ -59,8 +60,14 @@ extension ObjectStore {
         record.versionStamp = stamp
         switch versioning {
         case .enabled:
-            var generator = SystemRandomNumberGenerator()
-            record.versionId = VersionID.make(stamp: stamp, using: &generator)
+            // The write's nonce, which its packages bind, is the id's random part; fresh random
+            // bytes only for a record that has none (callers that seal nothing).
+            if let nonce = record.versionNonce {
+                record.versionId = VersionID(stamp: stamp, nonce: nonce)
+            } else {
+                var generator = SystemRandomNumberGenerator()
+                record.versionId = VersionID.make(stamp: stamp, using: &generator)
+            }
             if let head = state.head { retireHead(head, of: state, in: &batch) }
         case .suspended:
             record.versionId = nil

@@ -28,10 +28,17 @@ public enum StoreKey: Sendable, Hashable {
     case kmsAlias(String)
     /// `r noteId`.
     case note(String)
+    /// `d bucket 0x00 key`: a delete marker that is its key's current version.
+    case currentMarker(bucket: String, key: String)
+    /// `v bucket 0x00 escaped(key) 0x00 0x00 ~stamp`: a noncurrent version.
+    case version(bucket: String, key: String, stamp: VersionStamp)
+    /// `n bucket 0x00 key`: where the null version is while it is under `v`.
+    case nullVersion(bucket: String, key: String)
 
     /// The kinds of key, one per prefix byte.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case bucket, object, upload, uploadIndex, part, chunk, blobMarker, meta, kmsKey, kmsAlias, note
+        case currentMarker, version, nullVersion
 
         /// The prefix byte every key of this kind starts with.
         public var prefix: UInt8 {
@@ -47,6 +54,9 @@ public enum StoreKey: Sendable, Hashable {
             case .kmsKey: KeyLayout.kmsKeyPrefix
             case .kmsAlias: KeyLayout.kmsAliasPrefix
             case .note: KeyLayout.notePrefix
+            case .currentMarker: KeyLayout.currentMarkerPrefix
+            case .version: KeyLayout.versionPrefix
+            case .nullVersion: KeyLayout.nullVersionPrefix
             }
         }
 
@@ -80,6 +90,9 @@ public enum StoreKey: Sendable, Hashable {
         case .kmsKey: .kmsKey
         case .kmsAlias: .kmsAlias
         case .note: .note
+        case .currentMarker: .currentMarker
+        case .version: .version
+        case .nullVersion: .nullVersion
         }
     }
 
@@ -97,6 +110,9 @@ public enum StoreKey: Sendable, Hashable {
         case .kmsKey(let id): KMSKeyLayout.key(id)
         case .kmsAlias(let name): KMSKeyLayout.alias(name)
         case .note(let id): KeyLayout.note(id)
+        case .currentMarker(let bucket, let key): KeyLayout.currentMarker(bucket: bucket, key: key)
+        case .version(let bucket, let key, let stamp): KeyLayout.version(bucket: bucket, key: key, stamp: stamp)
+        case .nullVersion(let bucket, let key): KeyLayout.nullVersion(bucket: bucket, key: key)
         }
     }
 
@@ -153,6 +169,14 @@ public enum StoreKey: Sendable, Hashable {
             return text(body).map { .kmsAlias($0) }
         case .note:
             return text(body).map { .note($0) }
+        case .currentMarker, .nullVersion:
+            guard let cut = body.firstIndex(of: KeyLayout.separator), let bucket = text(body[..<cut]),
+                  let key = text(body[(cut + 1)...]) else { return nil }
+            return kind == .currentMarker ? .currentMarker(bucket: bucket, key: key) : .nullVersion(bucket: bucket, key: key)
+        case .version:
+            guard let cut = body.firstIndex(of: KeyLayout.separator), let bucket = text(body[..<cut]),
+                  let rest = KeyLayout.splitVersionSuffix(body[(cut + 1)...]), let key = text(rest.key[...]) else { return nil }
+            return .version(bucket: bucket, key: key, stamp: rest.stamp)
         }
     }
 

@@ -31,13 +31,18 @@ public struct UploadRecord: StoredRecord {
     /// The tags to give the object (`x-amz-tagging` on CreateMultipartUpload), in the order
     /// sent; nil when none.
     public var tags: [StoredTag]?
+    /// The nonce of the object the upload will make (``ObjectRecord/versionNonce``), drawn when
+    /// the upload is created: every part is sealed binding it, and completion gives it to the
+    /// object. nil for uploads created before sealed-object format version 2.
+    public var versionNonce: VersionNonce?
 
     /// Creates a record; `initiated` is rounded to milliseconds so it round-trips exactly.
     public init(
         bucket: String, key: String, uploadId: String, initiated: Date, owner: String,
         contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:],
         checksumAlgorithm: String? = nil, checksumType: String? = nil,
-        storageClass: String = "STANDARD", encryption: ObjectEncryption? = nil, tags: [StoredTag]? = nil
+        storageClass: String = "STANDARD", encryption: ObjectEncryption? = nil, tags: [StoredTag]? = nil,
+        versionNonce: VersionNonce? = nil
     ) {
         self.bucket = bucket
         self.key = key
@@ -51,6 +56,7 @@ public struct UploadRecord: StoredRecord {
         self.storageClass = storageClass
         self.encryption = encryption
         self.tags = tags.flatMap { $0.isEmpty ? nil : $0 }
+        self.versionNonce = versionNonce
     }
 }
 

@@ -14,8 +14,11 @@ import Testing
             var final: Bool
             var plaintextLength: Int
             var plaintextPattern: String
-            var blobKey, objectIdentity, sealedSHA256, sealedPrefix: String
+            var blobKey, sealedSHA256, sealedPrefix: String
+            /// Format 1's identity; format 2's, with the nonce it binds.
+            var objectIdentity, versionIdentity, versionNonce: String?
         }
+        var format: String
         var cases: [Case]
     }
 
@@ -70,7 +73,7 @@ import Testing
 
     @Test func tamperingIsDetected() throws {
         let dataKey = SecretBytes.random(count: 32)
-        let context = BlobSealingContext.forWriting(dataKey: dataKey, bucket: "b", key: "k", partNumber: 0)
+        let context = BlobSealingContext.forWritingVersion1(dataKey: dataKey, bucket: "b", key: "k", partNumber: 0)
         let (plain, sealed) = try sealBlob(context, packages: 3)
         #expect(try openAll(context, sealed, expectedCount: 3) == plain)
 
@@ -87,7 +90,7 @@ import Testing
         #expect(throws: CryptoError.self) { try openAll(context, Array(sealed.prefix(2)), expectedCount: 3) }
 
         // A package spliced from another object (same data key even, other salt and identity).
-        let other = BlobSealingContext.forWriting(dataKey: dataKey, bucket: "b", key: "other", partNumber: 0)
+        let other = BlobSealingContext.forWritingVersion1(dataKey: dataKey, bucket: "b", key: "other", partNumber: 0)
         let (_, otherSealed) = try sealBlob(other, packages: 3)
         var spliced = sealed
         spliced[1] = otherSealed[1]
@@ -105,7 +108,7 @@ import Testing
     }
 
     @Test func shortNonFinalPackagesAreRefused() throws {
-        let context = BlobSealingContext.forWriting(dataKey: SecretBytes.random(count: 32), bucket: "b", key: "k", partNumber: 0)
+        let context = BlobSealingContext.forWritingVersion1(dataKey: SecretBytes.random(count: 32), bucket: "b", key: "k", partNumber: 0)
         #expect(throws: CryptoError.self) { try context.seal([UInt8](repeating: 1, count: 10), index: 0, isFinal: false) }
         let empty = try context.seal([UInt8](), index: 0, isFinal: true)
         #expect(empty.count == SealedFormat.packageOverhead)
@@ -114,8 +117,8 @@ import Testing
 
     @Test func saltsAreFreshPerBlob() {
         let dataKey = SecretBytes.random(count: 32)
-        let a = BlobSealingContext.forWriting(dataKey: dataKey, bucket: "b", key: "k", partNumber: 1)
-        let b = BlobSealingContext.forWriting(dataKey: dataKey, bucket: "b", key: "k", partNumber: 1)
+        let a = BlobSealingContext.forWritingVersion1(dataKey: dataKey, bucket: "b", key: "k", partNumber: 1)
+        let b = BlobSealingContext.forWritingVersion1(dataKey: dataKey, bucket: "b", key: "k", partNumber: 1)
         #expect(a.salt != b.salt)
     }
 }

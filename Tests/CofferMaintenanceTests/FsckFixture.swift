@@ -57,11 +57,11 @@ final class FsckFixture: @unchecked Sendable {
     @discardableResult
     func put(_ bucket: String, _ key: String, _ body: [UInt8], _ mode: Mode = .sseS3) async throws -> ObjectRecord {
         let (dataKey, encryption) = try await keys.newObject(bucket: bucket, key: key, encryption: Self.encryption(mode), caller: Self.caller)
-        let blob = try await writeBlob(body, dataKey: dataKey, bucket: bucket, key: key, part: 0)
+        let versionNonce = VersionNonce.random()
+        let blob = try await writeBlob(body, dataKey: dataKey, bucket: bucket, key: key, versionNonce: versionNonce, part: 0)
         let record = ObjectRecord(bucket: bucket, key: key, size: blob.size, etag: "etag", lastModified: Date(), owner: "root",
-                                  segments: [blob], encryption: encryption)
-        try await store!.commitObject(record)
-        return record
+                                  segments: [blob], encryption: encryption, versionNonce: versionNonce)
+        return try await store!.commitObject(record).record
     }
 
     /// Starts an upload and commits its parts; completes it into the object when `complete`.
@@ -69,10 +69,12 @@ final class FsckFixture: @unchecked Sendable {
     func multipart(_ bucket: String, _ key: String, parts: [[UInt8]], _ mode: Mode = .sseS3, complete: Bool = true) async throws -> String {
         let uploadId = "upload-\(UUID().uuidString.lowercased())"
         let (dataKey, encryption) = try await keys.newObject(bucket: bucket, key: key, encryption: Self.encryption(mode), caller: Self.caller)
-        try await store!.createUpload(UploadRecord(bucket: bucket, key: key, uploadId: uploadId, initiated: Date(), owner: "root", encryption: encryption))
+        let versionNonce = VersionNonce.random()
+        try await store!.createUpload(UploadRecord(bucket: bucket, key: key, uploadId: uploadId, initiated: Date(), owner: "root", encryption: encryption,
+                                                   versionNonce: versionNonce))
         var records: [PartRecord] = []
         for (index, body) in parts.enumerated() {
-            let blob = try await writeBlob(body, dataKey: dataKey, bucket: bucket, key: key, part: index + 1)
+            let blob = try await writeBlob(body, dataKey: dataKey, bucket: bucket, key: key, versionNonce: versionNonce, part: index + 1)
             let part = PartRecord(uploadId: uploadId, number: index + 1, size: blob.size, etag: "part", lastModified: Date(), blob: blob)
             try await store!.commitPart(part)
             records.append(part)
@@ -80,14 +82,15 @@ final class FsckFixture: @unchecked Sendable {
         guard complete else { return uploadId }
         let object = ObjectRecord(
             bucket: bucket, key: key, size: records.reduce(0) { $0 + $1.size }, etag: "etag-\(parts.count)", lastModified: Date(), owner: "root",
-            parts: records.map { PartSummary(number: $0.number, size: $0.size, etag: $0.etag) }, segments: records.map(\.blob), encryption: encryption)
+            parts: records.map { PartSummary(number: $0.number, size: $0.size, etag: $0.etag) }, segments: records.map(\.blob), encryption: encryption,
+            versionNonce: versionNonce)
         try await store!.completeUpload(uploadId: uploadId, object: object, usedParts: Set(records.map(\.number)))
         return uploadId
     }
 
     /// Seals `body` package by package, as the S3 layer's body ingest does.
-    private func writeBlob(_ body: [UInt8], dataKey: SecretBytes, bucket: String, key: String, part: Int) async throws -> BlobRef {
-        let sealer = keys.sealer(dataKey: dataKey, bucket: bucket, key: key, partNumber: part)
+    private func writeBlob(_ body: [UInt8], dataKey: SecretBytes, bucket: String, key: String, versionNonce: VersionNonce, part: Int) async throws -> BlobRef {
+        let sealer = keys.sealer(dataKey: dataKey, bucket: bucket, key: key, versionNonce: versionNonce, partNumber: part)
         let writer = try await store!.makeBlobWriter()
         var offset = 0
         repeat {

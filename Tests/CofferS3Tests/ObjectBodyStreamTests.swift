@@ -28,7 +28,7 @@ import Testing
     static func body(_ store: ObjectStore, _ keys: ObjectKeys, range: ClosedRange<Int64>? = nil, failAfter: Int? = nil) async throws -> (CollectingSink, (any Error)?) {
         let reader = try #require(try await store.openObject(bucket: "bucket", key: "k"))
         let dataKey = try keys.dataKey(encryption: reader.record.encryption, bucket: "bucket", key: "k")
-        let openers = try reader.record.segments.map { try keys.opener(dataKey: dataKey, bucket: "bucket", key: "k", blob: $0) }
+        let openers = try keys.openers(dataKey: dataKey, record: reader.record)
         guard case .stream(let length, let write) = ObjectBodyStream(reader: reader, openers: openers, range: range).responseBody() else {
             Issue.record("not a streamed body")
             return (CollectingSink(), nil)

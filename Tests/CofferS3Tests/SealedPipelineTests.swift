@@ -19,7 +19,8 @@ import Testing
 
     static func write(_ store: ObjectStore, _ keys: ObjectKeys, _ data: [UInt8], splits: [Int]) async throws -> ObjectRecord {
         let (dataKey, encryption) = try keys.newObject(bucket: "bucket", key: "k")
-        let sink = try await BlobSink(store: store, sealer: keys.sealer(dataKey: dataKey, bucket: "bucket", key: "k", partNumber: 0), checksum: .crc32c)
+        let versionNonce = VersionNonce.random()
+        let sink = try await BlobSink(store: store, sealer: keys.sealer(dataKey: dataKey, bucket: "bucket", key: "k", versionNonce: versionNonce, partNumber: 0), checksum: .crc32c)
         var offset = 0
         for size in splits where offset < data.count {
             let end = min(offset + size, data.count)
@@ -30,7 +31,8 @@ import Testing
         let (blob, md5, _) = try await sink.finish()
         let record = ObjectRecord(
             bucket: "bucket", key: "k", size: blob.size, etag: Hex.encode(md5), lastModified: Date(), owner: "root",
-            contentHeaders: [:], userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", encryption: encryption)
+            contentHeaders: [:], userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", encryption: encryption,
+            versionNonce: versionNonce)
         try await store.commitObject(record)
         return record
     }
@@ -38,7 +40,7 @@ import Testing
     static func read(_ store: ObjectStore, _ keys: ObjectKeys, range: ClosedRange<Int64>? = nil) async throws -> [UInt8] {
         let reader = try #require(try await store.openObject(bucket: "bucket", key: "k"))
         let dataKey = try keys.dataKey(encryption: reader.record.encryption, bucket: "bucket", key: "k")
-        let openers = try reader.record.segments.map { try keys.opener(dataKey: dataKey, bucket: "bucket", key: "k", blob: $0) }
+        let openers = try keys.openers(dataKey: dataKey, record: reader.record)
         var out: [UInt8] = []
         try await ObjectBodyStream(reader: reader, openers: openers, range: range).forEachPiece { out += $0 }
         return out
@@ -79,7 +81,7 @@ import Testing
         var delivered: [UInt8] = []
         let reader = try #require(try await store.openObject(bucket: "bucket", key: "k"))
         let dataKey = try keys.dataKey(encryption: reader.record.encryption, bucket: "bucket", key: "k")
-        let openers = try reader.record.segments.map { try keys.opener(dataKey: dataKey, bucket: "bucket", key: "k", blob: $0) }
+        let openers = try keys.openers(dataKey: dataKey, record: reader.record)
         let error = await #expect(throws: DamagedObjectError.self) {
             try await ObjectBodyStream(reader: reader, openers: openers, range: nil).forEachPiece { delivered += $0 }
         }
@@ -112,7 +114,7 @@ import Testing
         var delivered: [UInt8] = []
         do {
             let dataKey = try keys.dataKey(encryption: reader.record.encryption, bucket: "bucket", key: key)
-            let openers = try reader.record.segments.map { try keys.opener(dataKey: dataKey, bucket: "bucket", key: key, blob: $0) }
+            let openers = try keys.openers(dataKey: dataKey, record: reader.record)
             try await ObjectBodyStream(reader: reader, openers: openers, range: nil).forEachPiece { delivered += $0 }
         } catch {
             return delivered
@@ -150,7 +152,7 @@ import Testing
             defer { remove() }
             let blob = try await SealedPipelineTests.write(store, keys, data, splits: [data.count]).segments[0]
             let (otherKey, _) = try keys.newObject(bucket: "bucket", key: "other")
-            let sink = try await BlobSink(store: store, sealer: keys.sealer(dataKey: otherKey, bucket: "bucket", key: "other", partNumber: 0), checksum: nil)
+            let sink = try await BlobSink(store: store, sealer: keys.sealer(dataKey: otherKey, bucket: "bucket", key: "other", versionNonce: .random(), partNumber: 0), checksum: nil)
             try await sink.append(data)
             let (otherBlob, _, _) = try await sink.finish()
             try #require(store.db).put(chunkKey(blob, 1), try #require(try await store.readChunk(blob: otherBlob.id, index: 1)), sync: true)

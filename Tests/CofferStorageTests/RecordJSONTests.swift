@@ -55,6 +55,7 @@ import Testing
             record.retention = ObjectRetention(mode: mode, retainUntil: Date(milliseconds: Int64(rng.next() % 4_000_000_000_000)))
         }
         if rng.next() % 3 == 0 { record.legalHold = rng.next() % 2 == 0 ? .on : .off }
+        if rng.next() % 2 == 0 { record.versionNonce = VersionNonce.random(using: &rng) }
         return record
     }
 

@@ -23,7 +23,7 @@ struct ObjectKeys: Sendable {
         var salt: String
         var part: UInt32
 
-        /// `{"v":1,"salt":"...","part":N}`; base64 needs no escaping.
+        /// `{"v":2,"salt":"...","part":N}` (`"v":1` for format 1); base64 needs no escaping.
         var json: String { #"{"v":\#(v),"salt":"\#(salt)","part":\#(part)}"# }
 
         init(v: Int, salt: String, part: UInt32) {
@@ -148,21 +148,37 @@ struct ObjectKeys: Sendable {
         return nil
     }
 
-    /// Seals the packages of one new blob.
-    func sealer(dataKey: SecretBytes, bucket: String, key: String, partNumber: Int) -> any PackageSealing {
-        stage.sealer(dataKey: dataKey, bucket: bucket, key: key, partNumber: partNumber)
+    /// Seals the packages of one new blob of the version whose nonce is `versionNonce`
+    /// (sealed-object format 2). nil only for the parts of an upload created before format 2,
+    /// which have no nonce to bind and are sealed in format 1.
+    func sealer(dataKey: SecretBytes, bucket: String, key: String, versionNonce: VersionNonce?, partNumber: Int) -> any PackageSealing {
+        stage.sealer(dataKey: dataKey, bucket: bucket, key: key, versionNonce: versionNonce, partNumber: partNumber)
     }
 
-    /// Opens the packages of an existing blob, from its seal header.
-    func opener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> any PackageOpening {
-        try stage.opener(dataKey: dataKey, bucket: bucket, key: key, blob: blob)
+    /// Opens the packages of an existing blob, from its seal header and the nonce of the
+    /// version it belongs to (``ObjectRecord/boundVersionNonce()``).
+    func opener(dataKey: SecretBytes, bucket: String, key: String, versionNonce: VersionNonce?, blob: BlobRef) throws -> any PackageOpening {
+        try stage.opener(dataKey: dataKey, bucket: bucket, key: key, versionNonce: versionNonce, blob: blob)
     }
 
-    static func sealedOpener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> BlobSealingContext {
+    /// One opener per segment of `record`, under its (opened) data key. A record whose nonce
+    /// disagrees with its version id gets openers that refuse every package: the object is
+    /// damaged, and a read says so (500) without a byte of it.
+    func openers(dataKey: SecretBytes, record: ObjectRecord) throws -> [any PackageOpening] {
+        let versionNonce: VersionNonce?
+        do {
+            versionNonce = try record.boundVersionNonce()
+        } catch {
+            return record.segments.map { _ in RefusingOpener(cause: error) }
+        }
+        return try record.segments.map { try opener(dataKey: dataKey, bucket: record.bucket, key: record.key, versionNonce: versionNonce, blob: $0) }
+    }
+
+    static func sealedOpener(dataKey: SecretBytes, bucket: String, key: String, versionNonce: VersionNonce?, blob: BlobRef) throws -> any PackageOpening {
         guard let seal = BlobSeal(blob: blob) else {
             throw CryptoError(.malformed, "a blob of \(bucket)/\(key) has no valid seal header")
         }
-        return seal.context(dataKey: dataKey, bucket: bucket, key: key)
+        return seal.opener(dataKey: dataKey, bucket: bucket, key: key, versionNonce: versionNonce)
     }
 }
 
@@ -170,8 +186,8 @@ struct ObjectKeys: Sendable {
 /// and back. Coffer's only production stage is `SealedPackageStage` (the sealed-object
 /// format); a benchmark injects another (`PipelineBenchmark.plainCopyStage`) to measure it.
 public protocol PackageStage: Sendable {
-    func sealer(dataKey: SecretBytes, bucket: String, key: String, partNumber: Int) -> any PackageSealing
-    func opener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> any PackageOpening
+    func sealer(dataKey: SecretBytes, bucket: String, key: String, versionNonce: VersionNonce?, partNumber: Int) -> any PackageSealing
+    func opener(dataKey: SecretBytes, bucket: String, key: String, versionNonce: VersionNonce?, blob: BlobRef) throws -> any PackageOpening
 }
 
 /// Seals one blob's packages.
@@ -187,20 +203,34 @@ public protocol PackageOpening: Sendable {
 }
 
 /// The sealed-object format (docs/sealed-object-format.md): AES-256-GCM packages under a
-/// per-blob key derived from the object's data key.
+/// per-blob key derived from the object's data key, bound to the version's nonce (format 2).
 public struct SealedPackageStage: PackageStage {
     public init() {}
 
-    public func sealer(dataKey: SecretBytes, bucket: String, key: String, partNumber: Int) -> any PackageSealing {
-        BlobSealer(context: .forWriting(dataKey: dataKey, bucket: bucket, key: key, partNumber: UInt32(partNumber)))
+    public func sealer(dataKey: SecretBytes, bucket: String, key: String, versionNonce: VersionNonce?, partNumber: Int) -> any PackageSealing {
+        guard let versionNonce else {
+            return BlobSealer(context: .forWritingVersion1(dataKey: dataKey, bucket: bucket, key: key, partNumber: UInt32(partNumber)))
+        }
+        return BlobSealer(context: .forWriting(dataKey: dataKey, bucket: bucket, key: key, versionNonce: versionNonce.bytes, partNumber: UInt32(partNumber)))
     }
 
-    public func opener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> any PackageOpening {
-        try ObjectKeys.sealedOpener(dataKey: dataKey, bucket: bucket, key: key, blob: blob)
+    public func opener(dataKey: SecretBytes, bucket: String, key: String, versionNonce: VersionNonce?, blob: BlobRef) throws -> any PackageOpening {
+        try ObjectKeys.sealedOpener(dataKey: dataKey, bucket: bucket, key: key, versionNonce: versionNonce, blob: blob)
     }
 }
 
 extension BlobSealingContext: PackageOpening {}
+
+/// The opener of a blob that must not open (a format 2 blob whose record has no nonce, a
+/// record whose nonce is not its version id's): every package fails with `cause`, so a read
+/// reports a damaged object instead of serving it.
+struct RefusingOpener: PackageOpening {
+    let cause: any Error
+
+    func open(_ stored: [UInt8], index: Int, isFinal: Bool) throws -> [UInt8] {
+        throw cause
+    }
+}
 
 /// Seals one blob's packages and names the header that opens them again.
 struct BlobSealer: PackageSealing {
@@ -211,6 +241,6 @@ struct BlobSealer: PackageSealing {
     }
 
     var header: String {
-        ObjectKeys.BlobHeader(v: Int(SealedFormat.version), salt: Base64.encode(context.salt), part: context.partNumber).json
+        ObjectKeys.BlobHeader(v: Int(context.version.rawValue), salt: Base64.encode(context.salt), part: context.partNumber).json
     }
 }

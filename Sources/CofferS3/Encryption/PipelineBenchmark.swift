@@ -34,8 +34,8 @@ public enum PipelineBenchmark {
         func seal(_ plaintext: UnsafeRawBufferPointer, index: Int, isFinal: Bool) throws -> [UInt8] { Array(plaintext) }
         func open(_ stored: [UInt8], index: Int, isFinal: Bool) throws -> [UInt8] { stored }
         var header: String { "plain" }
-        func sealer(dataKey: SecretBytes, bucket: String, key: String, partNumber: Int) -> any PackageSealing { self }
-        func opener(dataKey: SecretBytes, bucket: String, key: String, blob: BlobRef) throws -> any PackageOpening { self }
+        func sealer(dataKey: SecretBytes, bucket: String, key: String, versionNonce: VersionNonce?, partNumber: Int) -> any PackageSealing { self }
+        func opener(dataKey: SecretBytes, bucket: String, key: String, versionNonce: VersionNonce?, blob: BlobRef) throws -> any PackageOpening { self }
     }
 
     /// Counts the packages a read opens.
@@ -62,16 +62,18 @@ public enum PipelineBenchmark {
                 let name = sealed ? "sealed" : "plain"
                 let key = "\(name)-\(run)"
                 let (dataKey, encryption) = try keys.newObject(bucket: "bench", key: key)
-                let stage: any PackageSealing = sealed ? keys.sealer(dataKey: dataKey, bucket: "bench", key: key, partNumber: 0) : PlainCopyStage()
+                let versionNonce = VersionNonce.random()
+                let stage: any PackageSealing = sealed ? keys.sealer(dataKey: dataKey, bucket: "bench", key: key, versionNonce: versionNonce, partNumber: 0) : PlainCopyStage()
                 var start = ContinuousClock.now
                 let blob = try await write(store, stage: stage, slice: slice, size: size)
                 puts[name, default: []].append(megabytesPerSecond(size, since: start))
                 let record = ObjectRecord(
                     bucket: "bench", key: key, size: blob.size, etag: "-", lastModified: Date(), owner: "bench", contentHeaders: [:],
-                    userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", encryption: encryption)
+                    userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", encryption: encryption,
+                    versionNonce: versionNonce)
                 try await store.commitObject(record)
                 let reader = try await store.openObject(bucket: "bench", key: key)!
-                let opener: any PackageOpening = sealed ? try keys.opener(dataKey: dataKey, bucket: "bench", key: key, blob: blob) : PlainCopyStage()
+                let opener: any PackageOpening = sealed ? try keys.opener(dataKey: dataKey, bucket: "bench", key: key, versionNonce: versionNonce, blob: blob) : PlainCopyStage()
                 start = ContinuousClock.now
                 var read = 0
                 try await ObjectBodyStream(reader: reader, openers: [opener], range: nil).forEachPiece { read += $0.count }
@@ -116,10 +118,12 @@ public enum PipelineBenchmark {
 
     static func sealedObject(_ store: ObjectStore, _ keys: ObjectKeys, key: String, slice: [UInt8], size: Int) async throws -> ObjectRecord {
         let (dataKey, encryption) = try keys.newObject(bucket: "bench", key: key)
-        let blob = try await write(store, stage: keys.sealer(dataKey: dataKey, bucket: "bench", key: key, partNumber: 0), slice: slice, size: size)
+        let versionNonce = VersionNonce.random()
+        let blob = try await write(store, stage: keys.sealer(dataKey: dataKey, bucket: "bench", key: key, versionNonce: versionNonce, partNumber: 0), slice: slice, size: size)
         let record = ObjectRecord(
             bucket: "bench", key: key, size: blob.size, etag: "-", lastModified: Date(), owner: "bench", contentHeaders: [:],
-            userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", encryption: encryption)
+            userMetadata: [:], checksum: nil, parts: nil, segments: [blob], storageClass: "STANDARD", encryption: encryption,
+            versionNonce: versionNonce)
         try await store.commitObject(record)
         return record
     }
@@ -129,7 +133,7 @@ public enum PipelineBenchmark {
         let start = ContinuousClock.now
         let reader = try await store.openObject(bucket: "bench", key: record.key)!
         let dataKey = try keys.dataKey(encryption: reader.record.encryption, bucket: "bench", key: record.key)
-        let opener = CountingOpener(try keys.opener(dataKey: dataKey, bucket: "bench", key: record.key, blob: reader.record.segments[0]))
+        let opener = CountingOpener(try keys.openers(dataKey: dataKey, record: reader.record)[0])
         var read = 0
         try await ObjectBodyStream(reader: reader, openers: [opener], range: range).forEachPiece { read += $0.count }
         let elapsed = ContinuousClock.now - start

@@ -30,15 +30,19 @@ public struct StoredObjectKeys: Sendable {
         try await keys.dataKey(encryption: encryption, bucket: bucket, key: key, customerKey: nil, caller: caller)
     }
 
-    /// The opener of one blob's packages (docs/sealed-object-format.md) under `dataKey`.
-    public func opener(dataKey: SecretBytes, bucket: String, key: String, seal: BlobSeal) -> any PackageOpening {
-        seal.context(dataKey: dataKey, bucket: bucket, key: key)
+    /// The opener of one blob's packages (docs/sealed-object-format.md) under `dataKey`, for
+    /// the version whose nonce is `versionNonce` (``ObjectRecord/boundVersionNonce()``). A
+    /// format 2 blob without a nonce gets an opener that refuses every package.
+    public func opener(dataKey: SecretBytes, bucket: String, key: String, versionNonce: VersionNonce?, seal: BlobSeal) -> any PackageOpening {
+        seal.opener(dataKey: dataKey, bucket: bucket, key: key, versionNonce: versionNonce)
     }
 }
 
 /// A blob's seal header (`BlobRef.header`, docs/sealed-object-format.md), validated: format
-/// version 1, a 32-byte salt, the part number its packages bind. No secret.
+/// version 1 or 2, a 32-byte salt, the part number its packages bind. No secret.
 public struct BlobSeal: Sendable, Hashable {
+    /// The format version the blob is sealed in.
+    public let version: SealedFormatVersion
     /// The blob key's salt.
     public let salt: [UInt8]
     /// The part number bound in every package's associated data (0 for PutObject, CopyObject).
@@ -47,14 +51,28 @@ public struct BlobSeal: Sendable, Hashable {
     /// The seal of `blob`, or nil when it has no valid seal header.
     public init?(blob: BlobRef) {
         guard let json = blob.header, let header = ObjectKeys.BlobHeader(json: json),
-              header.v == Int(SealedFormat.version), let salt = Base64.decode(header.salt), salt.count == SealedFormat.saltByteCount
+              let v = UInt8(exactly: header.v), let version = SealedFormatVersion(rawValue: v),
+              let salt = Base64.decode(header.salt), salt.count == SealedFormat.saltByteCount
         else { return nil }
+        self.version = version
         self.salt = salt
         self.partNumber = header.part
     }
 
-    /// The sealing context of the blob under `dataKey`, for object `bucket`/`key`.
-    func context(dataKey: SecretBytes, bucket: String, key: String) -> BlobSealingContext {
-        BlobSealingContext(dataKey: dataKey, salt: salt, identity: SealedFormat.objectIdentity(bucket: bucket, key: key), partNumber: partNumber)
+    /// The opener of the blob under `dataKey`, for object `bucket`/`key`: format 1 binds the
+    /// object alone; format 2 the version too, whose nonce must come from the record (never
+    /// from the header, which would travel with the blob). Without one, every package is
+    /// refused: the object is damaged.
+    func opener(dataKey: SecretBytes, bucket: String, key: String, versionNonce: VersionNonce?) -> any PackageOpening {
+        switch version {
+        case .v1:
+            return BlobSealingContext(dataKey: dataKey, salt: salt, identity: SealedFormat.objectIdentity(bucket: bucket, key: key), partNumber: partNumber)
+        case .v2:
+            guard let versionNonce else {
+                return RefusingOpener(cause: CryptoError(.authenticationFailure, "a format 2 blob of \(bucket)/\(key) whose record has no version nonce"))
+            }
+            let identity = SealedFormat.versionIdentity(bucket: bucket, key: key, versionNonce: versionNonce.bytes)
+            return BlobSealingContext(dataKey: dataKey, salt: salt, identity: identity, partNumber: partNumber, version: .v2)
+        }
     }
 }

@@ -120,7 +120,8 @@ extension S3Service {
             algorithm = ChecksumAlgorithm(rawValue: stored.algorithm)
         }
         let (dataKey, storedEncryption) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
-        let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, partNumber: 0)
+        let versionNonce = VersionNonce.random()
+        let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, versionNonce: versionNonce, partNumber: 0)
         let copied = try await copyData(from: reader, sourceKey: sourceKey, range: nil, into: sealer, checksum: algorithm, call: call)
         let record = ObjectRecord(
             bucket: bucket.name, key: key, size: copied.blob.size, etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, keyed: !encryption.isSSES3), lastModified: call.now,
@@ -128,7 +129,7 @@ extension S3Service {
             contentHeaders: replacing ? headers.content : sourceRecord.contentHeaders,
             userMetadata: replacing ? headers.user : sourceRecord.userMetadata,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "FULL_OBJECT") },
-            parts: nil, segments: [copied.blob], storageClass: storageClass, encryption: storedEncryption, tags: tags)
+            parts: nil, segments: [copied.blob], storageClass: storageClass, encryption: storedEncryption, tags: tags, versionNonce: versionNonce)
         let committed = try await commit(record, call: call)
         var xml = XMLWriter()
         xml.element("CopyObjectResult", attributes: [("xmlns", S3XML.namespace)]) { x in

@@ -47,7 +47,7 @@ extension S3Service {
         let record = UploadRecord(
             bucket: bucket.name, key: key, uploadId: uploadId, initiated: call.now, owner: call.user?.name ?? bucket.owner,
             contentHeaders: headers.content, userMetadata: headers.user, checksumAlgorithm: algorithm?.rawValue,
-            checksumType: checksumType, storageClass: headers.storageClass, encryption: storedEncryption, tags: tags)
+            checksumType: checksumType, storageClass: headers.storageClass, encryption: storedEncryption, tags: tags, versionNonce: .random())
         let store = self.store
         try await committing(call, key: key) { note in try await store.createUpload(record, note: note) }
         var xml = XMLWriter(invalidCharacters: .referenced)
@@ -129,7 +129,7 @@ extension S3Service {
     /// Seals part `number` under the upload's data key.
     private func partSealer(_ upload: UploadRecord, number: Int, customerKey: CustomerKey?, call: AuthorizedCall) async throws -> (SecretBytes, any PackageSealing) {
         let dataKey = try await keys.dataKey(encryption: upload.encryption, bucket: upload.bucket, key: upload.key, customerKey: customerKey, partOfUpload: true, caller: kmsCaller(call))
-        return (dataKey, keys.sealer(dataKey: dataKey, bucket: upload.bucket, key: upload.key, partNumber: number))
+        return (dataKey, keys.sealer(dataKey: dataKey, bucket: upload.bucket, key: upload.key, versionNonce: upload.versionNonce, partNumber: number))
     }
 
     private func commitPart(_ part: PartRecord, call: AuthorizedCall) async throws {
@@ -239,7 +239,7 @@ extension S3Service {
             bucket: bucket.name, key: upload.key, size: chosen.reduce(0) { $0 + $1.size }, etag: etag, lastModified: call.now,
             owner: bucket.owner, contentHeaders: upload.contentHeaders, userMetadata: upload.userMetadata, checksum: checksum,
             parts: chosen.map { PartSummary(number: $0.number, size: $0.size, etag: $0.etag, checksum: $0.checksum?.value) },
-            segments: chosen.map(\.blob), storageClass: upload.storageClass, encryption: upload.encryption, tags: upload.tags)
+            segments: chosen.map(\.blob), storageClass: upload.storageClass, encryption: upload.encryption, tags: upload.tags, versionNonce: upload.versionNonce)
         let committed = try await finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)), precondition: precondition, call: call)
         var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("CompleteMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in

@@ -13,7 +13,7 @@ extension S3Service {
     /// for an SSE-C object).
     func openers(for record: ObjectRecord, customerKey: CustomerKey?, call: AuthorizedCall) async throws -> [any PackageOpening] {
         let dataKey = try await keys.dataKey(encryption: record.encryption, bucket: record.bucket, key: record.key, customerKey: customerKey, caller: kmsCaller(call))
-        return try record.segments.map { try keys.opener(dataKey: dataKey, bucket: record.bucket, key: record.key, blob: $0) }
+        return try keys.openers(dataKey: dataKey, record: record)
     }
 
     func putObject(_ call: AuthorizedCall) async throws -> S3Response {
@@ -33,7 +33,8 @@ extension S3Service {
         var body = try IncomingBody(call: call, requireLength: true)
         let checksum = try ChecksumRequest.parse(call.request, declaredTrailers: body.declaredTrailers)
         let (dataKey, storedEncryption) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
-        let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, partNumber: 0)
+        let versionNonce = VersionNonce.random()
+        let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, versionNonce: versionNonce, partNumber: 0)
         let result = try await ingest(sealer, announcement: announcement).ingest(&body, checksum: checksum, maxSize: Self.maxPutSize)
         do {
             try ContentMD5.verify(expectedMD5, computed: result.md5)
@@ -45,7 +46,7 @@ extension S3Service {
             bucket: bucket.name, key: key, size: result.blob.size, etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, keyed: !(encryption.isSSES3)),
             lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
-            parts: nil, segments: [result.blob], storageClass: headers.storageClass, encryption: storedEncryption, tags: tags)
+            parts: nil, segments: [result.blob], storageClass: headers.storageClass, encryption: storedEncryption, tags: tags, versionNonce: versionNonce)
         let committed = try await commit(record, precondition: precondition, call: call)
         var fields = ObjectEncryptionHeaders(encryption: storedEncryption, customerKey: encryption.customerKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields
         fields[.eTag] = "\"\(record.etag)\""
