@@ -35,6 +35,12 @@ public struct UploadRecord: StoredRecord {
     /// the upload is created: every part is sealed binding it, and completion gives it to the
     /// object. nil for uploads created before sealed-object format version 2.
     public var versionNonce: VersionNonce?
+    /// The Object Lock retention the completed object gets (CreateMultipartUpload's
+    /// `x-amz-object-lock-*` headers, or the bucket's default retention when it was created);
+    /// nil for none. Only in a bucket with Object Lock.
+    public var retention: ObjectRetention?
+    /// The legal hold the completed object gets; nil for none.
+    public var legalHold: LegalHold?
 
     /// Creates a record; `initiated` is rounded to milliseconds so it round-trips exactly.
     public init(

@@ -15,6 +15,10 @@ extension S3Error {
             let condition = precondition == .absent ? "If-None-Match" : "If-Match"
             self.init(.preconditionFailed, extra: [("Condition", condition)])
         case .notFound: self.init(.noSuchKey, extra: key.map { [("Key", $0)] } ?? [])
+        case .objectLocked: self.init(.accessDenied, S3Error.objectLockedMessage)
+        case .invalidBucketState:
+            self.init(.invalidBucketState, "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
+        case .objectLockNotEnabled: self.init(.invalidRequest, "Bucket is missing Object Lock Configuration")
         // Concurrent writers kept changing what a commit read, past its retries.
         case .conditionFailed: self.init(.operationAborted)
         default: self.init(.internalError)
@@ -22,6 +26,9 @@ extension S3Error {
     }
 
     public var isInternal: Bool { code == .internalError }
+
+    /// S3's message for a removal or change that Object Lock forbids.
+    static let objectLockedMessage = "Access Denied because object protected by object lock."
 }
 
 extension WritePrecondition {

@@ -87,6 +87,8 @@ public enum S3ErrorCode: String, Sendable {
     case invalidBucketAclWithObjectOwnership = "InvalidBucketAclWithObjectOwnership"
     case noSuchVersion = "NoSuchVersion"
     case invalidBucketState = "InvalidBucketState"
+    case objectLockConfigurationNotFound = "ObjectLockConfigurationNotFoundError"
+    case noSuchObjectLockConfiguration = "NoSuchObjectLockConfiguration"
     case illegalVersioningConfiguration = "IllegalVersioningConfigurationException"
     case tooManyParts = "TooManyParts"
     case serverSideEncryptionConfigurationNotFoundError = "ServerSideEncryptionConfigurationNotFoundError"
@@ -113,7 +115,7 @@ public enum S3ErrorCode: String, Sendable {
         case .missingContentLength: .lengthRequired
         case .preconditionFailed: .preconditionFailed
         case .invalidRange: .rangeNotSatisfiable
-        case .noSuchVersion: .notFound
+        case .noSuchVersion, .objectLockConfigurationNotFound, .noSuchObjectLockConfiguration: .notFound
         case .internalError: .internalServerError
         case .notImplemented: .notImplemented
         case .serviceUnavailable, .slowDown, .kmsThrottling: .serviceUnavailable
@@ -158,6 +160,8 @@ public enum S3ErrorCode: String, Sendable {
         case .noSuchKey: "The specified key does not exist."
         case .noSuchTagSet: "The TagSet does not exist"
         case .noSuchVersion: "The specified version does not exist."
+        case .objectLockConfigurationNotFound: "Object Lock configuration does not exist for this bucket"
+        case .noSuchObjectLockConfiguration: "The specified object does not have a ObjectLock configuration"
         case .illegalVersioningConfiguration: "The Versioning element must be specified"
         case .noSuchUpload: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."
         case .notImplemented: "A header you provided implies functionality that is not implemented"

@@ -65,6 +65,11 @@ public struct OperationSpec: Sendable, Equatable {
         case body
     }
 
+    /// Whether the operation writes a new version that `x-amz-object-lock-*` headers may lock
+    /// (PutObject, CopyObject, CreateMultipartUpload): a request with them also needs the
+    /// actions ``ObjectLockHeaders/requiredActions(_:)`` names.
+    public var objectLockHeaders: Bool
+
     /// The action a request that sets tags through `x-amz-tagging` also needs.
     public static let setTagsAction = "s3:PutObjectTagging"
 
@@ -83,8 +88,9 @@ public struct OperationSpec: Sendable, Equatable {
     public init(
         action: String, resource: Resource, authorization: Authorization = .bucket, audit: Audit = .whenRefused,
         missingKeyRevealedBy: String? = nil, copySourceAction: String? = nil, alsoRequires: [String] = [],
-        requestTags: RequestTags? = nil, existingObjectTags: Bool = false, tagCountRevealedBy: String? = nil
+        requestTags: RequestTags? = nil, existingObjectTags: Bool = false, tagCountRevealedBy: String? = nil, objectLockHeaders: Bool = false
     ) {
+        self.objectLockHeaders = objectLockHeaders
         self.alsoRequires = alsoRequires
         self.requestTags = requestTags
         self.existingObjectTags = existingObjectTags

@@ -44,12 +44,18 @@ public enum S3Operation: String, Sendable, CaseIterable {
     case putObjectTagging = "PutObjectTagging"
     case getObjectTagging = "GetObjectTagging"
     case deleteObjectTagging = "DeleteObjectTagging"
+    case putObjectLockConfiguration = "PutObjectLockConfiguration"
+    case getObjectLockConfiguration = "GetObjectLockConfiguration"
+    case putObjectRetention = "PutObjectRetention"
+    case getObjectRetention = "GetObjectRetention"
+    case putObjectLegalHold = "PutObjectLegalHold"
+    case getObjectLegalHold = "GetObjectLegalHold"
 
     /// Bucket sub-resources Coffer does not implement yet: answered with NotImplemented rather
     /// than misread as another operation.
     static let unsupportedBucketSubresources: Set<String> = [
         "cors", "lifecycle", "logging", "notification", "replication", "website",
-        "accelerate", "requestPayment", "object-lock", "analytics", "inventory", "metrics",
+        "accelerate", "requestPayment", "analytics", "inventory", "metrics",
         "intelligent-tiering", "publicAccessBlock",
         "metadataTable", "metadataConfiguration", "abac", "session", "ownershipControls",
     ]
@@ -60,7 +66,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
         name.lowercased().hasPrefix("x-amz-") || name == "x-id"
     }
     static let unsupportedObjectSubresources: Set<String> = [
-        "retention", "legal-hold", "torrent", "restore", "select",
+        "torrent", "restore", "select",
     ]
 
     /// S3's MethodNotAllowed names the method and the kind of resource addressed.
@@ -89,7 +95,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
             // must never fall through to CreateBucket or DeleteBucket.
             if m == "PUT" || m == "DELETE",
                 let unknown = request.query.first(where: { !isNeutralParameter($0.name) && !(m == "PUT" && $0.name == "acl") && $0.name != "encryption" && $0.name != "policy" && $0.name != "tagging"
-                    && !(m == "PUT" && $0.name == "versioning") }) {
+                    && !(m == "PUT" && ($0.name == "versioning" || $0.name == "object-lock")) }) {
                 throw S3Error(.notImplemented, "Coffer does not implement the bucket sub-resource '\(unknown.name)' yet.")
             }
             switch m {
@@ -99,6 +105,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
                 if has("policy") { return .putBucketPolicy }
                 if has("tagging") { return .putBucketTagging }
                 if has("versioning") { return .putBucketVersioning }
+                if has("object-lock") { return .putObjectLockConfiguration }
                 return .createBucket
             case "GET":
                 if has("location") { return .getBucketLocation }
@@ -107,6 +114,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
                 if has("encryption") { return .getBucketEncryption }
                 if has("acl") { return .getBucketAcl }
                 if has("versioning") { return .getBucketVersioning }
+                if has("object-lock") { return .getObjectLockConfiguration }
                 if has("ownershipControls") { return .getBucketOwnershipControls }
                 if has("tagging") { return .getBucketTagging }
                 if has("uploads") { return .listMultipartUploads }
@@ -131,6 +139,8 @@ public enum S3Operation: String, Sendable, CaseIterable {
         case "PUT":
             if has("acl") { return .putObjectAcl }
             if has("tagging") { return .putObjectTagging }
+            if has("retention") { return .putObjectRetention }
+            if has("legal-hold") { return .putObjectLegalHold }
             if has("uploadId") || has("partNumber") {
                 return request.header(.xAmzCopySource) != nil ? .uploadPartCopy : .uploadPart
             }
@@ -140,6 +150,8 @@ public enum S3Operation: String, Sendable, CaseIterable {
             if has("acl") { return .getObjectAcl }
             if has("attributes") { return .getObjectAttributes }
             if has("tagging") { return .getObjectTagging }
+            if has("retention") { return .getObjectRetention }
+            if has("legal-hold") { return .getObjectLegalHold }
             return .getObject
         case "HEAD": return .headObject
         case "DELETE":

@@ -19,10 +19,6 @@ struct ObjectHeaders {
     var storageClass = "STANDARD"
 
     static func parse(_ request: S3Request) throws(S3Error) -> ObjectHeaders {
-        // Coffer buckets have no Object Lock configuration; S3 refuses lock headers on such buckets.
-        for name in ["x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"] where request.header(name) != nil {
-            throw S3Error(.invalidRequest, "Bucket is missing Object Lock Configuration")
-        }
         var result = ObjectHeaders()
         for name in contentHeaderNames {
             guard var value = request.header(name) else { continue }

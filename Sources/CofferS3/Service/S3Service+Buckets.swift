@@ -60,9 +60,6 @@ extension S3Service {
         let name = call.request.bucket!
         guard BucketName.isValid(name) else { throw S3Error(.invalidBucketName, extra: [("BucketName", name)]) }
         try checkCannedACL(call, forBucket: true)
-        if call.request.header(.xAmzBucketObjectLockEnabled)?.lowercased() == "true" {
-            throw S3Error(.notImplemented, "Coffer does not implement Object Lock yet.")
-        }
         var body = try IncomingBody(call: call, requireLength: false)
         let xmlBytes = try await body.collect(limit: 64 * 1024)
         var constraint: String?
@@ -84,6 +81,11 @@ extension S3Service {
             throw S3Error(.illegalLocationConstraintException, "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.")
         }
         var record = BucketRecord(name: name, owner: user.name, region: region, createdAt: call.now)
+        // A bucket with Object Lock has versioning enabled for good (S3 turns it on).
+        if call.request.header(.xAmzBucketObjectLockEnabled)?.lowercased() == "true" {
+            record.objectLockEnabled = true
+            record.versioning = .enabled
+        }
         if options.blockSSECOnNewBuckets { record.encryption = .sseS3BlockingSSEC }
         try await insertBucket(record)
         return emptyResponse(.ok, headers: [.location: "/\(name)"])

@@ -97,6 +97,9 @@ extension S3Service {
         }
         let replacing = directive == "REPLACE"
         let headers = try ObjectHeaders.parse(call.request)
+        // The copy is a new version: it is locked by the request's headers or the destination
+        // bucket's default, never by the source's lock.
+        let lock = try ObjectLockHeaders.parse(call.request, now: call.now).lock(in: bucket, at: call.now)
         // COPY (the default) gives the copy the source's tags and ignores x-amz-tagging, as S3 does.
         let tags: [StoredTag]?
         switch try TaggingDirective.of(call.request) {
@@ -123,13 +126,15 @@ extension S3Service {
         let versionNonce = VersionNonce.random()
         let sealer = keys.sealer(dataKey: dataKey, bucket: bucket.name, key: key, versionNonce: versionNonce, partNumber: 0)
         let copied = try await copyData(from: reader, sourceKey: sourceKey, range: nil, into: sealer, checksum: algorithm, call: call)
-        let record = ObjectRecord(
+        var record = ObjectRecord(
             bucket: bucket.name, key: key, size: copied.blob.size, etag: ObjectKeys.etag(md5: copied.md5, dataKey: dataKey, keyed: !encryption.isSSES3), lastModified: call.now,
             owner: bucket.owner,
             contentHeaders: replacing ? headers.content : sourceRecord.contentHeaders,
             userMetadata: replacing ? headers.user : sourceRecord.userMetadata,
             checksum: zip2(algorithm, copied.checksum).map { StoredChecksum(algorithm: $0.rawValue, value: Base64.encode($1), type: "FULL_OBJECT") },
             parts: nil, segments: [copied.blob], storageClass: storageClass, encryption: storedEncryption, tags: tags, versionNonce: versionNonce)
+        record.retention = lock.retention
+        record.legalHold = lock.legalHold
         let committed = try await commit(record, call: call)
         var xml = XMLWriter()
         xml.element("CopyObjectResult", attributes: [("xmlns", S3XML.namespace)]) { x in

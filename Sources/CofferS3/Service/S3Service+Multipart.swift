@@ -16,6 +16,9 @@ extension S3Service {
         let encryption = try checkWriteEncryption(call, bucket: bucket)
         let headers = try ObjectHeaders.parse(call.request)
         let tags = try call.request.header(.xAmzTagging).map(TaggingHeader.parse)
+        // The completed object's lock is decided now, as on S3 (the default retention counts
+        // from the upload's creation).
+        let lock = try ObjectLockHeaders.parse(call.request, now: call.now).lock(in: bucket, at: call.now)
         var algorithm: ChecksumAlgorithm?
         if let name = call.request.header(.xAmzChecksumAlgorithm) {
             guard let parsed = ChecksumAlgorithm(name: name) else {
@@ -44,10 +47,12 @@ extension S3Service {
             + Base64.encode(secureRandomBytes(30)).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         // The upload's data key is made now; every part is sealed under a key derived from it.
         let (_, storedEncryption) = try await keys.newObject(bucket: bucket.name, key: key, encryption: encryption, caller: kmsCaller(call))
-        let record = UploadRecord(
+        var record = UploadRecord(
             bucket: bucket.name, key: key, uploadId: uploadId, initiated: call.now, owner: call.user?.name ?? bucket.owner,
             contentHeaders: headers.content, userMetadata: headers.user, checksumAlgorithm: algorithm?.rawValue,
             checksumType: checksumType, storageClass: headers.storageClass, encryption: storedEncryption, tags: tags, versionNonce: .random())
+        record.retention = lock.retention
+        record.legalHold = lock.legalHold
         let store = self.store
         try await committing(call, key: key) { note in try await store.createUpload(record, note: note) }
         var xml = XMLWriter(invalidCharacters: .referenced)
@@ -235,11 +240,13 @@ extension S3Service {
         for part in chosen { md5OfMD5s.update(Hex.decode(part.etag) ?? []) }
         let etag = Hex.encode(md5OfMD5s.finalize()) + "-\(chosen.count)"
         let checksum = try Self.multipartChecksum(upload: upload, parts: chosen)
-        let object = ObjectRecord(
+        var object = ObjectRecord(
             bucket: bucket.name, key: upload.key, size: chosen.reduce(0) { $0 + $1.size }, etag: etag, lastModified: call.now,
             owner: bucket.owner, contentHeaders: upload.contentHeaders, userMetadata: upload.userMetadata, checksum: checksum,
             parts: chosen.map { PartSummary(number: $0.number, size: $0.size, etag: $0.etag, checksum: $0.checksum?.value) },
             segments: chosen.map(\.blob), storageClass: upload.storageClass, encryption: upload.encryption, tags: upload.tags, versionNonce: upload.versionNonce)
+        object.retention = upload.retention
+        object.legalHold = upload.legalHold
         let committed = try await finishUpload(upload, object: object, usedParts: Set(chosen.map(\.number)), precondition: precondition, call: call)
         var xml = XMLWriter(invalidCharacters: .referenced)
         xml.element("CompleteMultipartUploadResult", attributes: [("xmlns", S3XML.namespace)]) { x in

@@ -27,6 +27,9 @@ extension S3Service {
         let encryption = try checkWriteEncryption(call, bucket: bucket)
         let headers = try ObjectHeaders.parse(call.request)
         let tags = try call.request.header(.xAmzTagging).map(TaggingHeader.parse)
+        let lockHeaders = try ObjectLockHeaders.parse(call.request, now: call.now)
+        let lock = try lockHeaders.lock(in: bucket, at: call.now)
+        try lockHeaders.requireIntegrityCheck(call.request)
         let expectedMD5 = try ContentMD5.expected(call.request)
         let precondition = try ConditionalWrite.parse(call.request)
         if precondition != .none { try precondition.checkEarly(await store.object(bucket: bucket.name, key: key), key: key) }
@@ -42,11 +45,13 @@ extension S3Service {
             try? await store.discardBlob(result.blob)
             throw error
         }
-        let record = ObjectRecord(
+        var record = ObjectRecord(
             bucket: bucket.name, key: key, size: result.blob.size, etag: ObjectKeys.etag(md5: result.md5, dataKey: dataKey, keyed: !(encryption.isSSES3)),
             lastModified: call.now, owner: bucket.owner, contentHeaders: headers.content, userMetadata: headers.user,
             checksum: result.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: Base64.encode($0.value), type: "FULL_OBJECT") },
             parts: nil, segments: [result.blob], storageClass: headers.storageClass, encryption: storedEncryption, tags: tags, versionNonce: versionNonce)
+        record.retention = lock.retention
+        record.legalHold = lock.legalHold
         let committed = try await commit(record, precondition: precondition, call: call)
         var fields = ObjectEncryptionHeaders(encryption: storedEncryption, customerKey: encryption.customerKey, includeContext: call.request.header(SSEKMSChoice.contextHeader) != nil).fields
         fields[.eTag] = "\"\(record.etag)\""
@@ -103,6 +108,10 @@ extension S3Service {
         }
         var fields = ObjectHeaders.responseFields(for: record)
         VersionHeaders.add(record, bucket: bucket, to: &fields)
+        if record.retention != nil || record.legalHold != nil {
+            ObjectLockHeaders.responseFields(record, showRetention: record.retention != nil ? await call.mayAlso("s3:GetObjectRetention") : false,
+                                             showLegalHold: record.legalHold != nil ? await call.mayAlso("s3:GetObjectLegalHold") : false, into: &fields)
+        }
         if let tags = record.tags, !tags.isEmpty, await call.mayReadTagCount(of: tags) {
             fields[.xAmzTaggingCount] = String(tags.count)
         }
@@ -273,24 +282,28 @@ extension S3Service {
         let bucket = try call.targetBucket()
         let key = call.request.key!
         let version = try VersionSelector.of(call.request)
-        let deletion = try await deleteVersion(call, bucket: bucket, key: key, version: version, write: committing)
+        let bypass = await mayBypassGovernance(call)
+        let deletion = try await deleteVersion(call, bucket: bucket, key: key, version: version, bypass: bypass, oneOfMany: false)
         return emptyResponse(.noContent, headers: Self.deletionHeaders(deletion, version: version))
     }
 
-    /// The store's deletion of `version` of `key`, its record committed by `write` (the call's
-    /// own, or one key's of DeleteObjects).
+    /// The store's deletion of `version` of `key`, its record committed with it (the call's
+    /// own, or, `oneOfMany`, one key's of DeleteObjects). A version Object Lock protects is
+    /// refused (403) unless `bypass` lifts its GOVERNANCE retention.
     private func deleteVersion(
-        _ call: AuthorizedCall, bucket: BucketRecord, key: String, version: VersionSelector,
-        write: (AuthorizedCall, String, (CommitNote?) async throws -> ObjectDeletion) async throws -> ObjectDeletion
+        _ call: AuthorizedCall, bucket: BucketRecord, key: String, version: VersionSelector, bypass: Bool, oneOfMany: Bool
     ) async throws -> ObjectDeletion {
         let store = self.store
-        return try await write(call, key) { note in
+        let write = { (note: CommitNote?) async throws -> ObjectDeletion in
             do throws(StorageError) {
-                return try await store.deleteObject(ObjectDeletionRequest(bucket: bucket.name, key: key, version: version, owner: bucket.owner, date: call.now, note: note))
+                var request = ObjectDeletionRequest(bucket: bucket.name, key: key, version: version, owner: bucket.owner, date: call.now, note: note)
+                request.bypassGovernanceRetention = bypass
+                return try await store.deleteObject(request)
             } catch {
                 throw S3Error(storage: error, key: key, bucket: bucket.name)
             }
         }
+        return oneOfMany ? try await committingOne(call, key: key, write) : try await committing(call, key: key, write)
     }
 
     /// The version headers of a deletion's answer.
@@ -323,9 +336,11 @@ extension S3Service {
         // Each key is its own write with its own audit record (committed with its deletion, or
         // the refusal); the call then needs no record of its own.
         var outcomes: [(key: String, versionId: String?, result: Result<ObjectDeletion, S3Error>)] = []
+        let bypass = await mayBypassGovernance(call)
         for (request, allowed) in zip(requests, decisions) {
-            let result = allowed ? await deleteOne(call, bucket: bucket, key: request.key, versionId: request.versionId) : .failure(S3Error(.accessDenied))
-            if case .failure(let error) = result { try recordKeyFailure(call, key: request.key, code: error.code) }
+            let result = allowed ? await deleteOne(call, bucket: bucket, key: request.key, versionId: request.versionId, bypass: bypass)
+                : .failure(S3Error(.accessDenied))
+            if case .failure(let error) = result { try recordKeyFailure(call, key: request.key, code: error.code, message: error.message) }
             outcomes.append((key: request.key, versionId: request.versionId, result: result))
         }
         call.dataEvent.markRecorded()
@@ -361,11 +376,11 @@ extension S3Service {
 
     /// Deletes one key (or one version) of a DeleteObjects batch, its record committed with it;
     /// the deletion, or the error to report for the key.
-    private func deleteOne(_ call: AuthorizedCall, bucket: BucketRecord, key: String, versionId: String?) async -> Result<ObjectDeletion, S3Error> {
+    private func deleteOne(_ call: AuthorizedCall, bucket: BucketRecord, key: String, versionId: String?, bypass: Bool) async -> Result<ObjectDeletion, S3Error> {
         if key.utf8.count > 1024 { return .failure(S3Error(.keyTooLongError)) }
         do {
             let version = try VersionSelector.parse(versionId)
-            return .success(try await deleteVersion(call, bucket: bucket, key: key, version: version, write: committingOne))
+            return .success(try await deleteVersion(call, bucket: bucket, key: key, version: version, bypass: bypass, oneOfMany: true))
         } catch let error as S3Error {
             return .failure(error)
         } catch {

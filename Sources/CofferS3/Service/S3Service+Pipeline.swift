@@ -59,6 +59,14 @@ struct AuthorizedCall: Sendable {
         return await service.isAuthorized(call, bucket: bucket, .init(action: action, key: key, versionId: versionId))
     }
 
+    /// Whether the caller may also do `action` to the request's bucket or object (a permission
+    /// a header asks for: `s3:BypassGovernanceRetention`, `s3:GetObjectRetention` to see a
+    /// version's retention, ...).
+    func mayAlso(_ action: String) async -> Bool {
+        guard let bucket else { return false }
+        return await service.isAuthorized(call, bucket: bucket, .init(action: action))
+    }
+
     /// For reads that answer `x-amz-tagging-count`: whether the caller may read the tags of the
     /// object, which has `tags` (the table's `tagCountRevealedBy`, `s3:GetObjectTagging`).
     func mayReadTagCount(of tags: [StoredTag]) async -> Bool {
@@ -105,6 +113,12 @@ extension S3Service {
             if spec.requestTags == .header, let tags = call.requestTags, !tags.isEmpty,
                !(await isAuthorized(call, bucket: bucket, AccessQuestion(action: OperationSpec.setTagsAction))) {
                 throw S3Error(.accessDenied)
+            }
+            // Locking the version written takes s3:PutObjectRetention / s3:PutObjectLegalHold too.
+            if spec.objectLockHeaders {
+                for action in ObjectLockHeaders.requiredActions(call.request) where !(await isAuthorized(call, bucket: bucket, AccessQuestion(action: action))) {
+                    throw S3Error(.accessDenied)
+                }
             }
             // S3 lets only identities of the bucket owner's account manage its policy: anyone
             // else a policy allows gets 405 MethodNotAllowed (every user of Coffer is in the

@@ -24,18 +24,8 @@ extension S3Service {
         guard let status = BucketVersioning(rawValue: statusText) else {
             throw S3Error(.malformedXML)
         }
-        if status == .suspended, bucket.objectLockEnabled == true {
-            throw S3Error(.invalidBucketState, "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
-        }
-        let store = self.store
-        do {
-            // The store refuses (invalidArgument) to suspend a bucket with Object Lock.
-            try await store.updateBucket(named: bucket.name) { $0.versioning = status }
-        } catch where error.code == .invalidArgument {
-            throw S3Error(.invalidBucketState, "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
-        } catch {
-            throw S3Error(storage: error, bucket: bucket.name)
-        }
+        // The store refuses (409 InvalidBucketState) to suspend a bucket with Object Lock.
+        try await changeBucket(bucket.name) { $0.versioning = status }
         return emptyResponse(.ok)
     }
 

@@ -128,13 +128,17 @@ public final class S3Service: Sendable {
             return response
         } catch {
             let code: String
+            var message: String?
             switch error {
-            case let s3 as S3Error: code = s3.code.rawValue
+            case let s3 as S3Error:
+                code = s3.code.rawValue
+                // Why an Object Lock refused a removal or change, in S3's words (no secret).
+                if s3.message == S3Error.objectLockedMessage { message = s3.message }
             case let storage as StorageError: code = S3Error(storage: storage).code.rawValue
             default: code = S3ErrorCode.internalError.rawValue
             }
             if code != S3ErrorCode.notModified.rawValue {
-                try recordDataEvent(call, failure: code)
+                try recordDataEvent(call, failure: code, message: message)
             } else {
                 try recordDataEvent(call, failure: nil)
             }
@@ -168,14 +172,14 @@ public final class S3Service: Sendable {
 
     /// Records the request in the audit trail before its answer leaves; a failure to record
     /// fails the request (500), as no audited operation may go unrecorded.
-    func recordDataEvent(_ call: S3Call, failure code: String?) throws {
+    func recordDataEvent(_ call: S3Call, failure code: String?, message: String? = nil) throws {
         guard let dataEvents, dataEvents.isEnabled else { return }
         let denied = code.map { Self.deniedCodes.contains($0) } ?? false
         guard call.spec.audit == .dataEvent || denied else { return }
         if code == nil, call.dataEvent.isRecorded { return }
         if code != nil, call.dataEvent.isFailureRecorded { return }
         do {
-            try dataEvents.record(call.operation.rawValue, call: call, key: call.request.key, ownerAccount: users.root.accountId, failure: code.map { AuditFailure(code: $0) }, parameters: Self.dataEventParameters(call))
+            try dataEvents.record(call.operation.rawValue, call: call, key: call.request.key, ownerAccount: users.root.accountId, failure: code.map { AuditFailure(code: $0, message: message) }, parameters: Self.dataEventParameters(call))
         } catch {
             logger.error("audit trail: cannot record an S3 event; the request fails", metadata: ["request-id": .string(call.requestId), "error": .string(String(describing: error))])
             throw S3Error(.internalError, "The request could not be recorded in the audit trail.")
@@ -238,6 +242,12 @@ public final class S3Service: Sendable {
         case .putObjectTagging: try await putObjectTagging(call)
         case .getObjectTagging: try await getObjectTagging(call)
         case .deleteObjectTagging: try await deleteObjectTagging(call)
+        case .putObjectLockConfiguration: try await putObjectLockConfiguration(call)
+        case .getObjectLockConfiguration: try getObjectLockConfiguration(call)
+        case .putObjectRetention: try await putObjectRetention(call)
+        case .getObjectRetention: try await getObjectRetention(call)
+        case .putObjectLegalHold: try await putObjectLegalHold(call)
+        case .getObjectLegalHold: try await getObjectLegalHold(call)
         }
     }
 
