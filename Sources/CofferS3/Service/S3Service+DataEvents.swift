@@ -9,22 +9,21 @@ import CofferStorage
 /// did not commit never has a success record.
 extension S3Service {
     /// Runs `write` with the call's data event as the note of its commit, then appends the
-    /// event. Without an audit trail, `write` gets no note. `parameters` are request
-    /// parameters the event names beside those of the request's headers (what a body set).
-    func committing<R>(_ call: AuthorizedCall, key: String, parameters: [String: AuditJSON] = [:], _ write: (CommitNote?) async throws -> R) async throws -> R {
-        let result = try await committingOne(call, key: key, parameters: parameters, write)
+    /// event. Without an audit trail, `write` gets no note.
+    func committing<R>(_ call: AuthorizedCall, key: String, _ write: (CommitNote?) async throws -> R) async throws -> R {
+        let result = try await committingOne(call, key: key, write)
         call.dataEvent.markRecorded()
         return result
     }
 
     /// The same for one of several writes of a call (a DeleteObjects key): each gets its own
     /// record, about `key`, and the call itself is not marked recorded.
-    func committingOne<R>(_ call: AuthorizedCall, key: String, parameters: [String: AuditJSON] = [:], _ write: (CommitNote?) async throws -> R) async throws -> R {
+    func committingOne<R>(_ call: AuthorizedCall, key: String, _ write: (CommitNote?) async throws -> R) async throws -> R {
         guard let dataEvents, dataEvents.isEnabled, call.spec.audit == .dataEvent else { return try await write(nil) }
         let prepared: PreparedDataEvent?
         do {
             prepared = try dataEvents.prepare(call.operation.rawValue, call: call.call, key: key, ownerAccount: users.root.accountId,
-                                              parameters: Self.dataEventParameters(call.call).merging(parameters) { _, given in given })
+                                              parameters: Self.dataEventParameters(call.call))
         } catch {
             logger.error("audit trail: cannot prepare an S3 event; the request fails", metadata: ["request-id": .string(call.requestId), "error": .string(String(describing: error))])
             throw S3Error(.internalError, "The request could not be recorded in the audit trail.")

@@ -52,11 +52,11 @@ extension S3Service {
         try requireIntegrityCheck(document)
         let retention = try ObjectLockXML.parseRetention(document.bytes, now: call.now)
         let bypass = await mayBypassGovernance(call)
-        let parameters: [String: AuditJSON] = ["retention": retention.map {
+        call.dataEvent.addParameters(["retention": retention.map {
             .object(["mode": .string($0.mode.rawValue), "retainUntilDate": .string(S3Date.iso8601($0.retainUntil))])
-        } ?? .null, "bypassGovernanceRetention": .bool(bypass)]
+        } ?? .null, "bypassGovernanceRetention": .bool(bypass)])
         let store = self.store
-        try await committing(call, key: key, parameters: parameters) { note in
+        try await committing(call, key: key) { note in
             try await self.changingLock(call, key: key, version: version) { () throws(StorageError) in
                 try await store.putRetention(bucket: bucket.name, key: key, version: version, retention: retention,
                                              bypassGovernance: bypass, now: call.now, note: note)
@@ -81,8 +81,9 @@ extension S3Service {
         let document = try await RequestDocument.read(call, limit: 64 * 1024)
         try requireIntegrityCheck(document)
         let hold = try ObjectLockXML.parseLegalHold(document.bytes)
+        call.dataEvent.addParameters(["legalHold": .object(["status": .string(hold.rawValue)])])
         let store = self.store
-        try await committing(call, key: key, parameters: ["legalHold": .object(["status": .string(hold.rawValue)])]) { note in
+        try await committing(call, key: key) { note in
             try await self.changingLock(call, key: key, version: version) { () throws(StorageError) in
                 try await store.putLegalHold(bucket: bucket.name, key: key, version: version, on: hold == .on, note: note)
             }

@@ -40,6 +40,11 @@ public struct S3Call: Sendable {
 final class DataEventState: Sendable {
     private let recorded = Atomic<Bool>(false)
     private let failureRecorded = Atomic<Bool>(false)
+    private let bodyParameters = Mutex<[String: AuditJSON]>([:])
+    /// Request parameters the handler read from the body (a retention, a legal hold), which
+    /// the call's record names beside those of its headers, whether it succeeds or fails.
+    var parameters: [String: AuditJSON] { bodyParameters.withLock { $0 } }
+    func addParameters(_ more: [String: AuditJSON]) { bodyParameters.withLock { $0.merge(more) { _, new in new } } }
     var isRecorded: Bool { recorded.load(ordering: .acquiring) }
     func markRecorded() { recorded.store(true, ordering: .releasing) }
     var isFailureRecorded: Bool { failureRecorded.load(ordering: .acquiring) }
@@ -198,6 +203,7 @@ public final class S3Service: Sendable {
         if let upload = call.request.queryValue("uploadId") { parameters["uploadId"] = .string(upload) }
         if let part = call.request.queryValue("partNumber") { parameters["partNumber"] = .string(part) }
         if let version = call.request.queryValue("versionId") { parameters["versionId"] = .string(version) }
+        parameters.merge(call.dataEvent.parameters) { _, fromBody in fromBody }
         return parameters
     }
 
