@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from test_audit import account_of, assert_chain, audit_read, start_server
-from test_tagging import MODES, put_policy, read_args, refused, write_args
+from test_tagging import MODES, library_policy, put_policy, read_args, refused, simulate, write_args
 
 LOCKED = "Access Denied because object protected by object lock."
 
@@ -201,6 +201,35 @@ def test_governance_bypass_needs_permission_and_header(coffer, bucket_name, tmp_
         {"Effect": "Allow", "Principal": {"AWS": alice_arn}, "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]})
     assert "ObjectLockMode" not in coffer.client(user="alice").head_object(Bucket=bucket, Key="k2")
     root.delete_bucket_policy(Bucket=bucket)
+
+
+def test_limit_retention_period_policy(coffer, bucket_name, tmp_path):
+    """The library's limit-retention-period policy: the s3:object-lock-* keys come from the
+    upload's headers and PutObjectRetention's body, on the server as in the dry run."""
+    s3 = coffer.client("https")
+    bucket = locked_bucket(s3, bucket_name)
+    policy = library_policy("limit-retention-period.json", bucket)
+    put_policy(s3, bucket, policy)
+    root = ["--principal", account_of(coffer), "--secure"]
+    stamp = lambda days: future(days).strftime("%Y-%m-%dT%H:%M:%SZ")
+    s3.put_object(Bucket=bucket, Key="ok", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=future(10))
+    assert simulate(coffer, policy, tmp_path, f"PUT /{bucket}/ok", "--header", "x-amz-object-lock-mode: GOVERNANCE",
+                    "--header", f"x-amz-object-lock-retain-until-date: {stamp(10)}", *root) == "implicit-deny"
+    assert refused(lambda: s3.put_object(Bucket=bucket, Key="long", Body=b"x", ObjectLockMode="GOVERNANCE",
+                                         ObjectLockRetainUntilDate=future(60)))[:2] == (403, "AccessDenied")
+    assert simulate(coffer, policy, tmp_path, f"PUT /{bucket}/long", "--header", "x-amz-object-lock-mode: GOVERNANCE",
+                    "--header", f"x-amz-object-lock-retain-until-date: {stamp(60)}", *root) == "explicit-deny"
+    assert refused(lambda: s3.put_object(Bucket=bucket, Key="comp", Body=b"x", ObjectLockMode="COMPLIANCE",
+                                         ObjectLockRetainUntilDate=future(1)))[:2] == (403, "AccessDenied")
+    # PutObjectRetention: the body's date decides.
+    assert refused(lambda: s3.put_object_retention(Bucket=bucket, Key="ok", Retention={"Mode": "GOVERNANCE", "RetainUntilDate": future(90)}))[:2] == (403, "AccessDenied")
+    body = tmp_path / "retention.xml"
+    body.write_text(f"<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>{stamp(90)}</RetainUntilDate></Retention>")
+    assert simulate(coffer, policy, tmp_path, f"PUT /{bucket}/ok?retention", "--body", str(body), *root) == "explicit-deny"
+    twenty = future(20)
+    s3.put_object_retention(Bucket=bucket, Key="ok", Retention={"Mode": "GOVERNANCE", "RetainUntilDate": twenty})
+    assert s3.get_object_retention(Bucket=bucket, Key="ok")["Retention"]["RetainUntilDate"] == twenty
+    s3.delete_bucket_policy(Bucket=bucket)
 
 
 def test_object_lock_with_the_aws_cli(coffer, bucket_name, tmp_path):

@@ -96,7 +96,7 @@ public enum S3PolicyRequest {
     public static func make(
         _ request: S3Request, operation: S3Operation, caller: PolicyCaller, authentication: PolicyAuthentication?, now: Date,
         kmsKeyArn: String?, action: String? = nil, scope: OperationSpec.Resource? = nil, bucket: String? = nil, key: String? = nil,
-        requestTags: [StoredTag]? = nil, existingTags: [StoredTag]? = nil, versionId: String? = nil
+        requestTags: [StoredTag]? = nil, existingTags: [StoredTag]? = nil, versionId: String? = nil, body: [UInt8]? = nil
     ) -> PolicyRequest {
         var context: [String: [String]] = [:]
         if scope != .bucket, let version = key != nil ? versionId : request.queryValue("versionId") {
@@ -128,6 +128,7 @@ public enum S3PolicyRequest {
             if let value = request.header(name) { context["s3:" + name] = [value] }
         }
         if let kmsKeyArn { context["s3:x-amz-server-side-encryption-aws-kms-key-id"] = [kmsKeyArn] }
+        context.merge(objectLockContext(request, operation: operation, body: body, now: now)) { _, lock in lock }
         if let ifMatch = request.header(.ifMatch) { context["s3:if-match"] = [ifMatch] }
         if let ifNoneMatch = request.header(.ifNoneMatch) { context["s3:if-none-match"] = [ifNoneMatch] }
         if [.listObjects, .listObjectsV2, .listObjectVersions, .headBucket].contains(operation) {
@@ -176,7 +177,8 @@ public enum S3PolicyRequest {
             : PolicyAuthentication(presented ?? SignatureMechanism(.v4, .header), signedAt: nil)
         let existing = operation.spec.existingObjectTags ? existingTags : nil
         let made = make(request, operation: operation, caller: caller, authentication: authentication, now: now, kmsKeyArn: kms,
-                        requestTags: requestTags(request, operation: operation, body: body), existingTags: existing)
+                        requestTags: requestTags(request, operation: operation, body: body), existingTags: existing,
+                        body: operation.spec.readsBodyFirst ? body : nil)
         return (made, operation)
     }
 

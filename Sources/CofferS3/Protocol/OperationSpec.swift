@@ -65,10 +65,26 @@ public struct OperationSpec: Sendable, Equatable {
         case body
     }
 
-    /// Whether the operation writes a new version that `x-amz-object-lock-*` headers may lock
-    /// (PutObject, CopyObject, CreateMultipartUpload): a request with them also needs the
-    /// actions ``ObjectLockHeaders/requiredActions(_:)`` names.
-    public var objectLockHeaders: Bool
+    /// Where the Object Lock a request asks for comes from: its `s3:object-lock-*` condition
+    /// keys (``S3PolicyRequest/objectLockContext(_:operation:body:now:)``).
+    public enum ObjectLockSource: Sendable, Equatable {
+        /// `x-amz-object-lock-*` headers of a write of a new version (PutObject, CopyObject,
+        /// CreateMultipartUpload): a request with them also needs the actions
+        /// ``ObjectLockHeaders/requiredActions(_:)`` names.
+        case headers
+        /// The `Retention` body of PutObjectRetention, read before authorising.
+        case retentionBody
+        /// The `LegalHold` body of PutObjectLegalHold, read before authorising.
+        case legalHoldBody
+    }
+
+    /// Where the request's Object Lock comes from; nil when it sets none.
+    public var objectLock: ObjectLockSource?
+
+    /// Whether the pipeline reads the (small) body before it authorises, because the request
+    /// context needs it: PutObjectTagging's tags, PutObjectRetention's retention,
+    /// PutObjectLegalHold's status.
+    public var readsBodyFirst: Bool { requestTags == .body || objectLock == .retentionBody || objectLock == .legalHoldBody }
 
     /// The action a request that sets tags through `x-amz-tagging` also needs.
     public static let setTagsAction = "s3:PutObjectTagging"
@@ -88,9 +104,9 @@ public struct OperationSpec: Sendable, Equatable {
     public init(
         action: String, resource: Resource, authorization: Authorization = .bucket, audit: Audit = .whenRefused,
         missingKeyRevealedBy: String? = nil, copySourceAction: String? = nil, alsoRequires: [String] = [],
-        requestTags: RequestTags? = nil, existingObjectTags: Bool = false, tagCountRevealedBy: String? = nil, objectLockHeaders: Bool = false
+        requestTags: RequestTags? = nil, existingObjectTags: Bool = false, tagCountRevealedBy: String? = nil, objectLock: ObjectLockSource? = nil
     ) {
-        self.objectLockHeaders = objectLockHeaders
+        self.objectLock = objectLock
         self.alsoRequires = alsoRequires
         self.requestTags = requestTags
         self.existingObjectTags = existingObjectTags

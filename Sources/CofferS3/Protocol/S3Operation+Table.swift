@@ -23,7 +23,7 @@ extension S3Operation {
         case .listObjectVersions: .init(action: "s3:ListBucketVersions", resource: .bucket)
         case .listMultipartUploads: .init(action: "s3:ListBucketMultipartUploads", resource: .bucket)
         case .deleteObjects: .init(action: "s3:DeleteObject", resource: .object, authorization: .perKey, audit: .dataEvent)
-        case .putObject: .init(action: "s3:PutObject", resource: .object, audit: .dataEvent, requestTags: .header, objectLockHeaders: true)
+        case .putObject: .init(action: "s3:PutObject", resource: .object, audit: .dataEvent, requestTags: .header, objectLock: .headers)
         case .getObject, .headObject:
             .init(action: "s3:GetObject", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket",
                   existingObjectTags: true, tagCountRevealedBy: "s3:GetObjectTagging")
@@ -33,13 +33,13 @@ extension S3Operation {
         case .deleteObject: .init(action: "s3:DeleteObject", resource: .object, audit: .dataEvent)
         case .copyObject:
             .init(action: "s3:PutObject", resource: .object, audit: .dataEvent, copySourceAction: "s3:GetObject", requestTags: .header,
-                  objectLockHeaders: true)
+                  objectLock: .headers)
         case .uploadPartCopy:
             .init(action: "s3:PutObject", resource: .object, audit: .dataEvent, copySourceAction: "s3:GetObject")
         case .getObjectAcl: .init(action: "s3:GetObjectAcl", resource: .object, existingObjectTags: true)
         case .putObjectAcl: .init(action: "s3:PutObjectAcl", resource: .object, existingObjectTags: true)
         case .createMultipartUpload:
-            .init(action: "s3:PutObject", resource: .object, audit: .dataEvent, requestTags: .header, objectLockHeaders: true)
+            .init(action: "s3:PutObject", resource: .object, audit: .dataEvent, requestTags: .header, objectLock: .headers)
         case .uploadPart, .completeMultipartUpload:
             .init(action: "s3:PutObject", resource: .object, audit: .dataEvent)
         case .abortMultipartUpload: .init(action: "s3:AbortMultipartUpload", resource: .object, audit: .dataEvent)
@@ -61,11 +61,13 @@ extension S3Operation {
         case .putObjectLockConfiguration: .init(action: "s3:PutBucketObjectLockConfiguration", resource: .bucket, audit: .dataEvent)
         case .getObjectLockConfiguration: .init(action: "s3:GetBucketObjectLockConfiguration", resource: .bucket)
         case .putObjectRetention:
-            .init(action: "s3:PutObjectRetention", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket")
+            .init(action: "s3:PutObjectRetention", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket",
+                  objectLock: .retentionBody)
         case .getObjectRetention:
             .init(action: "s3:GetObjectRetention", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket")
         case .putObjectLegalHold:
-            .init(action: "s3:PutObjectLegalHold", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket")
+            .init(action: "s3:PutObjectLegalHold", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket",
+                  objectLock: .legalHoldBody)
         case .getObjectLegalHold:
             .init(action: "s3:GetObjectLegalHold", resource: .object, audit: .dataEvent, missingKeyRevealedBy: "s3:ListBucket")
         case .deleteObjectTagging:

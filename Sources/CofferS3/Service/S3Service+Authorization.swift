@@ -67,7 +67,7 @@ extension S3Service {
         return S3PolicyRequest.make(call.request, operation: call.operation, caller: caller, authentication: authentication,
                                     now: call.now, kmsKeyArn: kms, action: question.action, scope: question.scope,
                                     bucket: bucket, key: question.key, requestTags: call.requestTags, existingTags: existingTags,
-                                    versionId: question.versionId)
+                                    versionId: question.versionId, body: call.prefetchedBytes)
     }
 
     /// The key ARN a key id, alias name or alias ARN names, asked of the key service SSE-KMS

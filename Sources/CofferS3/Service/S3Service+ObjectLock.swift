@@ -48,7 +48,7 @@ extension S3Service {
         let bucket = try call.targetBucket()
         let key = call.request.key!
         let version = try VersionSelector.of(call.request)
-        let document = try await RequestDocument.read(call, limit: 64 * 1024)
+        let document = try RequestDocument.checked(try call.prefetchedBody(), of: call.request)
         try requireIntegrityCheck(document)
         let retention = try ObjectLockXML.parseRetention(document.bytes, now: call.now)
         let bypass = await mayBypassGovernance(call)
@@ -78,7 +78,7 @@ extension S3Service {
         let bucket = try call.targetBucket()
         let key = call.request.key!
         let version = try VersionSelector.of(call.request)
-        let document = try await RequestDocument.read(call, limit: 64 * 1024)
+        let document = try RequestDocument.checked(try call.prefetchedBody(), of: call.request)
         try requireIntegrityCheck(document)
         let hold = try ObjectLockXML.parseLegalHold(document.bytes)
         call.dataEvent.addParameters(["legalHold": .object(["status": .string(hold.rawValue)])])

@@ -100,7 +100,7 @@ extension S3Service {
         case .bucket, .bucketPolicyManagement, .perKey:
             let bucket = try await requireBucket(call.request.bucket)
             var call = call
-            let prefetched = await findRequestTags(&call)
+            let prefetched = await readRequestContext(&call)
             let existing: AccessQuestion.ExistingTags = spec.existingObjectTags ? .lookUp : .none
             // Per-key operations are authorised key by key by their handler (`isAllowed`).
             if spec.authorization != .perKey, !(await isAuthorized(call, bucket: bucket, AccessQuestion(existingTags: existing))) {
@@ -115,7 +115,7 @@ extension S3Service {
                 throw S3Error(.accessDenied)
             }
             // Locking the version written takes s3:PutObjectRetention / s3:PutObjectLegalHold too.
-            if spec.objectLockHeaders {
+            if spec.objectLock == .headers {
                 for action in ObjectLockHeaders.requiredActions(call.request) where !(await isAuthorized(call, bucket: bucket, AccessQuestion(action: action))) {
                     throw S3Error(.accessDenied)
                 }

@@ -4,23 +4,24 @@ import CofferStorage
 /// `s3:RequestObjectTag/<key>` and `s3:RequestObjectTagKeys` condition keys, and setting them
 /// through `x-amz-tagging` takes `s3:PutObjectTagging` too (`S3Service+Pipeline.swift`).
 extension S3Service {
-    /// Sets `call.requestTags` from where the operation table says the operation's tags come
-    /// from: the `x-amz-tagging` header, or the body, which is then read now (PutObjectTagging)
-    /// and returned for the handler. A body that cannot be read is the handler's to answer,
-    /// after the authorisation (which then sees no request tags), so that a caller the policy
-    /// refuses learns nothing from the body's fate.
-    func findRequestTags(_ call: inout S3Call) async -> Result<PrefetchedBody, any Error>? {
-        switch call.spec.requestTags {
-        case nil:
-            return nil
-        case .header?:
-            call.requestTags = S3PolicyRequest.requestTags(call.request, operation: call.operation, body: nil)
-            return nil
-        case .body?:
+    /// Reads what the request context needs before the call is authorised: the body, when the
+    /// operation table says the context comes from it (`readsBodyFirst`: PutObjectTagging,
+    /// PutObjectRetention, PutObjectLegalHold), returned for the handler and kept as
+    /// `call.prefetchedBytes`; and `call.requestTags`, from the `x-amz-tagging` header or that
+    /// body. A body that cannot be read is the handler's to answer, after the authorisation
+    /// (which then sees nothing of it), so that a caller the policy refuses learns nothing
+    /// from the body's fate.
+    func readRequestContext(_ call: inout S3Call) async -> Result<PrefetchedBody, any Error>? {
+        var prefetched: Result<PrefetchedBody, any Error>?
+        if call.spec.readsBodyFirst {
             let body = await Self.prefetchBody(call)
-            call.requestTags = S3PolicyRequest.requestTags(call.request, operation: call.operation, body: try? body.get().bytes)
-            return body
+            call.prefetchedBytes = try? body.get().bytes
+            prefetched = body
         }
+        if call.spec.requestTags != nil {
+            call.requestTags = S3PolicyRequest.requestTags(call.request, operation: call.operation, body: call.prefetchedBytes)
+        }
+        return prefetched
     }
 
     /// Reads the whole body of `call`, up to `PrefetchedBody.limit`, with every check
@@ -37,7 +38,7 @@ extension S3Service {
 }
 
 /// A small body the pipeline read before authorising because the request context needs it
-/// (PutObjectTagging's tag set): the decoded bytes, with the payload signature and length
+/// (PutObjectTagging's tag set, PutObjectRetention's retention): the decoded bytes, with the payload signature and length
 /// checked, and the trailers that came with them.
 struct PrefetchedBody: Sendable {
     var bytes: [UInt8]

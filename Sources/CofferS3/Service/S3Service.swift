@@ -29,6 +29,9 @@ public struct S3Call: Sendable {
     /// The valid tags the request sets, found by the pipeline before it authorises
     /// (`S3PolicyRequest.requestTags`): the request's `s3:RequestObjectTag/<key>` keys.
     var requestTags: [StoredTag]? = nil
+    /// The body the pipeline read before authorising (`OperationSpec.readsBodyFirst`), whose
+    /// content is in the request context (tags, a retention, a legal hold).
+    var prefetchedBytes: [UInt8]? = nil
 
     /// The operation's row for this request (its version form when it names a version).
     var spec: OperationSpec { operation.spec(for: request) }
