@@ -56,11 +56,9 @@ extension S3Service {
             .object(["mode": .string($0.mode.rawValue), "retainUntilDate": .string(S3Date.iso8601($0.retainUntil))])
         } ?? .null, "bypassGovernanceRetention": .bool(bypass)])
         let store = self.store
-        try await committing(call, key: key) { note in
-            try await self.changingLock(call, key: key, version: version) { () throws(StorageError) in
-                try await store.putRetention(bucket: bucket.name, key: key, version: version, retention: retention,
-                                             bypassGovernance: bypass, now: call.now, note: note)
-            }
+        try await changeLock(call, key: key, version: version) { note throws(StorageError) in
+            try await store.putRetention(bucket: bucket.name, key: key, version: version, retention: retention,
+                                         bypassGovernance: bypass, now: call.now, note: note)
         }
         return emptyResponse(.ok)
     }
@@ -83,10 +81,8 @@ extension S3Service {
         let hold = try ObjectLockXML.parseLegalHold(document.bytes)
         call.dataEvent.addParameters(["legalHold": .object(["status": .string(hold.rawValue)])])
         let store = self.store
-        try await committing(call, key: key) { note in
-            try await self.changingLock(call, key: key, version: version) { () throws(StorageError) in
-                try await store.putLegalHold(bucket: bucket.name, key: key, version: version, on: hold == .on, note: note)
-            }
+        try await changeLock(call, key: key, version: version) { note throws(StorageError) in
+            try await store.putLegalHold(bucket: bucket.name, key: key, version: version, on: hold == .on, note: note)
         }
         return emptyResponse(.ok)
     }
@@ -114,23 +110,23 @@ extension S3Service {
         return try await namedVersion(call, bucket: bucket, key: call.request.key!)
     }
 
-    /// Runs a store change of a version's lock state, answering its refusals as S3 does.
-    private func changingLock(
-        _ call: AuthorizedCall, key: String, version: VersionSelector, _ change: () async throws(StorageError) -> VersionChange
+    /// Commits a store change of a version's lock state with the call's audit record, answering
+    /// its refusals as S3 does.
+    private func changeLock(
+        _ call: AuthorizedCall, key: String, version: VersionSelector, _ change: (CommitNote?) async throws(StorageError) -> VersionChange
     ) async throws {
-        do {
-            _ = try await change()
-        } catch {
-            switch error.code {
-            case .notFound:
-                guard version.namesVersion else { throw await call.missingKey(key) }
-                throw VersionHeaders.noSuchVersion(key: key, version)
-            case .deleteMarker:
-                throw S3Error(.methodNotAllowed, extra: [("Method", call.request.method.rawValue), ("ResourceType", "DeleteMarker")],
-                              headers: [.xAmzDeleteMarker: "true"])
-            case .invalidArgument: throw S3Error(.invalidArgument, "The retain until date must be in the future!")
-            default: throw S3Error(storage: error, key: key, bucket: call.bucket?.name)
+        try await committing(call, key: key) { note in
+            do throws(StorageError) {
+                _ = try await change(note)
+            } catch {
+                throw await lockRefusal(error, call: call, key: key, version: version)
             }
         }
+    }
+
+    /// The S3 answer to a refused change of a version's lock state.
+    private func lockRefusal(_ error: StorageError, call: AuthorizedCall, key: String, version: VersionSelector) async -> S3Error {
+        if error.code == .invalidArgument { return S3Error(.invalidArgument, "The retain until date must be in the future!") }
+        return await versionRewriteRefusal(error, call: call, key: key, version: version)
     }
 }

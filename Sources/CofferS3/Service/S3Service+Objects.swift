@@ -241,6 +241,20 @@ extension S3Service {
         return record
     }
 
+    /// The S3 answer to a store refusal of a rewrite of one version's record (its tags, its
+    /// lock): NoSuchKey (or 403, the table's rule) without a current version, NoSuchVersion for
+    /// an id that names none, 405 for a delete marker.
+    func versionRewriteRefusal(_ error: StorageError, call: AuthorizedCall, key: String, version: VersionSelector) async -> S3Error {
+        switch error.code {
+        case .notFound:
+            return version.namesVersion ? VersionHeaders.noSuchVersion(key: key, version) : await call.missingKey(key)
+        case .deleteMarker:
+            return S3Error(.methodNotAllowed, extra: [("Method", call.request.method.rawValue), ("ResourceType", "DeleteMarker")],
+                           headers: [.xAmzDeleteMarker: "true"])
+        default: return S3Error(storage: error, key: key, bucket: call.bucket?.name)
+        }
+    }
+
     /// Logs a damaged object (bucket, key, segment, blob, package and cause; never its bytes),
     /// leaves an error record naming the package in the audit trail (after the call's success
     /// record when the 200 was `answered` already, instead of the pipeline's generic failure

@@ -52,15 +52,8 @@ extension S3Service {
         return try await committing(call, key: key) { note in
             do throws(StorageError) {
                 return try await store.replaceObjectTags(bucket: bucket, key: key, version: version, tags: tags, note: note)
-            } catch where error.code == .notFound {
-                guard version.namesVersion else { throw await call.missingKey(key) }
-                throw VersionHeaders.noSuchVersion(key: key, version)
-            } catch where error.code == .deleteMarker {
-                var headers = HTTPFields()
-                headers[.xAmzDeleteMarker] = "true"
-                throw S3Error(.methodNotAllowed, extra: [("Method", call.request.method.rawValue), ("ResourceType", "DeleteMarker")], headers: headers)
             } catch {
-                throw S3Error(storage: error, key: key, bucket: bucket)
+                throw await self.versionRewriteRefusal(error, call: call, key: key, version: version)
             }
         }
     }
