@@ -92,6 +92,9 @@ import Testing
         #expect(throws: S3Error.self) { try S3Operation.parse(parse(.delete, "/b?versioning")) }
         // Object Lock configuration is never deleted (S3 has no DeleteObjectLockConfiguration).
         #expect(throws: S3Error.self) { try S3Operation.parse(parse(.delete, "/b?object-lock")) }
+        // Nor are an object's retention and legal hold: never misread as DeleteObject.
+        #expect(throws: S3Error.self) { try S3Operation.parse(parse(.delete, "/b/k?retention")) }
+        #expect(throws: S3Error.self) { try S3Operation.parse(parse(.delete, "/b/k?legal-hold&versionId=v")) }
         #expect(try S3Operation.parse(parse(.delete, "/b?policy")) == .deleteBucketPolicy)
         #expect(try S3Operation.parse(parse(.delete, "/b?x-id=DeleteBucket")) == .deleteBucket)
     }
