@@ -1,3 +1,4 @@
+import CofferAudit
 import CofferCrypto
 import CofferStorage
 import Foundation
@@ -303,7 +304,10 @@ extension S3Service {
                 throw S3Error(storage: error, key: key, bucket: bucket.name)
             }
         }
-        return oneOfMany ? try await committingOne(call, key: key, write) : try await committing(call, key: key, write)
+        // A deletion that asked for the bypass says whether it was in effect (asked and allowed).
+        let parameters: [String: AuditJSON] = ObjectLockHeaders.asksBypass(call.request) ? ["bypassGovernanceRetention": .bool(bypass)] : [:]
+        return oneOfMany ? try await committingOne(call, key: key, parameters: parameters, write)
+            : try await committing(call, key: key, parameters: parameters, write)
     }
 
     /// The version headers of a deletion's answer.
