@@ -274,11 +274,15 @@ import Testing
             #expect(set?["versionId"]?.stringValue == version)
             #expect(events[1].errorCode == nil)
             #expect(events[2].errorCode == "AccessDenied" && events[2].errorMessage == Self.lockedMessage)
+            // The refused change names what it asked for.
+            #expect(events[2].requestParameters?["retention"]?["retainUntilDate"]?.stringValue == Self.iso(until))
+            #expect(events[2].requestParameters?["bypassGovernanceRetention"] == .bool(false))
             #expect(events[3].requestParameters?["legalHold"]?["status"]?.stringValue == "ON")
             #expect(events[4].errorCode == "AccessDenied" && events[4].errorMessage == Self.lockedMessage)
             #expect(events[4].requestParameters?["versionId"]?.stringValue == version)
             // A bypass as asked; it was in effect, but the legal hold protected the version.
             #expect(events[4].requestParameters?["x-amz-bypass-governance-retention"]?.stringValue == "true")
+            #expect(events[4].requestParameters?["bypassGovernanceRetention"] == .bool(true))
             #expect(events[5].requestParameters?["legalHold"]?["status"]?.stringValue == "OFF")
             #expect(events[6].errorCode == nil)
             #expect(events[6].requestParameters?["bypassGovernanceRetention"] == .bool(true))

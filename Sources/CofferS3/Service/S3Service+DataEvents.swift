@@ -11,10 +11,19 @@ extension S3Service {
     /// Runs `write` with the call's data event as the note of its commit, then appends the
     /// event. Without an audit trail, `write` gets no note. `parameters` are request
     /// parameters the event names beside those of the request's headers (what a body set).
+    ///
+    /// A write refused with an S3 error (not a 500) is recorded here with `parameters` too, so
+    /// a refused lock change names the retention, legal hold or bypass it asked for.
     func committing<R>(_ call: AuthorizedCall, key: String, parameters: [String: AuditJSON] = [:], _ write: (CommitNote?) async throws -> R) async throws -> R {
-        let result = try await committingOne(call, key: key, parameters: parameters, write)
-        call.dataEvent.markRecorded()
-        return result
+        do {
+            let result = try await committingOne(call, key: key, parameters: parameters, write)
+            call.dataEvent.markRecorded()
+            return result
+        } catch let error as S3Error where !parameters.isEmpty && !error.isInternal && call.spec.audit == .dataEvent {
+            try recordKeyFailure(call, key: key, code: error.code, message: error.message, parameters: parameters)
+            call.dataEvent.markFailureRecorded()
+            throw error
+        }
     }
 
     /// The same for one of several writes of a call (a DeleteObjects key): each gets its own
@@ -53,11 +62,13 @@ extension S3Service {
 
 extension S3Service {
     /// Records the refusal or failure of one key of a call that writes several (DeleteObjects).
-    func recordKeyFailure(_ call: AuthorizedCall, key: String, code: S3ErrorCode, message: String? = nil) throws {
+    /// `parameters` are added to those of the request's headers, as for ``committing(_:key:parameters:_:)``.
+    func recordKeyFailure(_ call: AuthorizedCall, key: String, code: S3ErrorCode, message: String? = nil, parameters: [String: AuditJSON] = [:]) throws {
         guard let dataEvents, dataEvents.isEnabled else { return }
         do {
             try dataEvents.record(call.operation.rawValue, call: call.call, key: key, ownerAccount: users.root.accountId,
-                                  failure: AuditFailure(code: code.rawValue, message: message), parameters: Self.dataEventParameters(call.call))
+                                  failure: AuditFailure(code: code.rawValue, message: message),
+                                  parameters: Self.dataEventParameters(call.call).merging(parameters) { _, given in given })
         } catch {
             logger.error("audit trail: cannot record an S3 event; the request fails", metadata: ["request-id": .string(call.requestId), "error": .string(String(describing: error))])
             throw S3Error(.internalError, "The request could not be recorded in the audit trail.")
