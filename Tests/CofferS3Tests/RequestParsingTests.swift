@@ -63,6 +63,10 @@ import Testing
         ("PUT", "/b/k?tagging", .putObjectTagging), ("GET", "/b/k?tagging", .getObjectTagging), ("DELETE", "/b/k?tagging", .deleteObjectTagging),
         ("GET", "/b/k?tagging&versionId=null", .getObjectTagging),
         ("PUT", "/b?tagging", .putBucketTagging), ("GET", "/b?tagging", .getBucketTagging), ("DELETE", "/b?tagging", .deleteBucketTagging),
+        ("PUT", "/b?object-lock", .putObjectLockConfiguration), ("GET", "/b?object-lock", .getObjectLockConfiguration),
+        ("PUT", "/b/k?retention", .putObjectRetention), ("GET", "/b/k?retention", .getObjectRetention),
+        ("PUT", "/b/k?retention&versionId=v", .putObjectRetention),
+        ("PUT", "/b/k?legal-hold", .putObjectLegalHold), ("GET", "/b/k?legal-hold", .getObjectLegalHold),
     ])
     func operationDispatch(method: String, target: String, expected: S3Operation) throws {
         let request = try parse(HTTPRequest.Method(method)!, target)
@@ -76,7 +80,7 @@ import Testing
     }
 
     @Test func unsupportedSubresourcesAreNotImplementedNotMisrouted() throws {
-        for target in ["/b?lifecycle", "/b?cors", "/b/k?retention", "/b?metadataTable", "/b?someFutureThing"] {
+        for target in ["/b?lifecycle", "/b?cors", "/b/k?restore", "/b?metadataTable", "/b?someFutureThing"] {
             #expect(throws: S3Error.self) { try S3Operation.parse(parse(.put, target)) }
         }
         // A DELETE with any sub-resource must never become DeleteBucket.
@@ -86,6 +90,11 @@ import Testing
         #expect(try S3Operation.parse(parse(.get, "/b?versioning")) == .getBucketVersioning)
         #expect(try S3Operation.parse(parse(.put, "/b?versioning")) == .putBucketVersioning)
         #expect(throws: S3Error.self) { try S3Operation.parse(parse(.delete, "/b?versioning")) }
+        // Object Lock configuration is never deleted (S3 has no DeleteObjectLockConfiguration).
+        #expect(throws: S3Error.self) { try S3Operation.parse(parse(.delete, "/b?object-lock")) }
+        // Nor are an object's retention and legal hold: never misread as DeleteObject.
+        #expect(throws: S3Error.self) { try S3Operation.parse(parse(.delete, "/b/k?retention")) }
+        #expect(throws: S3Error.self) { try S3Operation.parse(parse(.delete, "/b/k?legal-hold&versionId=v")) }
         #expect(try S3Operation.parse(parse(.delete, "/b?policy")) == .deleteBucketPolicy)
         #expect(try S3Operation.parse(parse(.delete, "/b?x-id=DeleteBucket")) == .deleteBucket)
     }

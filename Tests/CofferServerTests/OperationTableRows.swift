@@ -18,6 +18,9 @@ struct Row: Sendable, CustomTestStringConvertible {
         case objects
         /// Objects `k` and `src`, and a multipart upload of `k` with part 1.
         case upload
+        /// A bucket created with Object Lock, and object `k` with a GOVERNANCE retention until
+        /// ``Row/fixtureRetainUntil`` and its legal hold OFF.
+        case lockedObjects
     }
 
     /// What the scenario's fixture made, for the request to name.
@@ -85,6 +88,14 @@ extension Row {
         #"<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"#.utf8)
     static let deleteXML = Array("<Delete><Object><Key>k</Key></Object></Delete>".utf8)
     static let taggingXML = Array(#"<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag><Key>team</Key><Value>blue</Value></Tag></TagSet></Tagging>"#.utf8)
+
+    static let lockConfigurationXML = Array(
+        #"<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days></DefaultRetention></Rule></ObjectLockConfiguration>"#.utf8)
+    /// The `.lockedObjects` fixture's retention of `k`; the PutObjectRetention row extends it.
+    static let fixtureRetainUntil = "2030-01-01T00:00:00.000Z"
+    static let retentionXML = Array(
+        #"<Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Mode>GOVERNANCE</Mode><RetainUntilDate>2031-01-01T00:00:00.000Z</RetainUntilDate></Retention>"#.utf8)
+    static let legalHoldXML = Array(#"<LegalHold xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>ON</Status></LegalHold>"#.utf8)
 
     static func md5(_ body: [UInt8]) -> [(String, String)] { [("Content-MD5", Base64.encode(MD5.hash(body)))] }
 
@@ -189,6 +200,25 @@ extension Row {
         },
         Row(.deleteObjectTagging, "s3:DeleteObjectTagging", .object, fixture: .objects, key: "k", allowed: .noContent) { m in
             .init(method: .delete, path: "/\(m.bucket)/k", query: "tagging")
+        },
+        Row(.putObjectLockConfiguration, "s3:PutBucketObjectLockConfiguration", .bucket, fixture: .lockedObjects) { m in
+            .init(method: .put, path: "/\(m.bucket)", query: "object-lock", headers: md5(lockConfigurationXML), body: lockConfigurationXML)
+        },
+        Row(.getObjectLockConfiguration, "s3:GetBucketObjectLockConfiguration", .bucket, fixture: .lockedObjects) { m in
+            .init(method: .get, path: "/\(m.bucket)", query: "object-lock")
+        },
+        // Extends the fixture's GOVERNANCE retention: no bypass needed.
+        Row(.putObjectRetention, "s3:PutObjectRetention", .object, fixture: .lockedObjects, key: "k") { m in
+            .init(method: .put, path: "/\(m.bucket)/k", query: "retention", headers: md5(retentionXML), body: retentionXML)
+        },
+        Row(.getObjectRetention, "s3:GetObjectRetention", .object, fixture: .lockedObjects, key: "k") { m in
+            .init(method: .get, path: "/\(m.bucket)/k", query: "retention")
+        },
+        Row(.putObjectLegalHold, "s3:PutObjectLegalHold", .object, fixture: .lockedObjects, key: "k") { m in
+            .init(method: .put, path: "/\(m.bucket)/k", query: "legal-hold", headers: md5(legalHoldXML), body: legalHoldXML)
+        },
+        Row(.getObjectLegalHold, "s3:GetObjectLegalHold", .object, fixture: .lockedObjects, key: "k") { m in
+            .init(method: .get, path: "/\(m.bucket)/k", query: "legal-hold")
         },
     ]
 }

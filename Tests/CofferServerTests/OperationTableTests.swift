@@ -34,10 +34,12 @@ import Testing
         .deleteObjects, .putObject, .getObject, .headObject, .getObjectAttributes, .deleteObject, .copyObject, .uploadPartCopy,
         .createMultipartUpload, .uploadPart, .completeMultipartUpload, .abortMultipartUpload, .listParts,
         .putObjectTagging, .getObjectTagging, .deleteObjectTagging,
+        .putObjectLockConfiguration, .putObjectRetention, .getObjectRetention, .putObjectLegalHold, .getObjectLegalHold,
     ]
     /// Reads of a key whose absence is revealed only to callers with s3:ListBucket.
     static let missingKeyRows: Set<S3Operation> = [
         .getObject, .headObject, .getObjectAttributes, .putObjectTagging, .getObjectTagging, .deleteObjectTagging,
+        .putObjectRetention, .getObjectRetention, .putObjectLegalHold, .getObjectLegalHold,
     ]
     /// Operations evaluated with the object's tags (s3:ExistingObjectTag/<key>).
     static let existingTagRows: Set<S3Operation> = [
@@ -150,7 +152,16 @@ import Testing
     func check(_ row: Row, _ scenario: Scenario, _ s3: S3TestClient) async throws {
         let context = Comment(rawValue: "\(row.operation.rawValue) / \(scenario.rawValue)")
         var made = Row.Made(bucket: (row.fixture == .none ? "new-" : "row-") + scenario.rawValue)
-        if row.fixture != .none { try await s3.createBucket(made.bucket) }
+        if row.fixture == .lockedObjects {
+            try await s3.send(.put, "/\(made.bucket)", headers: [("x-amz-bucket-object-lock-enabled", "true")], body: s3.bucketConfiguration).expect(.ok)
+            let body = Array("locked".utf8)
+            try await s3.putObject(made.bucket, "k", "locked", headers: Row.md5(body) + [
+                ("x-amz-object-lock-mode", "GOVERNANCE"), ("x-amz-object-lock-retain-until-date", Row.fixtureRetainUntil),
+                ("x-amz-object-lock-legal-hold", "OFF"),
+            ])
+        } else if row.fixture != .none {
+            try await s3.createBucket(made.bucket)
+        }
         if row.fixture == .objects || row.fixture == .upload {
             try await s3.putObject(made.bucket, "k")
             try await s3.putObject(made.bucket, "src")

@@ -156,6 +156,8 @@ public enum S3Operation: String, Sendable, CaseIterable {
         case "HEAD": return .headObject
         case "DELETE":
             if has("tagging") { return .deleteObjectTagging }
+            // S3 has no DeleteObjectRetention nor DeleteObjectLegalHold: never a DeleteObject.
+            if has("retention") || has("legal-hold") { throw methodNotAllowed(m, .object) }
             return has("uploadId") ? .abortMultipartUpload : .deleteObject
         case "POST":
             if has("uploads") { return .createMultipartUpload }

@@ -1,3 +1,4 @@
+import CofferAudit
 import CofferCrypto
 import CofferStorage
 import Foundation
@@ -317,6 +318,9 @@ extension S3Service {
                 throw S3Error(storage: error, key: key, bucket: bucket.name)
             }
         }
+        // A deletion that asked for the bypass says whether it was in effect (asked and allowed),
+        // in its record whether it succeeds or is refused.
+        if ObjectLockHeaders.asksBypass(call.request) { call.dataEvent.addParameters(["bypassGovernanceRetention": .bool(bypass)]) }
         return oneOfMany ? try await committingOne(call, key: key, write) : try await committing(call, key: key, write)
     }
 

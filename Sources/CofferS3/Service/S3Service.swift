@@ -198,7 +198,11 @@ public final class S3Service: Sendable {
     static func dataEventParameters(_ call: S3Call) -> [String: AuditJSON] {
         var parameters: [String: AuditJSON] = [:]
         for name in ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-customer-algorithm", "x-amz-copy-source", "range",
-                     HTTPField.Name.xAmzTagging.canonicalName, HTTPField.Name.xAmzTaggingDirective.canonicalName] {
+                     HTTPField.Name.xAmzTagging.canonicalName, HTTPField.Name.xAmzTaggingDirective.canonicalName,
+                     // Object Lock: what a write asks to lock, and a bypass as asked (whether it was in
+                     // effect is the handler's `bypassGovernanceRetention`).
+                     HTTPField.Name.xAmzObjectLockMode.canonicalName, HTTPField.Name.xAmzObjectLockRetainUntilDate.canonicalName,
+                     HTTPField.Name.xAmzObjectLockLegalHold.canonicalName, HTTPField.Name.xAmzBypassGovernanceRetention.canonicalName] {
             if let value = call.request.header(name) { parameters[name] = .string(value) }
         }
         // The tag set PutObjectTagging's body sets, in the header's form (tags are not secret).
