@@ -27,6 +27,8 @@ command -v aws >/dev/null 2>&1 || need_pip+=(awscli)
 if [ "${1:-}" = "--test" ]; then
   $PY -c "import pytest" 2>/dev/null || need_pip+=(pytest)
   $PY -c "import moto.server" 2>/dev/null || need_pip+=("moto[server]")
+  # The live tests that tamper with a stopped server's LevelDB (test_versioning.py).
+  $PY -c "import plyvel" 2>/dev/null || need_pip+=(plyvel)
 fi
 if [ ${#need_pip[@]} -gt 0 ]; then
   echo "install-deps: pip install ${need_pip[*]}"

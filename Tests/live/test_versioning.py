@@ -277,6 +277,67 @@ def test_versioning_with_the_aws_cli(coffer, bucket, tmp_path):
         assert target.read_bytes() == f"body 0 over {transport}".encode()
 
 
+# ----------------------------------------------------------------------------- sealing
+
+
+def records_of(db, bucket: str, key: str) -> dict[str, tuple[bytes, dict]]:
+    """Every stored version record of `key` (store key and decoded JSON) by version id, read
+    with LevelDB itself from a stopped server's data dir (records: a version byte, then JSON)."""
+    found = {}
+    for store_key, value in db.iterator():
+        if len(value) < 2 or value[0] not in (1, 2) or value[1:2] != b"{":
+            continue
+        try:
+            record = json.loads(value[1:])
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("bucket") == bucket and record.get("key") == key and "segments" in record:
+            found[record.get("versionId", "null")] = (store_key, record)
+    return found
+
+
+@pytest.mark.parametrize("mode", ["sse-s3", "sse-kms", "sse-c"])
+def test_a_version_given_another_versions_data_never_opens(server_factory, tmp_path, mode):
+    """Someone who can write the database gives version B the data of version A (its sealed
+    data key, its blobs, even A's version nonce): every package is bound to its own version
+    (sealed-object format version 2), so B answers 500 and never A's bytes; A still reads."""
+    plyvel = pytest.importorskip("plyvel")
+    server = start_server(server_factory, tmp_path)
+    transport = "https" if mode == "sse-c" else "http"
+    s3 = server.client(transport, cached=False)
+    s3.create_bucket(Bucket="sealed")
+    enable(s3, "sealed")
+    a_body, b_body = b"version A " * 9000, b"version B " * 9000
+    a = s3.put_object(Bucket="sealed", Key="k", Body=a_body, **write_args(mode))["VersionId"]
+    b = s3.put_object(Bucket="sealed", Key="k", Body=b_body, **write_args(mode))["VersionId"]
+    server.server.stop()
+
+    db = plyvel.DB(os.path.join(server.server.data_dir, "db"))
+    records = records_of(db, "sealed", "k")
+    (a_key, a_record), (b_key, b_record) = records[a], records[b]
+    originals = {}
+    for fields in (("encryption", "segments"), ("encryption", "segments", "versionNonce")):
+        swapped = dict(b_record)
+        for field in fields:
+            swapped[field] = a_record[field]
+        originals[fields] = swapped
+    db.close()
+
+    for fields, swapped in originals.items():
+        db = plyvel.DB(os.path.join(server.server.data_dir, "db"))
+        db.put(b_key, bytes([2]) + json.dumps(swapped, separators=(",", ":")).encode())
+        db.close()
+        server = start_server(server_factory, tmp_path)
+        s3 = server.client(transport, cached=False)
+        for version in (b, None):
+            kwargs = {"VersionId": version} if version else {}
+            with pytest.raises(ClientError) as caught:
+                s3.get_object(Bucket="sealed", Key="k", **kwargs, **read_args(mode))["Body"].read()
+            assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500, fields
+        assert s3.get_object(Bucket="sealed", Key="k", VersionId=a, **read_args(mode))["Body"].read() == a_body
+        server.server.stop()
+
+
 # ----------------------------------------------------------------------------- policies
 
 
