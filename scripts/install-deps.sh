@@ -2,6 +2,8 @@
 # Installs what a fresh Debian machine lacks to build, run and test Coffer:
 # system libraries (LevelDB, libcrypto, zlib), docker-compose (to validate compose.yaml
 # offline), curl, and the Python clients the live tests drive (awscli, boto3, moto, pytest).
+# With --test (the test command's install) also a one-node Ceph (ceph-mon, ceph-osd, ceph-mgr)
+# and librados-dev, for the RADOS tests and scripts/ceph-dev.sh; the serve command stays light.
 # Idempotent: it installs only what is missing. Swift itself must already be on PATH.
 set -euo pipefail
 
@@ -9,6 +11,13 @@ need_apt=()
 for pkg in libleveldb-dev libssl-dev zlib1g-dev curl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
+if [ "${1:-}" = "--test" ]; then
+  # Debian's Ceph (16.2.x on bookworm): the daemons scripts/ceph-dev.sh starts, and the
+  # librados headers the CRados module map and the CofferRados tests build against.
+  for pkg in ceph-mon ceph-osd ceph-mgr librados-dev; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+  done
+fi
 if [ "${COFFER_SKIP_COMPOSE:-0}" != 1 ] && ! command -v docker-compose >/dev/null 2>&1; then
   need_apt+=(docker-compose)
 fi
