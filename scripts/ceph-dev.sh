@@ -160,6 +160,11 @@ mon warn on insecure global id reclaim allowed = false
 mon data avail warn = 5
 mon data avail crit = 2
 
+[client]
+; Clients (the ceph CLI, librados in tests) are many at once: no admin socket, one shared log.
+admin socket =
+log file = $dir/log/client.log
+
 [mon]
 mon data = $dir/\$name
 

@@ -104,7 +104,6 @@ struct RadosLiveTests {
     @Test func aGuardedWriteOperationAppliesAllOrNothing() async throws {
         let io = try await Live.io()
         let name = Live.object("index")
-        defer { Task { try? await io.remove(name) } }
         var initial = WriteOperation()
         initial.create(exclusive: true)
         initial.set([(bytes("a"), bytes("1")), (bytes("b"), bytes("2"))])
@@ -147,6 +146,7 @@ struct RadosLiveTests {
             #expect(error.kind == .exists)
         }
         #expect(try await io.omapValues(name, keys: [bytes("e")]).isEmpty)
+        try await io.remove(name)
     }
 
     /// What Pacific's omap comparison does with a key that is absent (and with an object that
@@ -156,7 +156,6 @@ struct RadosLiveTests {
     @Test func anAbsentKeyComparesAsTheEmptyValue() async throws {
         let io = try await Live.io()
         let name = Live.object("absent")
-        defer { Task { try? await io.remove(name) } }
         var create = WriteOperation()
         create.create(exclusive: true)
         create.set([(bytes("present"), bytes("v")), (bytes("empty"), [])])
@@ -184,6 +183,7 @@ struct RadosLiveTests {
             #expect(error.kind == .notFound)
         }
         await #expect(throws: RadosError.self) { _ = try await io.stat(missing) }
+        try await io.remove(name)
     }
 
     /// 16 writers race to move a generation key from 0 to 1 (the shape of `If-None-Match: *`
@@ -191,7 +191,6 @@ struct RadosLiveTests {
     @Test func racingGuardedWritesHaveExactlyOneWinner() async throws {
         let io = try await Live.io()
         let name = Live.object("race")
-        defer { Task { try? await io.remove(name) } }
         var create = WriteOperation()
         create.create(exclusive: true)
         create.set([(bytes("gen"), bytes("0"))])
@@ -216,12 +215,12 @@ struct RadosLiveTests {
         let values = try await io.omapValues(name, keys: [bytes("gen"), bytes("winner")])
         #expect(values[bytes("gen")] == bytes("1"))
         #expect(values[bytes("winner")] != nil)
+        try await io.remove(name)
     }
 
     @Test func tenThousandKeysArePagedByPrefixInBytewiseOrder() async throws {
         let io = try await Live.io()
         let name = Live.object("omap10k")
-        defer { Task { try? await io.remove(name) } }
         // Keys under the prefix, with bytes above 0x7f to check the order is unsigned.
         let keys = (0..<10_000).map { i -> [UInt8] in
             bytes("p/") + (i % 3 == 0 ? [0xC3, 0xA9] : []) + bytes(String(format: "%05d", i))
@@ -259,6 +258,7 @@ struct RadosLiveTests {
         let found = try await io.omapValues(name, keys: [keys[0], keys[9_999], bytes("p/absent")])
         #expect(found.count == 2)
         #expect(found[keys[9_999]] == Array(keys[9_999].reversed()))
+        try await io.remove(name)
     }
 }
 
@@ -272,7 +272,6 @@ struct RadosBinaryKeyTests {
     @Test func keysWithZeroBytesRoundTripButCannotBePrefixes() async throws {
         let io = try await Live.io()
         let name = Live.object("zero")
-        defer { Task { try? await io.remove(name) } }
         let key: [UInt8] = [UInt8(ascii: "o"), 0x62, 0x00, 0x6B, 0x00]
         var op = WriteOperation()
         op.set([(key, [0x00, 0x01])])
@@ -291,5 +290,6 @@ struct RadosBinaryKeyTests {
         } catch {
             #expect(error.code == EINVAL)
         }
+        try await io.remove(name)
     }
 }
