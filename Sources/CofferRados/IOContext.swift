@@ -83,9 +83,9 @@ public final class IOContext: @unchecked Sendable {
         guard let op = rados_create_write_op() else { throw RadosError(code: ENOMEM, operation: "rados_create_write_op", object: object) }
         defer { rados_release_write_op(op) }
         // Each guard's own result, written by librados when the operation completes.
-        let guardResults = UnsafeMutablePointer<Int32>.allocate(capacity: max(operation.guardCount, 1))
+        let guardResults = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(operation.guardCount, 1))
         defer { guardResults.deallocate() }
-        guardResults.initialize(repeating: 0, count: max(operation.guardCount, 1))
+        guardResults.initialize(repeating: 0, count: Swift.max(operation.guardCount, 1))
         operation.build(op, guardResults: guardResults)
         let rc = await withCompletion { completion in
             rados_aio_write_op_operate(op, handle, completion, object, nil, 0)
@@ -98,9 +98,9 @@ public final class IOContext: @unchecked Sendable {
     }
 
     /// The omap values of `object` under `keys` (absent keys are missing from the result), read
-    /// in one atomic read operation.
-    public func omapValues(_ object: String, keys: [[UInt8]]) async throws(RadosError) -> [[UInt8]: [UInt8]] {
-        let page = try await readOmap(object, operation: "rados_read_op_omap_get_vals_by_keys2") { op, iterator, _, result in
+    /// in one atomic read operation, which fails with `.guardFailed` unless every guard holds.
+    public func omapValues(_ object: String, keys: [[UInt8]], requiring guards: [OmapGuard] = []) async throws(RadosError) -> [[UInt8]: [UInt8]] {
+        let page = try await readOmap(object, operation: "rados_read_op_omap_get_vals_by_keys2", guards: guards) { op, iterator, _, result in
             withCBuffers(keys) { pointers, lengths in
                 rados_read_op_omap_get_vals_by_keys2(op, pointers, keys.count, lengths, iterator, result)
             }
@@ -110,12 +110,19 @@ public final class IOContext: @unchecked Sendable {
 
     /// At most `max` omap entries of `object` whose keys start with `prefix`, after the key
     /// `after` (from the first if nil), in key order. librados takes the prefix and the
-    /// start key as C strings: they must not contain a zero byte (EINVAL).
-    public func omapPage(_ object: String, prefix: [UInt8], after: [UInt8]? = nil, max: Int) async throws(RadosError) -> OmapPage {
+    /// start key as C strings: they must not contain a zero byte (EINVAL). The read fails with
+    /// `.guardFailed` unless every guard holds (checked atomically with the read).
+    public func omapPage(
+        _ object: String,
+        prefix: [UInt8],
+        after: [UInt8]? = nil,
+        max: Int,
+        requiring guards: [OmapGuard] = []
+    ) async throws(RadosError) -> OmapPage {
         guard max > 0, !prefix.contains(0), !(after ?? []).contains(0) else {
             throw RadosError(code: EINVAL, operation: "omapPage (max > 0, keys without zero bytes)", object: object)
         }
-        return try await readOmap(object, operation: "rados_read_op_omap_get_vals2") { op, iterator, more, result in
+        return try await readOmap(object, operation: "rados_read_op_omap_get_vals2", guards: guards) { op, iterator, more, result in
             withCBuffers([after ?? [], prefix]) { strings, _ in
                 rados_read_op_omap_get_vals2(op, strings[0], strings[1], UInt64(max), iterator, more, result)
             }
@@ -125,6 +132,7 @@ public final class IOContext: @unchecked Sendable {
     private func readOmap(
         _ object: String,
         operation: String,
+        guards: [OmapGuard],
         _ add: (rados_read_op_t, UnsafeMutablePointer<rados_omap_iter_t?>, UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<Int32>) -> Void
     ) async throws(RadosError) -> OmapPage {
         guard let op = rados_create_read_op() else { throw RadosError(code: ENOMEM, operation: "rados_create_read_op", object: object) }
@@ -136,9 +144,21 @@ public final class IOContext: @unchecked Sendable {
         iterator.initialize(to: nil)
         more.initialize(to: 0)
         result.initialize(to: 0)
+        let guardResults = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(guards.count, 1))
+        defer { guardResults.deallocate() }
+        guardResults.initialize(repeating: 0, count: Swift.max(guards.count, 1))
+        for (index, omapGuard) in guards.enumerated() {
+            withCBuffers([omapGuard.key, omapGuard.value]) { buffers, lengths in
+                rados_read_op_omap_cmp2(op, buffers[0], omapGuard.comparison.rawValue, buffers[1], lengths[0], lengths[1], guardResults + index)
+            }
+        }
         add(op, iterator, more, result)
         let rc = await withCompletion { completion in rados_aio_read_op_operate(op, handle, completion, object, 0) }
         defer { if let iter = iterator.pointee { rados_omap_get_end(iter) } }
+        if rc == -ECANCELED {
+            let failed = guards.indices.first { guardResults[$0] != 0 }
+            throw RadosError(code: rc, operation: "guard \(failed.map(String.init) ?? "?") of \(operation)", object: object)
+        }
         try RadosError.check(rc, operation, object)
         try RadosError.check(result.pointee, operation, object)
         guard let iter = iterator.pointee else { return OmapPage(entries: [], more: false) }

@@ -4,18 +4,10 @@ import CRados
 /// applied in order by the OSD: every step or none. Guards (`create(exclusive:)`,
 /// `assertExists`, `compare`) come first by convention; if one fails nothing is written.
 public struct WriteOperation: Sendable, Hashable {
-    /// How an omap value compares with the given bytes (bytewise; the stored value on the
-    /// left). librados documents equal, less and greater for omap comparisons.
-    public enum Comparison: UInt8, Sendable, Hashable {
-        case equal = 1  // LIBRADOS_CMPXATTR_OP_EQ
-        case greater = 3  // LIBRADOS_CMPXATTR_OP_GT
-        case less = 5  // LIBRADOS_CMPXATTR_OP_LT
-    }
-
     enum Step: Sendable, Hashable {
         case create(exclusive: Bool)
         case assertExists
-        case compare(key: [UInt8], Comparison, value: [UInt8])
+        case compare(OmapGuard)
         case set([OmapPage.Entry])
         case remove([[UInt8]])
         case writeFull([UInt8])
@@ -33,8 +25,8 @@ public struct WriteOperation: Sendable, Hashable {
 
     /// Fails with `.guardFailed` unless the omap value under `key` compares with `value` as
     /// `comparison` says.
-    public mutating func compare(key: [UInt8], _ comparison: Comparison, _ value: [UInt8]) {
-        steps.append(.compare(key: key, comparison, value: value))
+    public mutating func compare(key: [UInt8], _ comparison: OmapGuard.Comparison, _ value: [UInt8]) {
+        steps.append(.compare(OmapGuard(key: key, comparison, value)))
     }
 
     /// Sets omap entries.
@@ -63,9 +55,9 @@ public struct WriteOperation: Sendable, Hashable {
                 rados_write_op_create(op, exclusive ? Int32(LIBRADOS_CREATE_EXCLUSIVE) : Int32(LIBRADOS_CREATE_IDEMPOTENT), nil)
             case .assertExists:
                 rados_write_op_assert_exists(op)
-            case .compare(let key, let comparison, let value):
-                withCBuffers([key, value]) { buffers, lengths in
-                    rados_write_op_omap_cmp2(op, buffers[0], comparison.rawValue, buffers[1], lengths[0], lengths[1], guardResults + guardIndex)
+            case .compare(let omapGuard):
+                withCBuffers([omapGuard.key, omapGuard.value]) { buffers, lengths in
+                    rados_write_op_omap_cmp2(op, buffers[0], omapGuard.comparison.rawValue, buffers[1], lengths[0], lengths[1], guardResults + guardIndex)
                 }
                 guardIndex += 1
             case .set(let entries):
@@ -86,5 +78,27 @@ public struct WriteOperation: Sendable, Hashable {
                 }
             }
         }
+    }
+}
+
+/// A condition on one omap value, checked by the OSD inside a write or read operation: the
+/// value stored under `key` compared with `value` (bytewise; the stored value on the left).
+/// An absent key compares as the empty value.
+public struct OmapGuard: Sendable, Hashable {
+    /// librados documents equal, less and greater for omap comparisons.
+    public enum Comparison: UInt8, Sendable, Hashable {
+        case equal = 1  // LIBRADOS_CMPXATTR_OP_EQ
+        case greater = 3  // LIBRADOS_CMPXATTR_OP_GT
+        case less = 5  // LIBRADOS_CMPXATTR_OP_LT
+    }
+
+    public var key: [UInt8]
+    public var comparison: Comparison
+    public var value: [UInt8]
+
+    public init(key: [UInt8], _ comparison: Comparison, _ value: [UInt8]) {
+        self.key = key
+        self.comparison = comparison
+        self.value = value
     }
 }
