@@ -289,13 +289,7 @@ struct RadosLiveTests {
         #expect(found[keys[9_999]] == Array(keys[9_999].reversed()))
         try await io.remove(name)
     }
-}
 
-@Suite(
-    "omap keys with zero bytes",
-    .enabled(if: Live.conf != nil, "COFFER_TEST_RADOS_CONF is not set: start a cluster with scripts/ceph-dev.sh up DIR")
-)
-struct RadosBinaryKeyTests {
     /// Keys are binary-safe in sets, removals, comparisons and lookups by key, but the prefix
     /// and start key of a paged read are C strings: the wrapper refuses zero bytes there.
     @Test func keysWithZeroBytesRoundTripButCannotBePrefixes() async throws {
