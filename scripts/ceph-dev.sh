@@ -69,7 +69,7 @@ do_down() {
     fi
     sleep 0.1
   done
-  rm -f "$dir"/run/*.pid
+  rm -f "$dir"/run/*.pid "$dir"/run/*.asok
   say "stopped $stopped daemon(s) of $dir"
 }
 
