@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The second command: install what is missing, build, and run every test:
-# the Swift unit tests, every fuzz target briefly (scripts/fuzz.sh 20), compose.yaml validation,
-# and the live suite that starts the real server on free loopback ports and drives it with the
+# the Swift unit tests (the RADOS ones against a one-node Ceph cluster started once for the
+# run), every fuzz target briefly (scripts/fuzz.sh 20), compose.yaml validation, and the live suite that starts the real server on free loopback ports and drives it with the
 # aws CLI and boto3.
 # Arguments are passed to pytest (e.g. scripts/test.sh -k sse_kms -x).
 # Each stage prints how long it took ("== stage NAME: N s"), and a table of them at the end;
@@ -51,6 +51,7 @@ stage() {
 # On exit, also a failing one: the table of stages (the exit status is left unchanged).
 summary() {
     local status=$?
+    stop_cluster
     if [[ -n $running_stage ]]; then
         local took
         took=$(seconds_since "$running_since")
@@ -71,6 +72,25 @@ summary() {
     return "$status"
 }
 trap summary EXIT
+
+# One Ceph cluster for the whole run (scripts/ceph-dev.sh, 15-20 s, about 450 MB): the RADOS
+# tests reach it through COFFER_TEST_RADOS_CONF. It is stopped and removed when the script
+# ends, passing or failing.
+rados_dir=""
+cluster_up() {
+    echo "== one-node Ceph cluster (scripts/ceph-dev.sh up)"
+    rados_dir=$(mktemp -d /tmp/coffer-ceph.XXXXXX)
+    scripts/ceph-dev.sh up "$rados_dir"
+    eval "$(scripts/ceph-dev.sh env "$rados_dir")"
+}
+
+stop_cluster() {
+    if [[ -n $rados_dir ]]; then
+        scripts/ceph-dev.sh down "$rados_dir" > /dev/null 2>&1 || echo "warning: scripts/ceph-dev.sh down $rados_dir failed" >&2
+        rm -rf "$rados_dir"
+        rados_dir=""
+    fi
+}
 
 install_deps() {
     scripts/install-deps.sh --test
@@ -111,6 +131,7 @@ live_tests() {
 
 stage install-deps install_deps
 stage build build
+stage ceph cluster_up
 stage unit-tests unit_tests
 stage fuzz fuzz_targets
 stage compose compose_config
