@@ -102,7 +102,7 @@ extension PolicyCaseTable {
             case let .success(ok): p = ok
             case let .failure(error): return PolicyCaseResult(name: c.name, failure: PolicyDocument.describe(error))
             }
-            let decision = p.evaluate(simulated.request)
+            let decision = simulated.evaluate(p)
             let detail = simulated.text() + "\n" + decision.text()
             if !c.expect.accepts(decision.decision) {
                 return PolicyCaseResult(name: c.name, failure: "expected \(c.expect.rawValue), got \(decision.decision.rawValue)", detail: detail)

@@ -71,6 +71,25 @@ struct SimulatedRequest {
     var request: PolicyRequest
     /// The S3 operation, for HTTP requests.
     var operation: S3Operation?
+    /// The actions the server also checks on the same resource for this request (x-amz-tagging
+    /// needs s3:PutObjectTagging, lock headers s3:PutObjectRetention, ...): each is evaluated
+    /// with the same context, and the request is allowed only if every one is.
+    var alsoRequired: [String] = []
+
+    /// The policy's answer to the request and to each action it also needs, and what the
+    /// server would do with them together: an explicit Deny of any is an explicit deny; an
+    /// allow needs every one allowed; anything else is an implicit deny.
+    func evaluate(_ policy: Policy) -> SimulatedDecision {
+        let primary = policy.evaluate(request)
+        let also = alsoRequired.map { action in
+            (action: action, decision: policy.evaluate(PolicyRequest(principal: request.principal, action: action, resource: request.resource,
+                                                                     context: request.context)))
+        }
+        let all = [primary.decision] + also.map(\.decision.decision)
+        let combined: PolicyDecision.Decision = all.contains(.explicitDeny) ? .explicitDeny
+            : all.allSatisfy { $0 == .allow } ? .allow : .implicitDeny
+        return SimulatedDecision(primary: primary, also: also, decision: combined)
+    }
 
     /// The bucket the resource ARN names (`arn:aws:s3:::bucket[/key]`), if any.
     var bucket: String? { Self.bucket(ofResource: request.resource) }
@@ -102,7 +121,7 @@ extension PolicyRequestSpec {
             case let .aws(p): p.accountId
             default: account ?? Self.defaultAccount
             }
-            let derived: (request: PolicyRequest, operation: S3Operation)
+            let derived: (request: PolicyRequest, operation: S3Operation, alsoRequired: [String])
             do {
                 derived = try S3PolicyRequest.simulate(
                     httpLine: line, headers: headers, secure: secure, sourceIP: sourceIP, caller: caller, now: now,
@@ -110,12 +129,11 @@ extension PolicyRequestSpec {
             } catch let error as S3Error {
                 throw PolicyCommandError("the request \"\(line)\" is not one the server would authorise: \(error.code.rawValue): \(error.message)")
             }
-            guard !context.entries.isEmpty else { return SimulatedRequest(request: derived.request, operation: derived.operation) }
             var merged = derived.request.context
             for (k, v) in context.dictionary { merged[k] = v }
             let r = derived.request
             return SimulatedRequest(request: PolicyRequest(principal: r.principal, action: r.action, resource: r.resource, context: merged),
-                                    operation: derived.operation)
+                                    operation: derived.operation, alsoRequired: derived.alsoRequired)
         }
     }
 
@@ -196,5 +214,58 @@ extension SimulatedRequest {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// The dry run's answer to one request: the policy's explained decision for the operation's
+/// action, the decisions for the actions the request also needs, and the combined decision the
+/// server would act on.
+struct SimulatedDecision: Encodable {
+    var primary: PolicyDecision
+    var also: [(action: String, decision: PolicyDecision)]
+    var decision: PolicyDecision.Decision
+
+    /// The statements that decided: the primary decision's, or for a refusal by an action the
+    /// request also needs, that action's.
+    var matchedStatements: [PolicyDecision.MatchedStatement] {
+        guard decision != primary.decision, let refusing = also.first(where: { $0.decision.decision == decision }) else {
+            return primary.matchedStatements
+        }
+        return refusing.decision.matchedStatements
+    }
+
+    func text() -> String {
+        var text = primary.text()
+        guard !also.isEmpty else { return text }
+        text += "\nalso required (same resource and context):"
+        for (action, result) in also {
+            let sids = result.matchedStatements.map { $0.sid ?? "#\($0.index)" }
+            text += "\n  \(action): \(result.decision.rawValue)" + (sids.isEmpty ? "" : " (\(sids.joined(separator: ", ")))")
+        }
+        text += "\ndecision for the request: \(decision.rawValue)"
+        return text
+    }
+
+    private struct AlsoRequired: Encodable {
+        var action: String
+        var decision: PolicyDecision.Decision
+        var matchedStatements: [PolicyDecision.MatchedStatement]
+    }
+
+    private enum CodingKeys: String, CodingKey { case decision, matchedStatements, missingContextKeys, statements, alsoRequired, operationDecision }
+
+    /// The primary decision's object, with `decision` the combined one, the operation's own in
+    /// `operationDecision`, and `alsoRequired` when the request needs more actions.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(decision, forKey: .decision)
+        try c.encode(matchedStatements, forKey: .matchedStatements)
+        try c.encode(primary.missingContextKeys, forKey: .missingContextKeys)
+        try c.encode(primary.statements, forKey: .statements)
+        if !also.isEmpty {
+            try c.encode(primary.decision, forKey: .operationDecision)
+            try c.encode(also.map { AlsoRequired(action: $0.action, decision: $0.decision.decision, matchedStatements: $0.decision.matchedStatements) },
+                         forKey: .alsoRequired)
+        }
     }
 }

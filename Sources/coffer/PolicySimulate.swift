@@ -136,7 +136,7 @@ extension PolicyCommand {
                 }
                 throw PolicyCommandError(message)
             }
-            let decision = parsed.evaluate(simulated.request)
+            let decision = simulated.evaluate(parsed)
             switch format {
             case .text: PolicyCommand.write(simulated.text() + "\n" + decision.text())
             case .json: PolicyCommand.write(try PolicyCommand.json(decision))

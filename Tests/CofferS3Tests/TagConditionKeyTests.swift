@@ -13,7 +13,7 @@ import Testing
     static func context(
         _ line: String, headers: [(name: String, value: String)] = [], body: String? = nil, existing: [StoredTag]? = nil
     ) throws -> (operation: S3Operation, action: String, context: [String: [String]]) {
-        let (request, operation) = try S3PolicyRequest.simulate(
+        let (request, operation, _) = try S3PolicyRequest.simulate(
             httpLine: line, headers: headers, secure: true, sourceIP: nil, caller: alice, now: Date(timeIntervalSince1970: 1_767_225_600),
             accountId: "123456789012", body: body.map { Array($0.utf8) }, existingTags: existing)
         return (operation, request.action, request.context.filter { $0.key.contains("objecttag") })

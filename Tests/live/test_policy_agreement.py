@@ -18,6 +18,7 @@ and the two answers must agree:
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import glob
 import hashlib
 import json
@@ -116,8 +117,9 @@ def sse_variants(rig: Rig, transport: str) -> list[tuple[str, dict]]:
     return variants
 
 
-def boto3_requests(rig: Rig, bucket: str, user: str, transport: str):
-    """(description, call) pairs for a signed caller."""
+def boto3_requests(rig: Rig, bucket: str, user: str, transport: str, report_version: str):
+    """(description, call) pairs for a signed caller, in the rig's bucket (created with Object
+    Lock, so versioned): `report_version` is docs/report.txt's version id."""
     s3 = rig.client(transport, user=user)
     calls = [(f"GET {k}", lambda k=k: s3.get_object(Bucket=bucket, Key=k)["Body"].read())
              for k in ("public/readme.txt", "home/alice/notes.txt", "home/bob/notes.txt", "docs/report.txt")]
@@ -125,13 +127,20 @@ def boto3_requests(rig: Rig, bucket: str, user: str, transport: str):
               for p in ("", "home/bob/", "docs/")]
     calls += [(f"PUT home/{user}/new.txt, {label}", lambda extra=extra: s3.put_object(
         Bucket=bucket, Key=f"home/{user}/new.txt", Body=b"new", **extra)) for label, extra in sse_variants(rig, transport)]
-    calls.append((f"PUT home/{user}/old.txt", lambda: s3.put_object(Bucket=bucket, Key=f"home/{user}/old.txt", Body=b"old")))
+    made: dict[str, str] = {}
+    calls.append((f"PUT home/{user}/old.txt", lambda: made.update(
+        old=s3.put_object(Bucket=bucket, Key=f"home/{user}/old.txt", Body=b"old")["VersionId"])))
     calls.append((f"DELETE home/{user}/new.txt", lambda: s3.delete_object(Bucket=bucket, Key=f"home/{user}/new.txt")))
-    # Naming a version (here the null version of the unversioned bucket) takes the version actions.
-    calls.append(("GET docs/report.txt?versionId=null",
-                  lambda: s3.get_object(Bucket=bucket, Key="docs/report.txt", VersionId="null")["Body"].read()))
-    calls.append((f"DELETE home/{user}/old.txt?versionId=null",
-                  lambda: s3.delete_object(Bucket=bucket, Key=f"home/{user}/old.txt", VersionId="null")))
+    # Naming a version takes the version actions.
+    calls.append(("GET docs/report.txt?versionId=...",
+                  lambda: s3.get_object(Bucket=bucket, Key="docs/report.txt", VersionId=report_version)["Body"].read()))
+    calls.append((f"DELETE home/{user}/old.txt?versionId=...",
+                  lambda: s3.delete_object(Bucket=bucket, Key=f"home/{user}/old.txt", VersionId=made.get("old", "null"))))
+    # Locking what is written: the s3:object-lock-* keys come from the headers.
+    for mode, days in (("GOVERNANCE", 5), ("GOVERNANCE", 60), ("COMPLIANCE", 1)):
+        until = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=days)
+        calls.append((f"PUT home/{user}/locked.txt, {mode} for {days} days", lambda mode=mode, until=until: s3.put_object(
+            Bucket=bucket, Key=f"home/{user}/locked.txt", Body=b"locked", ObjectLockMode=mode, ObjectLockRetainUntilDate=until)))
     return calls
 
 
@@ -194,10 +203,10 @@ def sent_request(prepared) -> tuple[str, list[tuple[str, str]]]:
 @pytest.mark.parametrize("policy", POLICIES + ["ip-allow-list+loopback"])
 def test_simulate_and_server_agree(rig, policy):
     bucket = unique_bucket_name("agree-" + policy)
-    rig.client("https", user="alice").create_bucket(Bucket=bucket)
+    rig.client("https", user="alice").create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
     root = rig.client("https", user="root")
-    for key in ("public/readme.txt", "home/alice/notes.txt", "home/bob/notes.txt", "docs/report.txt"):
-        root.put_object(Bucket=bucket, Key=key, Body=b"content of " + key.encode())
+    versions = {key: root.put_object(Bucket=bucket, Key=key, Body=b"content of " + key.encode())["VersionId"]
+                for key in ("public/readme.txt", "home/alice/notes.txt", "home/bob/notes.txt", "docs/report.txt")}
     text = rig.policy_text(policy, bucket)
     policy_file = os.path.join(rig.workdir, f"{bucket}.json")
     with open(policy_file, "w") as f:
@@ -208,7 +217,7 @@ def test_simulate_and_server_agree(rig, policy):
     for transport in ("http", "https"):
         for user in ("alice", "bob"):
             principal = f"arn:aws:iam::{rig.account}:user/{user}"
-            for description, call in boto3_requests(rig, bucket, user, transport):
+            for description, call in boto3_requests(rig, bucket, user, transport, versions["docs/report.txt"]):
                 rig.sent.clear()
                 try:
                     call()

@@ -146,6 +146,19 @@ public enum S3PolicyRequest {
         return PolicyRequest(principal: caller.principal, action: action, resource: arn, context: context)
     }
 
+    /// The actions a request needs on its own resource besides its operation's action, as the
+    /// server checks them (`S3Service.authorize`): the row's `alsoRequires` (GetObjectAttributes
+    /// needs `s3:GetObject`), `s3:PutObjectTagging` for tags set by `x-amz-tagging`, and
+    /// `s3:PutObjectRetention` / `s3:PutObjectLegalHold` for `x-amz-object-lock-*` headers.
+    /// `requestTags` are the tags the request sets (``requestTags(_:operation:body:)``).
+    public static func alsoRequired(_ request: S3Request, operation: S3Operation, requestTags: [StoredTag]?) -> [String] {
+        let spec = operation.spec(for: request)
+        var actions = spec.alsoRequires
+        if spec.requestTags == .header, let requestTags, !requestTags.isEmpty { actions.append(OperationSpec.setTagsAction) }
+        if spec.objectLock == .headers { actions += ObjectLockHeaders.requiredActions(request) }
+        return actions
+    }
+
     /// `coffer policy simulate --http "PUT /bucket/key"`: parses the request line and headers with
     /// the server's parser and derives action, resource and context with ``make``.
     /// `body` is the request body, for an operation whose context reads it (PutObjectTagging's
@@ -155,7 +168,7 @@ public enum S3PolicyRequest {
         httpLine: String, headers: [(name: String, value: String)], secure: Bool, sourceIP: String?, caller: PolicyCaller,
         now: Date, region: String = "us-east-1", accountId: String, domains: [String] = ["localhost"],
         body: [UInt8]? = nil, existingTags: [StoredTag]? = nil
-    ) throws -> (request: PolicyRequest, operation: S3Operation) {
+    ) throws -> (request: PolicyRequest, operation: S3Operation, alsoRequired: [String]) {
         let parts = httpLine.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count >= 2, let method = HTTPRequest.Method(String(parts[0]).uppercased()) else {
             throw S3Error(.invalidRequest, "--http takes \"METHOD /bucket/key[?query]\", e.g. \"PUT /reports/2026.csv\"")
@@ -176,10 +189,10 @@ public enum S3PolicyRequest {
         let authentication: PolicyAuthentication? = caller.principal == .anonymous ? nil
             : PolicyAuthentication(presented ?? SignatureMechanism(.v4, .header), signedAt: nil)
         let existing = operation.spec.existingObjectTags ? existingTags : nil
+        let tags = requestTags(request, operation: operation, body: body)
         let made = make(request, operation: operation, caller: caller, authentication: authentication, now: now, kmsKeyArn: kms,
-                        requestTags: requestTags(request, operation: operation, body: body), existingTags: existing,
-                        body: operation.spec.readsBodyFirst ? body : nil)
-        return (made, operation)
+                        requestTags: tags, existingTags: existing, body: operation.spec.readsBodyFirst ? body : nil)
+        return (made, operation, alsoRequired(request, operation: operation, requestTags: tags))
     }
 
     /// `2026-11-25T12:00:00Z` (AmzDate's arithmetic: a formatter per request would cost more

@@ -106,19 +106,12 @@ extension S3Service {
             if spec.authorization != .perKey, !(await isAuthorized(call, bucket: bucket, AccessQuestion(existingTags: existing))) {
                 throw S3Error(.accessDenied)
             }
-            for action in spec.alsoRequires where !(await isAuthorized(call, bucket: bucket, AccessQuestion(action: action, existingTags: existing))) {
+            // What the request needs besides (S3PolicyRequest.alsoRequired, the dry run's list too):
+            // s3:GetObject for GetObjectAttributes, s3:PutObjectTagging for x-amz-tagging,
+            // s3:PutObjectRetention / s3:PutObjectLegalHold for the lock headers.
+            for action in S3PolicyRequest.alsoRequired(call.request, operation: call.operation, requestTags: call.requestTags)
+            where !(await isAuthorized(call, bucket: bucket, AccessQuestion(action: action, existingTags: existing))) {
                 throw S3Error(.accessDenied)
-            }
-            // Setting tags with x-amz-tagging takes s3:PutObjectTagging too, as on S3.
-            if spec.requestTags == .header, let tags = call.requestTags, !tags.isEmpty,
-               !(await isAuthorized(call, bucket: bucket, AccessQuestion(action: OperationSpec.setTagsAction))) {
-                throw S3Error(.accessDenied)
-            }
-            // Locking the version written takes s3:PutObjectRetention / s3:PutObjectLegalHold too.
-            if spec.objectLock == .headers {
-                for action in ObjectLockHeaders.requiredActions(call.request) where !(await isAuthorized(call, bucket: bucket, AccessQuestion(action: action))) {
-                    throw S3Error(.accessDenied)
-                }
             }
             // S3 lets only identities of the bucket owner's account manage its policy: anyone
             // else a policy allows gets 405 MethodNotAllowed (every user of Coffer is in the
