@@ -69,8 +69,14 @@ enum VersionHeaders {
             return S3Error(.noSuchKey, extra: [("Key", key)], headers: headers)
         }
         headers[.lastModified] = S3Date.http(marker.lastModified)
+        return deleteMarkerNamed(method: method, headers: headers)
+    }
+
+    /// 405 MethodNotAllowed for a request that names a delete marker by id (S3: only DELETE
+    /// applies to one), with `headers` and `Allow: DELETE`.
+    static func deleteMarkerNamed(method: String, headers: HTTPFields = [.xAmzDeleteMarker: "true"]) -> S3Error {
+        var headers = headers
         headers[.allow] = "DELETE"
-        return S3Error(.methodNotAllowed, "The specified method is not allowed against this resource.",
-                       extra: [("Method", method), ("ResourceType", "DeleteMarker")], headers: headers)
+        return S3Error(.methodNotAllowed, extra: [("Method", method), ("ResourceType", "DeleteMarker")], headers: headers)
     }
 }

@@ -222,10 +222,15 @@ extension S3Service {
         case .object(let reader)?: return reader
         case .deleteMarker(let marker)?:
             throw VersionHeaders.deleteMarkerRead(marker, key: key, selector: selector, method: call.request.method.rawValue)
-        case nil:
-            guard selector.namesVersion else { throw await call.missingKey(key) }
-            throw VersionHeaders.noSuchVersion(key: key, selector)
+        case nil: throw await missingVersion(call, key: key, selector)
         }
+    }
+
+    /// The answer for the version a request names when there is none: NoSuchKey (or 403, the
+    /// table's rule) for the current version, NoSuchVersion for an id or `null`. `missingName`
+    /// is the key as a NoSuchKey names it.
+    func missingVersion(_ call: AuthorizedCall, key: String, _ selector: VersionSelector, missingName: String? = nil) async -> S3Error {
+        selector.namesVersion ? VersionHeaders.noSuchVersion(key: key, selector) : await call.missingKey(missingName ?? key)
     }
 
     /// The record of the version of `key` the request names, with ``openVersion(_:bucket:key:)``'s
@@ -233,8 +238,7 @@ extension S3Service {
     func namedVersion(_ call: AuthorizedCall, bucket: BucketRecord, key: String, missingName: String? = nil) async throws -> ObjectRecord {
         let selector = try VersionSelector.of(call.request)
         guard let record = try await store.version(bucket: bucket.name, key: key, selector) else {
-            guard selector.namesVersion else { throw await call.missingKey(missingName ?? key) }
-            throw VersionHeaders.noSuchVersion(key: key, selector)
+            throw await missingVersion(call, key: key, selector, missingName: missingName)
         }
         if record.isDeleteMarker {
             throw VersionHeaders.deleteMarkerRead(record, key: missingName ?? key, selector: selector, method: call.request.method.rawValue)
@@ -247,11 +251,8 @@ extension S3Service {
     /// an id that names none, 405 for a delete marker.
     func versionRewriteRefusal(_ error: StorageError, call: AuthorizedCall, key: String, version: VersionSelector) async -> S3Error {
         switch error.code {
-        case .notFound:
-            return version.namesVersion ? VersionHeaders.noSuchVersion(key: key, version) : await call.missingKey(key)
-        case .deleteMarker:
-            return S3Error(.methodNotAllowed, extra: [("Method", call.request.method.rawValue), ("ResourceType", "DeleteMarker")],
-                           headers: [.xAmzDeleteMarker: "true"])
+        case .notFound: return await missingVersion(call, key: key, version)
+        case .deleteMarker: return VersionHeaders.deleteMarkerNamed(method: call.request.method.rawValue)
         default: return S3Error(storage: error, key: key, bucket: call.bucket?.name)
         }
     }

@@ -13,8 +13,11 @@ import Synchronization
 
 /// Everything one S3 request needs once parsed: the request, its body, who sent it.
 public struct S3Call: Sendable {
-    public var request: S3Request
-    public var operation: S3Operation
+    public let request: S3Request
+    public let operation: S3Operation
+    /// The operation's row for this request (its version form when it names a version),
+    /// looked up once: the pipeline, the handler and the audit record all read it.
+    let spec: OperationSpec
     public var body: RequestBodyStream
     public var requestId: String
     public var auth: AuthenticatedRequest?
@@ -33,8 +36,14 @@ public struct S3Call: Sendable {
     /// content is in the request context (tags, a retention, a legal hold).
     var prefetchedBytes: [UInt8]? = nil
 
-    /// The operation's row for this request (its version form when it names a version).
-    var spec: OperationSpec { operation.spec(for: request) }
+    init(request: S3Request, operation: S3Operation, body: RequestBodyStream, requestId: String, now: Date) {
+        self.request = request
+        self.operation = operation
+        self.spec = operation.spec(for: request)
+        self.body = body
+        self.requestId = requestId
+        self.now = now
+    }
 }
 
 /// Shared by every copy of one call: set once its data event is in the trail (`recorded`), or
@@ -119,7 +128,7 @@ public final class S3Service: Sendable {
     public func handle(_ request: S3Request, body: RequestBodyStream, requestId: String) async throws -> S3Response {
         let operation = try S3Operation.parse(request)
         let now = clock()
-        var call = S3Call(request: request, operation: operation, body: body, requestId: requestId, auth: nil, user: nil, now: now)
+        var call = S3Call(request: request, operation: operation, body: body, requestId: requestId, now: now)
         do {
             let signed = request.sigV4Request
             do throws(SigV4Error) { call.mechanism = try SignatureMechanism.presented(by: signed) } catch { throw S3Error(error) }
