@@ -92,7 +92,7 @@ public final class IOContext: @unchecked Sendable {
         }
         if rc == -ECANCELED {
             let failed = (0..<operation.guardCount).first { guardResults[$0] != 0 }
-            throw RadosError(code: rc, operation: "guard \(failed.map(String.init) ?? "?") of rados_aio_write_op_operate", object: object)
+            throw RadosError(code: rc, operation: "guard \(failed.map(String.init) ?? "?") of rados_aio_write_op_operate", object: object, failedGuard: failed)
         }
         try RadosError.check(rc, "rados_aio_write_op_operate", object)
     }
@@ -157,7 +157,7 @@ public final class IOContext: @unchecked Sendable {
         defer { if let iter = iterator.pointee { rados_omap_get_end(iter) } }
         if rc == -ECANCELED {
             let failed = guards.indices.first { guardResults[$0] != 0 }
-            throw RadosError(code: rc, operation: "guard \(failed.map(String.init) ?? "?") of \(operation)", object: object)
+            throw RadosError(code: rc, operation: "guard \(failed.map(String.init) ?? "?") of \(operation)", object: object, failedGuard: failed)
         }
         try RadosError.check(rc, operation, object)
         try RadosError.check(result.pointee, operation, object)

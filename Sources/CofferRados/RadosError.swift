@@ -25,11 +25,15 @@ public struct RadosError: Error, Hashable, CustomStringConvertible {
     public let operation: String
     /// The object name, when the call was about one.
     public let object: String?
+    /// For `.guardFailed`: the index of the guard that did not hold, among the operation's
+    /// guards in the order they were added, when librados reported it.
+    public let failedGuard: Int?
 
-    public init(code: Int32, operation: String, object: String? = nil) {
+    public init(code: Int32, operation: String, object: String? = nil, failedGuard: Int? = nil) {
         self.code = code < 0 ? -code : code
         self.operation = operation
         self.object = object
+        self.failedGuard = failedGuard
     }
 
     public var kind: Kind {

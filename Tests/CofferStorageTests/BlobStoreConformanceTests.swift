@@ -1,4 +1,5 @@
 import CofferStorage
+import CofferStorageConformance
 import Testing
 
 /// The contract of ``BlobStore`` (see its documentation), checked on every implementation.

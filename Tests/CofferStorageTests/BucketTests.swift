@@ -1,4 +1,5 @@
 import CofferStorage
+import CofferStorageConformance
 import Foundation
 import Synchronization
 import Testing

@@ -1,4 +1,5 @@
 @testable import CofferStorage
+import CofferStorageConformance
 import Testing
 
 /// LevelDB's group committer (``GroupCommitter``) and commit announcements: synced commits are

@@ -1,4 +1,5 @@
 import CofferStorage
+import CofferStorageConformance
 import Testing
 
 /// Concurrent commits on every ``MetadataStore``: conditional commits are check-and-write

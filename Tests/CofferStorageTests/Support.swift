@@ -1,4 +1,5 @@
 import CofferStorage
+import CofferStorageConformance
 import Foundation
 import Testing
 
@@ -123,20 +124,6 @@ func readBody(_ reader: ObjectReader) async throws -> [[UInt8]] {
     }
     return result
 }
-
-/// The `StorageError` code `body` throws, or nil if it throws nothing or another error.
-func errorCode(_ body: () async throws -> Void) async -> StorageError.Code? {
-    do {
-        try await body()
-        return nil
-    } catch let error as StorageError {
-        return error.code
-    } catch {
-        return nil
-    }
-}
-
-func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 /// Whether `body` throws a `StorageError` with `code` (synchronous code paths: record decoding).
 func throwsCode(_ code: StorageError.Code, _ body: () throws -> Void) -> Bool {

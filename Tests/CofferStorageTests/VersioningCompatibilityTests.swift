@@ -1,4 +1,5 @@
 @testable import CofferStorage
+import CofferStorageConformance
 import Foundation
 import Testing
 
