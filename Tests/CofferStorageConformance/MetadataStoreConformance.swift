@@ -154,4 +154,30 @@ public enum MetadataStoreConformance {
         #expect(keys(rest) == ["s/3"] && !rest.hasMore)
         #expect(keys(try await store.scan(ScanRequest(prefix: bytes("s/")))) == ["s/0", "s/1", "s/2"])
     }
+
+    /// A commit conditional on a prefix being empty races with commits into the prefix that
+    /// are conditional on a key the first one deletes: never do both succeed (no write skew).
+    public static func prefixConditionsSerializeWithWritesIntoThePrefix(_ store: any MetadataStore, rounds: Int) async throws {
+        for round in 0..<rounds {
+            let owner = bytes("owner/\(round)"), prefix = bytes("items/\(round)/")
+            try await store.commit({ var b = MetadataBatch(); b.put(owner, [1]); return b }(), durability: .synced)
+            async let inserted = errorCode {
+                var batch = MetadataBatch()
+                batch.require(.present(owner))
+                batch.put(prefix + [1], [1])
+                try await store.commit(batch, durability: .synced)
+            }
+            async let removed = errorCode {
+                var batch = MetadataBatch()
+                batch.require(.noKeys(withPrefix: prefix))
+                batch.delete(owner)
+                try await store.commit(batch, durability: .synced)
+            }
+            let (insert, remove) = await (inserted, removed)
+            #expect((insert == nil) != (remove == nil), "round \(round)")
+            let ownerExists = try await store.get(owner) != nil
+            let itemExists = try await store.get(prefix + [1]) != nil
+            #expect(ownerExists == itemExists)
+        }
+    }
 }

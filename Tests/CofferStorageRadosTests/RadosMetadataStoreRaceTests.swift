@@ -9,29 +9,11 @@ import Testing
     .enabled(if: Live.conf != nil, "COFFER_TEST_RADOS_CONF is not set: start a cluster with scripts/ceph-dev.sh up DIR")
 )
 struct RadosMetadataStoreRaceTests {
-    /// A commit conditional on an empty prefix races with one conditional on a key the first
-    /// deletes: never do both succeed (the generation guard serializes them).
+    /// A prefix condition and a write into the prefix never both win: the generation guard
+    /// serializes them.
     @Test func prefixConditionsSerializeWithWritesIntoThePrefix() async throws {
         try await Live.withStore { store in
-            for round in 0..<20 {
-                let owner = bytes("owner/\(round)"), prefix = bytes("items/\(round)/")
-                try await store.commit({ var b = MetadataBatch(); b.put(owner, [1]); return b }(), durability: .synced)
-                async let inserted = errorCode {
-                    var batch = MetadataBatch()
-                    batch.require(.present(owner))
-                    batch.put(prefix + [1], [1])
-                    try await store.commit(batch, durability: .synced)
-                }
-                async let removed = errorCode {
-                    var batch = MetadataBatch()
-                    batch.require(.noKeys(withPrefix: prefix))
-                    batch.delete(owner)
-                    try await store.commit(batch, durability: .synced)
-                }
-                let (insert, remove) = await (inserted, removed)
-                #expect((insert == nil) != (remove == nil), "round \(round)")
-                #expect((try await store.get(owner) != nil) == (try await store.get(prefix + [1]) != nil))
-            }
+            try await MetadataStoreConformance.prefixConditionsSerializeWithWritesIntoThePrefix(store, rounds: 20)
         }
     }
 

@@ -85,31 +85,11 @@ import Testing
         }
     }
 
-    /// A commit conditional on a prefix being empty races with commits into the prefix that
-    /// are conditional on a key the first one deletes: never do both succeed (no write skew).
+    /// A prefix condition and a write into the prefix never both win
+    /// (``MetadataStoreConformance/prefixConditionsSerializeWithWritesIntoThePrefix(_:rounds:)``).
     @Test(arguments: Backend.allCases) func prefixConditionsSerializeWithWritesIntoThePrefix(_ backend: Backend) async throws {
         try await withStores(backend) { store, _ in
-            for round in 0..<30 {
-                let owner = bytes("owner/\(round)"), prefix = bytes("items/\(round)/")
-                try await store.commit({ var b = MetadataBatch(); b.put(owner, [1]); return b }(), durability: .synced)
-                async let inserted = errorCode {
-                    var batch = MetadataBatch()
-                    batch.require(.present(owner))
-                    batch.put(prefix + [1], [1])
-                    try await store.commit(batch, durability: .synced)
-                }
-                async let removed = errorCode {
-                    var batch = MetadataBatch()
-                    batch.require(.noKeys(withPrefix: prefix))
-                    batch.delete(owner)
-                    try await store.commit(batch, durability: .synced)
-                }
-                let (insert, remove) = await (inserted, removed)
-                #expect((insert == nil) != (remove == nil), "round \(round)")
-                let ownerExists = try await store.get(owner) != nil
-                let itemExists = try await store.get(prefix + [1]) != nil
-                #expect(ownerExists == itemExists)
-            }
+            try await MetadataStoreConformance.prefixConditionsSerializeWithWritesIntoThePrefix(store, rounds: 30)
         }
     }
 }
