@@ -18,12 +18,14 @@ extension ObjectStore {
     /// Every note left in the store (those whose owner did not remove them: a crash came
     /// between the commit and the removal), in id order.
     public func notes() async throws(StorageError) -> [CommitNote] {
-        var cursor = ScanCursor(reader: try await metadata.snapshot(), prefix: KeyLayout.allNotes, pageSize: 256)
-        var notes: [CommitNote] = []
-        while let entry = try await cursor.next() {
-            notes.append(CommitNote(id: String(decoding: entry.key.dropFirst(), as: UTF8.self), bytes: entry.value))
+        try await withSnapshot { snapshot throws(StorageError) -> [CommitNote] in
+            var cursor = ScanCursor(reader: snapshot, prefix: KeyLayout.allNotes, pageSize: 256)
+            var notes: [CommitNote] = []
+            while let entry = try await cursor.next() {
+                notes.append(CommitNote(id: String(decoding: entry.key.dropFirst(), as: UTF8.self), bytes: entry.value))
+            }
+            return notes
         }
-        return notes
     }
 
     /// Removes a note once its owner has put its content where it belongs. The deletion rides

@@ -30,8 +30,11 @@ public protocol MetadataReader: Sendable {
 /// - **Durability.** A `.synced` commit is on stable storage when it returns; a `.buffered`
 ///   one survives a process crash but may be lost with the machine, and never after a later
 ///   synced commit of the same store.
-/// - **Snapshots.** ``snapshot()`` returns a read view that keeps answering as of the moment it
-///   was taken, whatever is committed afterwards.
+/// - **Snapshots.** ``snapshot()`` returns a read view that answers as of the moment it was
+///   taken, whatever is committed afterwards, and never with a mix of two states. A store
+///   that cannot pin a view (RADOS: ``isolation`` is `.validated`) checks on every read that
+///   nothing was committed since and otherwise throws `.snapshotExpired`; LevelDB and the
+///   memory store pin (`.pinned`) and never throw it.
 public protocol MetadataStore: MetadataReader {
     /// Applies `batch` atomically if its conditions hold.
     func commit(_ batch: MetadataBatch, durability: Durability) async throws(StorageError)
@@ -46,9 +49,24 @@ public protocol MetadataStore: MetadataReader {
 
     /// A consistent read view as of now. Release it promptly: it may pin old versions.
     func snapshot() async throws(StorageError) -> any MetadataReader
+
+    /// How ``snapshot()`` keeps its promise.
+    var isolation: SnapshotIsolation { get }
+}
+
+/// How a store's snapshots answer as of the moment they were taken.
+public enum SnapshotIsolation: Sendable, Hashable {
+    /// The store pins the state: a snapshot answers whatever is committed afterwards.
+    case pinned
+    /// The store validates each read against the state the snapshot was taken in, and the
+    /// read throws `.snapshotExpired` once a commit has changed it.
+    case validated
 }
 
 extension MetadataStore {
+    /// LevelDB and memory stores pin their snapshots.
+    public var isolation: SnapshotIsolation { .pinned }
+
     /// Stores that do not group commits ignore announcements (they end when released).
     public func commit(_ batch: MetadataBatch, durability: Durability, fulfilling announcements: [CommitAnnouncement]) async throws(StorageError) {
         try await commit(batch, durability: durability)

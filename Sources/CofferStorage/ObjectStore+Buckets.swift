@@ -24,12 +24,14 @@ extension ObjectStore {
 
     /// Every bucket, sorted by name (one consistent view).
     public func listBuckets() async throws(StorageError) -> [BucketRecord] {
-        var cursor = ScanCursor(reader: try await metadata.snapshot(), prefix: KeyLayout.allBuckets)
-        var buckets: [BucketRecord] = []
-        while let entry = try await cursor.next() {
-            buckets.append(try BucketRecord(encoded: entry.value))
+        try await withSnapshot { snapshot throws(StorageError) -> [BucketRecord] in
+            var cursor = ScanCursor(reader: snapshot, prefix: KeyLayout.allBuckets)
+            var buckets: [BucketRecord] = []
+            while let entry = try await cursor.next() {
+                buckets.append(try BucketRecord(encoded: entry.value))
+            }
+            return buckets
         }
-        return buckets
     }
 
     /// Replaces an existing bucket's record (settings, owner...) whatever it holds now (the

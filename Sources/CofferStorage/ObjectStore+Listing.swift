@@ -57,38 +57,39 @@ extension ObjectStore {
         bucket: String, prefix: String = "", delimiter: String? = nil, startAfter: String? = nil, maxKeys: Int = 1000
     ) async throws(StorageError) -> ObjectListing {
         try KeyLayout.validateBucketName(bucket)
-        let snapshot = try await metadata.snapshot()
-        guard try await snapshot.get(KeyLayout.bucket(bucket)) != nil else {
-            throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist")
-        }
-        guard maxKeys > 0 else { return ObjectListing() }
-        let base = KeyLayout.objects(in: bucket)
-        let prefixBytes = Array(prefix.utf8)
-        let delimiterBytes = Array((delimiter ?? "").utf8)
-        let start = Self.listingStart(base: base, prefix: prefixBytes, delimiter: delimiterBytes, marker: startAfter.map { Array($0.utf8) })
-        var cursor = ScanCursor(reader: snapshot, prefix: base + prefixBytes, start: .at(start), pageSize: min(maxKeys, 999) + 1)
-        var listing = ObjectListing()
-        var returned = 0
-        while let entry = try await cursor.next() {
-            let objectKey = entry.key[base.count...]
-            if let group = ListingBytes.commonPrefix(of: objectKey, prefixCount: prefixBytes.count, delimiter: delimiterBytes) {
-                if returned == maxKeys { listing.isTruncated = true; break }
-                let name = ListingBytes.string(group)
-                listing.commonPrefixes.append(name)
-                listing.nextMarker = name
-                returned += 1
-                guard let next = KeyLayout.successor(ofPrefix: base + group) else { break }
-                cursor.seek(next)
-                continue
+        return try await withSnapshot { snapshot throws(StorageError) -> ObjectListing in
+            guard try await snapshot.get(KeyLayout.bucket(bucket)) != nil else {
+                throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist")
             }
-            if returned == maxKeys { listing.isTruncated = true; break }
-            let record = try ObjectRecord(encoded: entry.value)
-            listing.objects.append(record)
-            listing.nextMarker = record.key
-            returned += 1
+            guard maxKeys > 0 else { return ObjectListing() }
+            let base = KeyLayout.objects(in: bucket)
+            let prefixBytes = Array(prefix.utf8)
+            let delimiterBytes = Array((delimiter ?? "").utf8)
+            let start = Self.listingStart(base: base, prefix: prefixBytes, delimiter: delimiterBytes, marker: startAfter.map { Array($0.utf8) })
+            var cursor = ScanCursor(reader: snapshot, prefix: base + prefixBytes, start: .at(start), pageSize: min(maxKeys, 999) + 1)
+            var listing = ObjectListing()
+            var returned = 0
+            while let entry = try await cursor.next() {
+                let objectKey = entry.key[base.count...]
+                if let group = ListingBytes.commonPrefix(of: objectKey, prefixCount: prefixBytes.count, delimiter: delimiterBytes) {
+                    if returned == maxKeys { listing.isTruncated = true; break }
+                    let name = ListingBytes.string(group)
+                    listing.commonPrefixes.append(name)
+                    listing.nextMarker = name
+                    returned += 1
+                    guard let next = KeyLayout.successor(ofPrefix: base + group) else { break }
+                    cursor.seek(next)
+                    continue
+                }
+                if returned == maxKeys { listing.isTruncated = true; break }
+                let record = try ObjectRecord(encoded: entry.value)
+                listing.objects.append(record)
+                listing.nextMarker = record.key
+                returned += 1
+            }
+            if !listing.isTruncated { listing.nextMarker = nil }
+            return listing
         }
-        if !listing.isTruncated { listing.nextMarker = nil }
-        return listing
     }
 
     /// The first key to visit: the prefix itself, or just past the marker (and past the whole

@@ -27,9 +27,10 @@ extension ObjectStore {
     /// The upload's record, or nil if it does not exist (or was completed or aborted).
     public func upload(id uploadId: String) async throws(StorageError) -> UploadRecord? {
         guard (try? KeyLayout.validateUploadId(uploadId)) != nil else { return nil }
-        let snapshot = try await metadata.snapshot()
-        guard let index = try await read(UploadIndexRecord.self, at: KeyLayout.uploadIndex(uploadId), from: snapshot) else { return nil }
-        return try await read(UploadRecord.self, at: KeyLayout.upload(bucket: index.bucket, key: index.key, uploadId: uploadId), from: snapshot)
+        return try await withSnapshot { snapshot throws(StorageError) -> UploadRecord? in
+            guard let index = try await read(UploadIndexRecord.self, at: KeyLayout.uploadIndex(uploadId), from: snapshot) else { return nil }
+            return try await read(UploadRecord.self, at: KeyLayout.upload(bucket: index.bucket, key: index.key, uploadId: uploadId), from: snapshot)
+        }
     }
 
     /// Commits a part in one synced commit. A part replacing the same number makes the old
@@ -82,25 +83,26 @@ extension ObjectStore {
     /// `partNumberMarker`, at most `maxParts` of them (one consistent view).
     public func listParts(uploadId: String, partNumberMarker: Int?, maxParts: Int) async throws(StorageError) -> PartListing {
         try KeyLayout.validateUploadId(uploadId)
-        let snapshot = try await metadata.snapshot()
-        guard try await snapshot.get(KeyLayout.uploadIndex(uploadId)) != nil else {
-            throw StorageError(.noSuchUpload, "upload \(uploadId) does not exist")
-        }
-        var listing = PartListing()
-        let first = max(partNumberMarker ?? 0, 0)
-        guard maxParts > 0, first < KeyLayout.maxPartNumber else { return listing }
-        let prefix = KeyLayout.parts(of: uploadId)
-        var cursor = ScanCursor(reader: snapshot, prefix: prefix, start: .at(prefix + KeyLayout.bigEndian(UInt32(first + 1))),
-                                pageSize: min(maxParts, 999) + 1)
-        while let entry = try await cursor.next() {
-            if listing.parts.count == maxParts {
-                listing.isTruncated = true
-                break
+        return try await withSnapshot { snapshot throws(StorageError) -> PartListing in
+            guard try await snapshot.get(KeyLayout.uploadIndex(uploadId)) != nil else {
+                throw StorageError(.noSuchUpload, "upload \(uploadId) does not exist")
             }
-            listing.parts.append(try PartRecord(encoded: entry.value))
+            var listing = PartListing()
+            let first = max(partNumberMarker ?? 0, 0)
+            guard maxParts > 0, first < KeyLayout.maxPartNumber else { return listing }
+            let prefix = KeyLayout.parts(of: uploadId)
+            var cursor = ScanCursor(reader: snapshot, prefix: prefix, start: .at(prefix + KeyLayout.bigEndian(UInt32(first + 1))),
+                                    pageSize: min(maxParts, 999) + 1)
+            while let entry = try await cursor.next() {
+                if listing.parts.count == maxParts {
+                    listing.isTruncated = true
+                    break
+                }
+                listing.parts.append(try PartRecord(encoded: entry.value))
+            }
+            listing.nextPartNumberMarker = listing.parts.last?.number
+            return listing
         }
-        listing.nextPartNumberMarker = listing.parts.last?.number
-        return listing
     }
 }
 

@@ -26,47 +26,48 @@ extension ObjectStore {
         keyMarker: String? = nil, uploadIdMarker: String? = nil, maxUploads: Int = 1000
     ) async throws(StorageError) -> UploadListing {
         try KeyLayout.validateBucketName(bucket)
-        let snapshot = try await metadata.snapshot()
-        guard try await snapshot.get(KeyLayout.bucket(bucket)) != nil else {
-            throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist")
-        }
-        var listing = UploadListing()
-        guard maxUploads > 0 else { return listing }
-        let base = KeyLayout.uploads(in: bucket)
-        let prefixBytes = Array(prefix.utf8)
-        let delimiterBytes = Array((delimiter ?? "").utf8)
-        let start = Self.uploadListingStart(
-            base: base, prefix: prefixBytes, delimiter: delimiterBytes,
-            keyMarker: keyMarker.map { Array($0.utf8) }, uploadIdMarker: uploadIdMarker)
-        var cursor = ScanCursor(reader: snapshot, prefix: base + prefixBytes, start: .at(start), pageSize: min(maxUploads, 999) + 1)
-        var returned = 0
-        while let entry = try await cursor.next() {
-            guard let (key, _) = KeyLayout.splitUploadSuffix(entry.key[base.count...]),
-                  key.count >= prefixBytes.count
-            else { continue }
-            if let group = ListingBytes.commonPrefix(of: key, prefixCount: prefixBytes.count, delimiter: delimiterBytes) {
-                if returned == maxUploads { listing.isTruncated = true; break }
-                let name = ListingBytes.string(group)
-                listing.commonPrefixes.append(name)
-                listing.nextKeyMarker = name
-                listing.nextUploadIdMarker = nil
-                returned += 1
-                guard let next = KeyLayout.successor(ofPrefix: base + group) else { break }
-                cursor.seek(next)
-                continue
+        return try await withSnapshot { snapshot throws(StorageError) -> UploadListing in
+            guard try await snapshot.get(KeyLayout.bucket(bucket)) != nil else {
+                throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist")
             }
-            if returned == maxUploads { listing.isTruncated = true; break }
-            let upload = try UploadRecord(encoded: entry.value)
-            listing.uploads.append(upload)
-            listing.nextKeyMarker = upload.key
-            listing.nextUploadIdMarker = upload.uploadId
-            returned += 1
+            var listing = UploadListing()
+            guard maxUploads > 0 else { return listing }
+            let base = KeyLayout.uploads(in: bucket)
+            let prefixBytes = Array(prefix.utf8)
+            let delimiterBytes = Array((delimiter ?? "").utf8)
+            let start = Self.uploadListingStart(
+                base: base, prefix: prefixBytes, delimiter: delimiterBytes,
+                keyMarker: keyMarker.map { Array($0.utf8) }, uploadIdMarker: uploadIdMarker)
+            var cursor = ScanCursor(reader: snapshot, prefix: base + prefixBytes, start: .at(start), pageSize: min(maxUploads, 999) + 1)
+            var returned = 0
+            while let entry = try await cursor.next() {
+                guard let (key, _) = KeyLayout.splitUploadSuffix(entry.key[base.count...]),
+                      key.count >= prefixBytes.count
+                else { continue }
+                if let group = ListingBytes.commonPrefix(of: key, prefixCount: prefixBytes.count, delimiter: delimiterBytes) {
+                    if returned == maxUploads { listing.isTruncated = true; break }
+                    let name = ListingBytes.string(group)
+                    listing.commonPrefixes.append(name)
+                    listing.nextKeyMarker = name
+                    listing.nextUploadIdMarker = nil
+                    returned += 1
+                    guard let next = KeyLayout.successor(ofPrefix: base + group) else { break }
+                    cursor.seek(next)
+                    continue
+                }
+                if returned == maxUploads { listing.isTruncated = true; break }
+                let upload = try UploadRecord(encoded: entry.value)
+                listing.uploads.append(upload)
+                listing.nextKeyMarker = upload.key
+                listing.nextUploadIdMarker = upload.uploadId
+                returned += 1
+            }
+            if !listing.isTruncated {
+                listing.nextKeyMarker = nil
+                listing.nextUploadIdMarker = nil
+            }
+            return listing
         }
-        if !listing.isTruncated {
-            listing.nextKeyMarker = nil
-            listing.nextUploadIdMarker = nil
-        }
-        return listing
     }
 
     static func uploadListingStart(

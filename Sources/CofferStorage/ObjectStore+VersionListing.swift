@@ -19,55 +19,56 @@ extension ObjectStore {
         versionIdMarker: VersionSelector = .current, maxKeys: Int = 1000
     ) async throws(StorageError) -> VersionListing {
         try KeyLayout.validateBucketName(bucket)
-        let snapshot = try await metadata.snapshot()
-        guard try await snapshot.get(KeyLayout.bucket(bucket)) != nil else {
-            throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist")
-        }
-        guard maxKeys > 0 else { return VersionListing() }
-        let prefixBytes = Array(prefix.utf8), delimiterBytes = Array((delimiter ?? "").utf8)
-        let pageSize = min(maxKeys, 999) + 1
-        var streams = [
-            VersionStream(.object, base: KeyLayout.objects(in: bucket), prefix: prefixBytes, reader: snapshot, pageSize: pageSize),
-            VersionStream(.marker, base: KeyLayout.currentMarkers(in: bucket), prefix: prefixBytes, reader: snapshot, pageSize: pageSize),
-            VersionStream(.version, base: KeyLayout.versions(in: bucket), prefix: prefixBytes, reader: snapshot, pageSize: pageSize),
-        ]
-        if let keyMarker, !keyMarker.isEmpty {
-            let marker = Array(keyMarker.utf8)
-            if marker.starts(with: prefixBytes),
-               let group = ListingBytes.commonPrefix(of: marker[...], prefixCount: prefixBytes.count, delimiter: delimiterBytes) {
-                for i in streams.indices { streams[i].skip(keysStartingWith: Array(group)) }
-            } else {
-                let after = try await versionPosition(bucket: bucket, key: keyMarker, versionIdMarker, in: snapshot)
-                for i in streams.indices { streams[i].start(after: marker, versionsAfter: after) }
+        return try await withSnapshot { snapshot throws(StorageError) -> VersionListing in
+            guard try await snapshot.get(KeyLayout.bucket(bucket)) != nil else {
+                throw StorageError(.noSuchBucket, "bucket \(bucket) does not exist")
             }
-        }
-        var listing = VersionListing()
-        var returned = 0
-        var lastWasVersion = false
-        while let next = try await Self.nextEntry(&streams) {
-            let (index, key) = next
-            if let group = ListingBytes.commonPrefix(of: key[...], prefixCount: prefixBytes.count, delimiter: delimiterBytes) {
+            guard maxKeys > 0 else { return VersionListing() }
+            let prefixBytes = Array(prefix.utf8), delimiterBytes = Array((delimiter ?? "").utf8)
+            let pageSize = min(maxKeys, 999) + 1
+            var streams = [
+                VersionStream(.object, base: KeyLayout.objects(in: bucket), prefix: prefixBytes, reader: snapshot, pageSize: pageSize),
+                VersionStream(.marker, base: KeyLayout.currentMarkers(in: bucket), prefix: prefixBytes, reader: snapshot, pageSize: pageSize),
+                VersionStream(.version, base: KeyLayout.versions(in: bucket), prefix: prefixBytes, reader: snapshot, pageSize: pageSize),
+            ]
+            if let keyMarker, !keyMarker.isEmpty {
+                let marker = Array(keyMarker.utf8)
+                if marker.starts(with: prefixBytes),
+                   let group = ListingBytes.commonPrefix(of: marker[...], prefixCount: prefixBytes.count, delimiter: delimiterBytes) {
+                    for i in streams.indices { streams[i].skip(keysStartingWith: Array(group)) }
+                } else {
+                    let after = try await versionPosition(bucket: bucket, key: keyMarker, versionIdMarker, in: snapshot)
+                    for i in streams.indices { streams[i].start(after: marker, versionsAfter: after) }
+                }
+            }
+            var listing = VersionListing()
+            var returned = 0
+            var lastWasVersion = false
+            while let next = try await Self.nextEntry(&streams) {
+                let (index, key) = next
+                if let group = ListingBytes.commonPrefix(of: key[...], prefixCount: prefixBytes.count, delimiter: delimiterBytes) {
+                    if returned == maxKeys { listing.isTruncated = true; break }
+                    let name = ListingBytes.string(group)
+                    listing.commonPrefixes.append(name)
+                    (listing.nextKeyMarker, listing.nextVersionIdMarker, lastWasVersion) = (name, nil, false)
+                    returned += 1
+                    for i in streams.indices { streams[i].skip(keysStartingWith: Array(group)) }
+                    continue
+                }
                 if returned == maxKeys { listing.isTruncated = true; break }
-                let name = ListingBytes.string(group)
-                listing.commonPrefixes.append(name)
-                (listing.nextKeyMarker, listing.nextVersionIdMarker, lastWasVersion) = (name, nil, false)
+                let entry = streams[index].take()
+                let record = try ObjectRecord(encoded: entry.value)
+                listing.versions.append(VersionListing.Entry(record: record, isLatest: streams[index].source != .version))
+                lastWasVersion = true
                 returned += 1
-                for i in streams.indices { streams[i].skip(keysStartingWith: Array(group)) }
-                continue
             }
-            if returned == maxKeys { listing.isTruncated = true; break }
-            let entry = streams[index].take()
-            let record = try ObjectRecord(encoded: entry.value)
-            listing.versions.append(VersionListing.Entry(record: record, isLatest: streams[index].source != .version))
-            lastWasVersion = true
-            returned += 1
+            if listing.isTruncated, lastWasVersion, let last = listing.versions.last?.record {
+                (listing.nextKeyMarker, listing.nextVersionIdMarker) = (last.key, last.versionIdText)
+            } else if !listing.isTruncated {
+                (listing.nextKeyMarker, listing.nextVersionIdMarker) = (nil, nil)
+            }
+            return listing
         }
-        if listing.isTruncated, lastWasVersion, let last = listing.versions.last?.record {
-            (listing.nextKeyMarker, listing.nextVersionIdMarker) = (last.key, last.versionIdText)
-        } else if !listing.isTruncated {
-            (listing.nextKeyMarker, listing.nextVersionIdMarker) = (nil, nil)
-        }
-        return listing
     }
 
     /// Where a listing resumes among `key`'s noncurrent versions: after the one at the returned

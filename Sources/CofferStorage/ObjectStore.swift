@@ -146,15 +146,31 @@ public final class ObjectStore: Sendable {
         }
     }
 
+    /// Runs `body` over a snapshot of the metadata, with a new snapshot while the store's read
+    /// views expire under concurrent commits (`.snapshotExpired`, only from stores whose
+    /// ``MetadataStore/isolation`` is `.validated`), at most ``Options/commitAttempts`` times.
+    func withSnapshot<R>(_ body: (any MetadataReader) async throws(StorageError) -> R) async throws(StorageError) -> R {
+        var failures = 0
+        while true {
+            do throws(StorageError) {
+                return try await body(try await metadata.snapshot())
+            } catch where error.code == .snapshotExpired && failures + 1 < options.commitAttempts {
+                failures += 1
+                await Task.yield()
+            }
+        }
+    }
+
     /// Runs `attempt` (read, decide, commit on the condition that what was read is unchanged)
-    /// again while its commit loses to a concurrent one (`.conditionFailed`), at most
+    /// again while its commit loses to a concurrent one (`.conditionFailed`) or its snapshot
+    /// expires (`.snapshotExpired`), at most
     /// ``Options/commitAttempts`` times in all.
     func optimistically<R>(_ attempt: () async throws(StorageError) -> R) async throws(StorageError) -> R {
         var failures = 0
         while true {
             do throws(StorageError) {
                 return try await attempt()
-            } catch where error.code == .conditionFailed && failures + 1 < options.commitAttempts {
+            } catch where (error.code == .conditionFailed || error.code == .snapshotExpired) && failures + 1 < options.commitAttempts {
                 failures += 1
                 await Task.yield()
             }

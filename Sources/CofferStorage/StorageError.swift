@@ -34,6 +34,10 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         /// A condition of a metadata commit did not hold (``key`` names it): nothing was
         /// written. ``ObjectStore`` retries such conflicts a bounded number of times.
         case conditionFailed
+        /// A snapshot of a store that cannot pin one (RADOS) was read after a commit changed
+        /// the store: the view refuses to answer rather than mix two states. Callers take a new
+        /// snapshot (``ObjectStore`` does, a bounded number of times).
+        case snapshotExpired
         /// A name that must be new is taken (an audit sink segment is never created twice).
         case alreadyExists
         /// Another writer holds a store's one writer role (an audit sink's writer).

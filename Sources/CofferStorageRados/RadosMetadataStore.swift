@@ -19,9 +19,11 @@ import CofferStorage
 /// - **Reads.** `get(keys:)` is one read operation (as of one moment). `scan` pages with
 ///   `omap_get_vals2` (at most 1024 entries per request), asking for one entry past the limit
 ///   to know whether more follow.
-/// - **Snapshots** copy the store on read: every page read guarded by the generation taken
-///   first, the copy restarted if a commit lands meanwhile; the copy is a
-///   ``MemoryMetadataStore`` snapshot. Correct, but O(store) per snapshot: a first version.
+/// - **Snapshots** are validated, not pinned (``isolation`` is `.validated`): a snapshot
+///   remembers the generation it was taken at and guards every read with
+///   `omap_cmp(generation, EQ, g)`, so it answers exactly as of that moment or, once any
+///   commit has landed, throws `.snapshotExpired` (``ObjectStore`` takes a new one). O(1) to
+///   take, no copy; under constant commits a long scan restarts (see docs/scale-out.md).
 /// - **Durability.** A librados write completes once committed on every replica: `.synced`
 ///   and `.buffered` are the same.
 public final class RadosMetadataStore: MetadataStore {
@@ -67,36 +69,28 @@ public final class RadosMetadataStore: MetadataStore {
         try await scan(request, at: nil)
     }
 
+    /// A view validated by the generation: see ``RadosMetadataSnapshot``.
     public func snapshot() async throws(StorageError) -> any MetadataReader {
-        for _ in 0..<maxAttempts {
-            let (_, generation) = try await read([], generation: true)
-            var copy = MetadataBatch()
-            var request: ScanRequest? = ScanRequest(prefix: [], limit: Self.pageCap - 1)
-            do {
-                while let current = request {
-                    let page = try await scan(current, at: generation)
-                    for entry in page.entries { copy.put(entry.key, entry.value) }
-                    request = page.continuation(of: current)
-                }
-            } catch let error where error.code == .conditionFailed {
-                continue
-            }
-            let memory = MemoryMetadataStore()
-            try await memory.commit(copy, durability: .buffered)
-            return try await memory.snapshot()
-        }
-        throw StorageError(.io, "snapshot of \(object): commits kept landing during \(maxAttempts) copies")
+        let (_, generation) = try await read([], generation: true)
+        return RadosMetadataSnapshot(store: self, generation: generation)
     }
 
-    /// The values under `keys` and (with `generation`) the generation, in one read operation.
-    private func read(_ keys: [[UInt8]], generation: Bool) async throws(StorageError) -> ([[UInt8]?], [UInt8]) {
+    public var isolation: SnapshotIsolation { .validated }
+
+    /// The values under `keys` and (with `generation`) the generation, in one read operation;
+    /// with `requiring`, only while the generation is that one (else `.conditionFailed` on the
+    /// generation key).
+    func read(_ keys: [[UInt8]], generation: Bool, requiring expected: [UInt8]? = nil) async throws(StorageError) -> ([[UInt8]?], [UInt8]) {
         let omapKeys = keys.map(OmapKeys.escape) + (generation ? [OmapKeys.generation] : [])
         let io = self.io, object = self.object
+        let guards = expected.map { [OmapGuard(key: OmapKeys.generation, .equal, $0)] } ?? []
         let stored: [[UInt8]: [UInt8]]
         do {
-            stored = try await io.omapValues(object, keys: omapKeys)
+            stored = try await io.omapValues(object, keys: omapKeys, requiring: guards)
         } catch where error.kind == .notFound {
             stored = [:]
+        } catch where error.kind == .guardFailed {
+            throw StorageError.conditionFailed(.equals(OmapKeys.generation, expected ?? []))
         } catch {
             throw StorageError(.io, "\(error)")
         }
@@ -257,5 +251,36 @@ func rados<T>(_ body: () async throws(RadosError) -> T) async throws(StorageErro
         return try await body()
     } catch {
         throw StorageError(.io, "\(error)")
+    }
+}
+
+/// A read view of a ``RadosMetadataStore`` as of one generation: each read carries the guard
+/// `omap_cmp(generation, EQ, g)`, checked by the OSD atomically with the read, and throws
+/// `.snapshotExpired` once a commit has moved the generation. An index object that does not
+/// exist yet reads as empty (a commit creates it, and the view then expires).
+struct RadosMetadataSnapshot: MetadataReader {
+    let store: RadosMetadataStore
+    let generation: [UInt8]
+
+    func get(_ key: [UInt8]) async throws(StorageError) -> [UInt8]? {
+        try await get(keys: [key])[0]
+    }
+
+    func get(keys: [[UInt8]]) async throws(StorageError) -> [[UInt8]?] {
+        guard !keys.isEmpty else { return [] }
+        return try await expiring { () throws(StorageError) in try await store.read(keys, generation: false, requiring: generation).0 }
+    }
+
+    func scan(_ request: ScanRequest) async throws(StorageError) -> ScanPage {
+        try await expiring { () throws(StorageError) in try await store.scan(request, at: generation) }
+    }
+
+    /// `read`, its failed generation guard as `.snapshotExpired`.
+    private func expiring<T>(_ read: () async throws(StorageError) -> T) async throws(StorageError) -> T {
+        do {
+            return try await read()
+        } catch where error.code == .conditionFailed && error.key == OmapKeys.generation {
+            throw StorageError(.snapshotExpired, "a commit to \(store.object) landed after the snapshot was taken")
+        }
     }
 }

@@ -135,23 +135,42 @@ public enum MetadataStoreConformance {
         #expect(pages == (names.count + limit - 1) / limit)
     }
 
-    /// A snapshot answers as of the moment it was taken: later puts, overwrites and deletes
-    /// are invisible to its gets and scans, and the live store sees them.
+    /// A snapshot answers as of the moment it was taken: before any commit, every read of it
+    /// answers; after later puts, overwrites and deletes, a pinning store (``SnapshotIsolation``
+    /// `.pinned`) still answers the old state while a validating one refuses every read with
+    /// `.snapshotExpired`; neither ever answers the new state. The live store sees it.
     static func snapshotsAreIsolatedFromLaterWrites(_ store: any MetadataStore) async throws {
         try await put(store, [("s/1", "a"), ("s/2", "b"), ("s/3", "c")])
+        let quiet = try await store.snapshot()
+        #expect(try await quiet.get(bytes("s/2")) == bytes("b"))
+        #expect(keys(try await quiet.scan(ScanRequest(prefix: bytes("s/")))) == ["s/1", "s/2", "s/3"])
         let snapshot = try await store.snapshot()
         var batch = MetadataBatch()
         batch.put(bytes("s/2"), bytes("B"))
         batch.delete(bytes("s/3"))
         batch.put(bytes("s/0"), bytes("new"))
         try await store.commit(batch, durability: .synced)
-        #expect(try await snapshot.get(bytes("s/2")) == bytes("b"))
-        #expect(try await snapshot.get(bytes("s/0")) == nil)
-        #expect(try await snapshot.get(keys: [bytes("s/3"), bytes("s/2")]) == [bytes("c"), bytes("b")])
-        let old = try await snapshot.scan(ScanRequest(prefix: bytes("s/"), limit: 2))
-        #expect(keys(old) == ["s/1", "s/2"] && old.hasMore)
-        let rest = try await snapshot.scan(try #require(old.continuation(of: ScanRequest(prefix: bytes("s/"), limit: 2))))
-        #expect(keys(rest) == ["s/3"] && !rest.hasMore)
+        /// The read's answer, or nil when a validating store refused it as it must.
+        func answer<T>(_ read: () async throws -> T) async throws -> T? {
+            do {
+                let value = try await read()
+                #expect(store.isolation == .pinned, "a validating store answered a snapshot read after a commit")
+                return value
+            } catch let error as StorageError where error.code == .snapshotExpired {
+                #expect(store.isolation == .validated, "a pinning store expired a snapshot")
+                return nil
+            }
+        }
+        if let value = try await answer({ try await snapshot.get(bytes("s/2")) }) { #expect(value == bytes("b")) }
+        if let value = try await answer({ try await snapshot.get(bytes("s/0")) }) { #expect(value == nil) }
+        if let values = try await answer({ try await snapshot.get(keys: [bytes("s/3"), bytes("s/2")]) }) {
+            #expect(values == [bytes("c"), bytes("b")])
+        }
+        if let old = try await answer({ try await snapshot.scan(ScanRequest(prefix: bytes("s/"), limit: 2)) }) {
+            #expect(keys(old) == ["s/1", "s/2"] && old.hasMore)
+            let rest = try await snapshot.scan(try #require(old.continuation(of: ScanRequest(prefix: bytes("s/"), limit: 2))))
+            #expect(keys(rest) == ["s/3"] && !rest.hasMore)
+        }
         #expect(keys(try await store.scan(ScanRequest(prefix: bytes("s/")))) == ["s/0", "s/1", "s/2"])
     }
 

@@ -21,6 +21,8 @@ extension S3Error {
         case .objectLockNotEnabled: self.init(.invalidRequest, "Bucket is missing Object Lock Configuration")
         // Concurrent writers kept changing what a commit read, past its retries.
         case .conditionFailed: self.init(.operationAborted)
+        // A read view of a shared store (RADOS) kept expiring under concurrent commits.
+        case .snapshotExpired: self.init(.slowDown)
         default: self.init(.internalError)
         }
     }
