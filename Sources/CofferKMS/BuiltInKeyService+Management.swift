@@ -275,7 +275,7 @@ extension BuiltInKeyService {
             if creating, existing != nil { throw KMSError(.alreadyExists, "An alias with the name \(self.aliasArn(name)) already exists") }
             if !creating, existing == nil { throw KMSError(.notFound, "Alias \(self.aliasArn(name)) is not found.") }
             let record = KMSAliasRecord(name: name, targetKeyId: targetRecord.keyId, createdAt: existing?.createdAt ?? now, updatedAt: now)
-            do { try self.db.put(KMSKeyLayout.alias(name), try record.encoded(), sync: true) } catch {
+            do { try self.records.apply(puts: [MetadataEntry(key: KMSKeyLayout.alias(name), value: try record.encoded())], deletes: []) } catch {
                 throw KMSError(.internalFailure, "cannot write alias")
             }
         }
@@ -287,7 +287,7 @@ extension BuiltInKeyService {
         try withWriteLock { () throws(KMSError) in
             guard let alias = try loadAlias(name) else { throw KMSError(.notFound, "Alias \(aliasArn(name)) is not found.") }
             if let record = try loadKey(id: alias.targetKeyId) { try authorize(record, "kms:DeleteAlias", caller: caller) }
-            do { try db.delete(KMSKeyLayout.alias(name), sync: true) } catch { throw KMSError(.internalFailure, "cannot delete alias") }
+            do { try records.apply(puts: [], deletes: [KMSKeyLayout.alias(name)]) } catch { throw KMSError(.internalFailure, "cannot delete alias") }
         }
     }
 

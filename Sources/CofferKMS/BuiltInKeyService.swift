@@ -7,7 +7,7 @@ import Synchronization
 
 /// The embedded key service: symmetric 256-bit KMS keys with versions (rotation keeps every
 /// older version for decryption), aliases, key states and policies, stored in Coffer's
-/// LevelDB with each version's material sealed under the SSE-S3 root key
+/// a ``KMSRecordStore`` (Coffer's LevelDB, or the cluster) with each version's material sealed under the SSE-S3 root key
 /// (docs/key-hierarchy.md). Its operations are AWS KMS's, with KMS's errors.
 ///
 /// This type records nothing in the audit trail by itself: the KMS API handler
@@ -31,29 +31,32 @@ public final class BuiltInKeyService: KeyService, Sendable {
     public static let s3ManagedAlias = "alias/aws/s3"
     static let maxPlaintextBytes = 4096
 
-    let db: LevelDB
+    let records: any KMSRecordStore
     let keyring: RootKeyring
     public let options: Options
     let clock: @Sendable () -> Date
-    /// Serialises read-modify-write of key and alias records.
-    let writeLock = Mutex(())
     /// Opened key material, by "keyId/version". Zeroed (SecretBytes) when dropped.
     let materials = Mutex([String: SecretBytes]())
     /// Parsed key policies by key id, with the text they were parsed from.
     let policies = BoundedCache<String, (source: String, value: Policy)>(capacity: 1024)
 
-    public init(db: LevelDB, keyring: RootKeyring, options: Options, clock: @escaping @Sendable () -> Date = Date.init) {
-        self.db = db
+    public init(records: any KMSRecordStore, keyring: RootKeyring, options: Options, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.records = records
         self.keyring = keyring
         self.options = options
         self.clock = clock
+    }
+
+    /// The service over Coffer's LevelDB database.
+    public convenience init(db: LevelDB, keyring: RootKeyring, options: Options, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.init(records: LevelDBKMSRecordStore(db: db), keyring: keyring, options: options, clock: clock)
     }
 
     // MARK: Records
 
     func loadKey(id: String) throws(KMSError) -> KMSKeyRecord? {
         do {
-            guard let bytes = try db.get(KMSKeyLayout.key(id)) else { return nil }
+            guard let bytes = try records.get(KMSKeyLayout.key(id)) else { return nil }
             return try KMSKeyRecord(encoded: bytes)
         } catch {
             throw KMSError(.internalFailure, "cannot read key record")
@@ -61,14 +64,14 @@ public final class BuiltInKeyService: KeyService, Sendable {
     }
 
     func save(_ record: KMSKeyRecord) throws(KMSError) {
-        do { try db.put(KMSKeyLayout.key(record.keyId), try record.encoded(), sync: true) } catch {
+        do { try records.apply(puts: [MetadataEntry(key: KMSKeyLayout.key(record.keyId), value: try record.encoded())], deletes: []) } catch {
             throw KMSError(.internalFailure, "cannot write key record")
         }
     }
 
     func loadAlias(_ name: String) throws(KMSError) -> KMSAliasRecord? {
         do {
-            guard let bytes = try db.get(KMSKeyLayout.alias(name)) else { return nil }
+            guard let bytes = try records.get(KMSKeyLayout.alias(name)) else { return nil }
             return try KMSAliasRecord(encoded: bytes)
         } catch {
             throw KMSError(.internalFailure, "cannot read alias record")
@@ -76,19 +79,11 @@ public final class BuiltInKeyService: KeyService, Sendable {
     }
 
     func scan<R: StoredRecord>(_ prefix: [UInt8], as: R.Type, from start: [UInt8]? = nil) throws(KMSError) -> [R] {
-        let iterator = db.makeIterator()
-        iterator.seek(start ?? prefix)
-        var out: [R] = []
         do {
-            while iterator.isValid(withPrefix: prefix) {
-                out.append(try R(encoded: iterator.value))
-                iterator.next()
-            }
-            try iterator.checkError()
+            return try records.entries(withPrefix: prefix, from: start).map { entry throws(StorageError) in try R(encoded: entry.value) }
         } catch {
             throw KMSError(.internalFailure, "cannot list records")
         }
-        return out
     }
 
     // MARK: Resolving key ids
@@ -154,7 +149,7 @@ public final class BuiltInKeyService: KeyService, Sendable {
     func aliasArn(_ name: String) -> String { KeyArn.alias(region: options.region, accountId: options.accountId, name: name) }
 
     func withWriteLock<R>(_ body: () throws(KMSError) -> R) throws(KMSError) -> R {
-        try writeLock.withLock { _ throws(KMSError) -> R in try body() }
+        try records.exclusively(body)
     }
 
     /// A key that may be used for a cryptographic operation: Enabled.
@@ -204,12 +199,11 @@ public final class BuiltInKeyService: KeyService, Sendable {
 
     func delete(_ record: KMSKeyRecord) throws(KMSError) {
         try withWriteLock { () throws(KMSError) in
-            let batch = WriteBatch()
-            batch.delete(KMSKeyLayout.key(record.keyId))
+            var deletes = [KMSKeyLayout.key(record.keyId)]
             for alias in try scan(KMSKeyLayout.allAliases, as: KMSAliasRecord.self) where alias.targetKeyId == record.keyId {
-                batch.delete(KMSKeyLayout.alias(alias.name))
+                deletes.append(KMSKeyLayout.alias(alias.name))
             }
-            do { try db.write(batch, sync: true) } catch { throw KMSError(.internalFailure, "cannot delete key") }
+            do { try records.apply(puts: [], deletes: deletes) } catch { throw KMSError(.internalFailure, "cannot delete key") }
             materials.withLock { cache in
                 for key in cache.keys where key.hasPrefix(record.keyId + "/") { cache[key] = nil }
             }

@@ -25,8 +25,9 @@ extension CofferServer {
         public let audit: AuditRecorder
         public let service: S3Service
         public let jsonAPIs: JSONAPIs
-        /// Keeps the store identity record up with the database (`StoreIdentityService`).
-        public let identity: StoreIdentityKeeper
+        /// Keeps the store identity record up with the database (`StoreIdentityService`); nil
+        /// on a shared store, which has no data-dir database.
+        public let identity: StoreIdentityKeeper?
 
         /// The responder of one listener (`secure`: it is the HTTPS one).
         public func frontDoor(secure: Bool) -> FrontDoor {
@@ -41,7 +42,10 @@ extension CofferServer {
     public func assemble(clock: @escaping @Sendable () -> Date = Date.init) async throws -> Assembly {
         let config = configuration
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let (root, generated) = try RootCredentials.loadOrCreate(dataDir: config.dataDir, accessKeyId: config.rootAccessKey, secretAccessKey: config.rootSecretKey)
+        var (root, generated) = try RootCredentials.loadOrCreate(dataDir: config.dataDir, accessKeyId: config.rootAccessKey, secretAccessKey: config.rootSecretKey)
+        if let shared = sharedStore {
+            root.accountId = try await shared.adoptAccountId(root.accountId)
+        }
         let users = try UserDirectory(
             root: User(name: "root", accessKeyId: root.accessKeyId, secretAccessKey: root.secretAccessKey, isRoot: true, accountId: root.accountId),
             usersFile: config.usersFile)
@@ -49,12 +53,24 @@ extension CofferServer {
         if store.recoveredBlobCount > 0 {
             logger.notice("collected blobs left by an interrupted write", metadata: ["blobs": .stringConvertible(store.recoveredBlobCount)])
         }
-        let keyring = try RootKeyStore.load(dataDir: config.dataDir, operatorKey: config.sseS3RootKey)
-        guard let db = store.db else { throw StorageError(.invalidArgument, "the built-in KMS needs the LevelDB store") }
-        let builtIn = BuiltInKeyService(db: db, keyring: keyring, options: .init(region: config.region, accountId: root.accountId), clock: clock)
-        let trail: AuditTrail? = auditEnabled
-            ? try AuditTrail(directory: AuditLayout.auditDirectory(dataDir: config.dataDir), keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir), clock: clock)
-            : nil
+        let keyring = try await loadKeyring()
+        let records: any KMSRecordStore
+        if let shared = sharedStore {
+            records = shared.kmsRecords
+        } else if let db = store.db {
+            records = LevelDBKMSRecordStore(db: db)
+        } else {
+            throw StorageError(.invalidArgument, "the built-in KMS needs the LevelDB store or a shared store")
+        }
+        let builtIn = BuiltInKeyService(records: records, keyring: keyring, options: .init(region: config.region, accountId: root.accountId), clock: clock)
+        let trail: AuditTrail?
+        if !auditEnabled {
+            trail = nil
+        } else if let shared = sharedStore {
+            trail = try AuditTrail(sink: try shared.auditSink(), keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir), clock: clock)
+        } else {
+            trail = try AuditTrail(directory: AuditLayout.auditDirectory(dataDir: config.dataDir), keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir), clock: clock)
+        }
         let audit = AuditRecorder(trail: trail, region: config.region)
         try await Self.appendNotedRecords(store: store, audit: audit, logger: logger)
         let keyService = AuditedKeyService(remoteKeyService ?? builtIn, sink: audit, clock: clock)
@@ -77,10 +93,34 @@ extension CofferServer {
                         builtInKeyService: builtIn, trail: trail, audit: audit, service: service, jsonAPIs: jsonAPIs, identity: identity)
     }
 
-    /// Opens the object store: repairs a copy first with `--recover`; refuses a damaged
-    /// database (`StoreGuard`); then records the store's identity.
-    func openStore() async throws -> (store: ObjectStore, identity: StoreIdentityKeeper) {
+    /// The SSE-S3 root keys: the operator's key or the data dir's key file. On a shared store
+    /// every node must hold the same keys: a node never generates them there (it would seal
+    /// objects no other node can open), and the key check value recorded in the store by the
+    /// first node must match.
+    func loadKeyring() async throws -> RootKeyring {
         let config = configuration
+        guard let shared = sharedStore else { return try RootKeyStore.load(dataDir: config.dataDir, operatorKey: config.sseS3RootKey) }
+        guard config.sseS3RootKey != nil || FileManager.default.fileExists(atPath: RootKeyStore.path(dataDir: config.dataDir)) else {
+            throw ConfigurationError(
+                "--storage rados needs the deployment's SSE-S3 root key on every node: set COFFER_SSE_S3_ROOT_KEY (base64 of 32 bytes, "
+                    + "e.g. `openssl rand -base64 32`, the same on every node) or copy keys/sse-s3-root-keys.json of the first node into "
+                    + "\(config.dataDir)/keys/ (docs/scale-out.md)")
+        }
+        let keyring = try RootKeyStore.load(dataDir: config.dataDir, operatorKey: config.sseS3RootKey)
+        try await shared.adoptRootKeyCheck(keyring.keyCheckValue)
+        return keyring
+    }
+
+    /// Opens the object store: on a shared store, over its metadata and blobs, with this
+    /// node's notes; else repairs a copy first with `--recover`, refuses a damaged database
+    /// (`StoreGuard`), then records the store's identity.
+    func openStore() async throws -> (store: ObjectStore, identity: StoreIdentityKeeper?) {
+        let config = configuration
+        if let shared = sharedStore {
+            var options = ObjectStore.Options()
+            options.noteScope = shared.node
+            return (try await ObjectStore(metadata: shared.metadata, blobs: shared.blobs, options: options), nil)
+        }
         let db = DataDirectory(path: config.dataDir).database
         if config.recover {
             let report: StoreRecovery.Report

@@ -34,6 +34,9 @@ public struct CofferServer: Sendable {
     /// The key service SSE-KMS uses instead of the built-in one (`coffer serve --kms-endpoint`):
     /// any AWS-KMS-protocol service. The built-in service's KMS API stays on the endpoint.
     public var remoteKeyService: (any KeyService)?
+    /// The store this node shares with others (`--storage rados`); nil for the data dir's
+    /// LevelDB.
+    public var sharedStore: (any SharedStore)?
     /// Limits of the bucket-key cache (benchmarks and tests shorten them).
     public var bucketKeyLimits = DataKeyCache.Limits()
     /// Benchmark only: run without the audit trail, to measure what it costs.
@@ -66,9 +69,10 @@ public struct CofferServer: Sendable {
         }
 
         // The admin socket (`coffer backup` of a running server); removed when the server stops.
+        // A shared store has no data-dir database to back up or check through it.
         let admin = parts.store.db == nil ? nil : AdminSocket(dataDir: config.dataDir)
         defer { admin?.remove() }
-        if admin == nil {
+        if admin == nil, parts.store.db != nil {
             logger.warning("no admin socket: its path in the data dir is longer than a unix socket address holds; coffer backup cannot reach this server",
                            metadata: ["data-dir": .string(config.dataDir)])
         }
@@ -100,7 +104,8 @@ public struct CofferServer: Sendable {
         }
         services.append(ReloadOnHangup(users: parts.users, logger: logger))
         services.append(KeyMaintenance(service: parts.builtInKeyService, trail: trail, logger: logger))
-        services.append(StoreIdentityService(keeper: parts.identity, logger: logger))
+        if let identity = parts.identity { services.append(StoreIdentityService(keeper: identity, logger: logger)) }
+        sharedStore?.start()
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         // The listeners are closed: the notes of the last writes, whose records are in the
@@ -108,6 +113,7 @@ public struct CofferServer: Sendable {
         do { try await parts.store.flushNoteRemovals() } catch {
             logger.warning("audit notes not removed at shutdown; the next start removes them", metadata: ["error": .string(String(describing: error))])
         }
+        await sharedStore?.close()
     }
 }
 

@@ -60,6 +60,15 @@ extension ServerConfiguration {
         case "deny": allowSigV2 = false
         case let other: throw ConfigurationError("invalid value '\(other)' for sigv2: expected allow or deny")
         }
+        switch reader.string(forKey: "storage", default: "leveldb").lowercased() {
+        case "leveldb": storage = .levelDB
+        case "rados":
+            storage = .rados(try RadosSettings(
+                conf: reader.string(forKey: "rados.conf", default: ""), pool: reader.string(forKey: "rados.pool", default: "coffer"),
+                user: reader.string(forKey: "rados.user", default: "admin"),
+                node: reader.string(forKey: "node.name", default: RadosSettings.defaultNodeName())))
+        case let other: throw ConfigurationError("invalid value '\(other)' for storage: expected leveldb or rados")
+        }
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ConfigurationError("--tls-cert and --tls-key go together")
         }

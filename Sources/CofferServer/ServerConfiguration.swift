@@ -25,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     /// Repair a copy of a damaged database before serving (`coffer serve --recover`): the
     /// repaired copy is served, the original kept beside it (`StoreRecovery`).
     public var recover: Bool = false
+    /// Where objects, buckets, KMS keys and the audit trail live (`--storage`).
+    public var storage: StorageSettings = .levelDB
 
     public init(
         dataDir: String, httpAddress: ListenAddress?, httpsAddress: ListenAddress?, region: String, domains: [String],
@@ -42,6 +44,57 @@ public struct ServerConfiguration: Sendable {
         self.usersFile = usersFile
         self.rootAccessKey = rootAccessKey
         self.rootSecretKey = rootSecretKey
+    }
+}
+
+/// `--storage leveldb|rados` and its settings.
+public enum StorageSettings: Sendable, Equatable {
+    /// The embedded default: everything in `<data-dir>/db` and `<data-dir>/audit`.
+    case levelDB
+    /// A Ceph RADOS cluster that several Coffer nodes share (docs/scale-out.md).
+    case rados(RadosSettings)
+}
+
+/// The cluster of `--storage rados`: `--rados-conf`, `--rados-pool`, `--rados-user`, and this
+/// node's name among the nodes that share it (`--node-name`).
+public struct RadosSettings: Sendable, Equatable {
+    /// The cluster's ceph.conf (monitors, keyring).
+    public var conf: String
+    public var pool: String
+    /// The cephx client name without `client.` (e.g. `admin`).
+    public var user: String
+    /// This node's name: its audit trail and its notes in the cluster are under it, so no two
+    /// running nodes may share one (the second is refused). 1–64 of `A-Z a-z 0-9 . _ -`.
+    public var node: String
+
+    public init(conf: String, pool: String, user: String, node: String) throws(ConfigurationError) {
+        guard !conf.isEmpty else { throw ConfigurationError("--storage rados needs --rados-conf (the cluster's ceph.conf)") }
+        guard !pool.isEmpty, pool.utf8.count <= 255 else { throw ConfigurationError("invalid --rados-pool '\(pool)'") }
+        guard !user.isEmpty, !user.hasPrefix("client.") else {
+            throw ConfigurationError("--rados-user is the cephx name without 'client.' (e.g. admin), not '\(user)'")
+        }
+        guard Self.isValidNodeName(node) else {
+            throw ConfigurationError("invalid --node-name '\(node)': 1 to 64 of A-Z a-z 0-9 . _ -")
+        }
+        self.conf = conf
+        self.pool = pool
+        self.user = user
+        self.node = node
+    }
+
+    public static func isValidNodeName(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+                || byte == UInt8(ascii: "-")
+        }
+    }
+
+    /// The default node name: the host name cut to what a node name allows.
+    public static func defaultNodeName() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "node"
+        let cleaned = String(host.filter { isValidNodeName(String($0)) }.prefix(64))
+        return cleaned.isEmpty ? "node" : cleaned
     }
 }
 
@@ -77,8 +130,16 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension ServerConfiguration: CustomStringConvertible {
+    /// `leveldb`, or the cluster, pool, user and node of `rados`.
+    public var storageDescription: String {
+        switch storage {
+        case .levelDB: "leveldb"
+        case .rados(let rados): "rados (pool \(rados.pool), conf \(rados.conf), client.\(rados.user), node \(rados.node))"
+        }
+    }
+
     /// Every setting but the secrets.
     public var description: String {
-        "ServerConfiguration(dataDir: \(dataDir), http: \(httpAddress.map(String.init(describing:)) ?? "off"), https: \(httpsAddress.map(String.init(describing:)) ?? "off"), region: \(region), domains: \(domains), usersFile: \(usersFile ?? "none"), rootAccessKey: \(rootAccessKey ?? "generated"), secrets: <redacted>)"
+        "ServerConfiguration(dataDir: \(dataDir), http: \(httpAddress.map(String.init(describing:)) ?? "off"), https: \(httpsAddress.map(String.init(describing:)) ?? "off"), region: \(region), domains: \(domains), usersFile: \(usersFile ?? "none"), rootAccessKey: \(rootAccessKey ?? "generated"), storage: \(storageDescription), secrets: <redacted>)"
     }
 }

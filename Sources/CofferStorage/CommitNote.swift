@@ -15,14 +15,21 @@ public struct CommitNote: Sendable, Equatable {
 }
 
 extension ObjectStore {
+    /// The key of note `id`: `r` and the id, after ``Options/noteScope`` and `/` when the
+    /// store is shared.
+    func noteKey(_ id: String) -> [UInt8] {
+        KeyLayout.note(options.noteScope.isEmpty ? id : options.noteScope + "/" + id)
+    }
+
     /// Every note left in the store (those whose owner did not remove them: a crash came
     /// between the commit and the removal), in id order.
     public func notes() async throws(StorageError) -> [CommitNote] {
         try await withSnapshot { snapshot throws(StorageError) -> [CommitNote] in
-            var cursor = ScanCursor(reader: snapshot, prefix: KeyLayout.allNotes, pageSize: 256)
+            let prefix = noteKey("")
+            var cursor = ScanCursor(reader: snapshot, prefix: prefix, pageSize: 256)
             var notes: [CommitNote] = []
             while let entry = try await cursor.next() {
-                notes.append(CommitNote(id: String(decoding: entry.key.dropFirst(), as: UTF8.self), bytes: entry.value))
+                notes.append(CommitNote(id: String(decoding: entry.key.dropFirst(prefix.count), as: UTF8.self), bytes: entry.value))
             }
             return notes
         }
@@ -41,7 +48,7 @@ extension ObjectStore {
         }
         guard let due else { return }
         var batch = MetadataBatch()
-        for id in due { batch.delete(KeyLayout.note(id)) }
+        for id in due { batch.delete(noteKey(id)) }
         try await metadata.commit(batch, durability: .buffered)
     }
 
@@ -53,7 +60,7 @@ extension ObjectStore {
         }
         guard !due.isEmpty else { return }
         var batch = MetadataBatch()
-        for id in due { batch.delete(KeyLayout.note(id)) }
+        for id in due { batch.delete(noteKey(id)) }
         try await metadata.commit(batch, durability: .buffered)
     }
 
@@ -67,12 +74,12 @@ extension ObjectStore {
     func attach(_ note: CommitNote?, to batch: inout MetadataBatch) throws(StorageError) -> [String] {
         guard let note else { return [] }
         guard !note.id.isEmpty, note.id.utf8.count <= 255 else { throw StorageError(.invalidArgument, "a note id must have 1 to 255 bytes") }
-        batch.put(KeyLayout.note(note.id), note.bytes)
+        batch.put(noteKey(note.id), note.bytes)
         let removals = noteRemovals.withLock { waiting in
             defer { waiting.removeAll() }
             return waiting
         }
-        for id in removals { batch.delete(KeyLayout.note(id)) }
+        for id in removals { batch.delete(noteKey(id)) }
         return removals
     }
 

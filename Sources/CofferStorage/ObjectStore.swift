@@ -30,6 +30,11 @@ public final class ObjectStore: Sendable {
     public struct Options: Sendable {
         /// LevelDB tuning (for ``ObjectStore/init(directory:options:)``).
         public var database: LevelDB.Options = .init()
+        /// Whose notes (``CommitNote``) this store writes and hands over: empty for a store
+        /// one process owns; a node's name when nodes share the store, so that a starting node
+        /// hands over only the notes of its own interrupted writes, never those another
+        /// running node is about to remove. Notes are then kept under `r scope/id`.
+        public var noteScope: String = ""
         /// Package bytes a ``BlobWriter`` buffers before writing them as one batch.
         public var chunkBatchBytes: Int = 1 << 20
         /// Write package batches synced. Off by default: a process crash cannot lose them

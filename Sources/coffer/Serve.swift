@@ -50,6 +50,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Per-request timeout in seconds for --kms-endpoint (default 5; env COFFER_KMS_TIMEOUT).")
     var kmsTimeout: Double?
 
+    @Option(help: "Where data lives: leveldb (the embedded default, in the data dir) or rados (a Ceph cluster that several nodes share; docs/scale-out.md; env COFFER_STORAGE).")
+    var storage: String?
+
+    @Option(help: "The Ceph cluster's ceph.conf for --storage rados (env COFFER_RADOS_CONF).")
+    var radosConf: String?
+
+    @Option(help: "The RADOS pool for --storage rados (default coffer; env COFFER_RADOS_POOL).")
+    var radosPool: String?
+
+    @Option(help: "The cephx user for --storage rados, without 'client.' (default admin; env COFFER_RADOS_USER).")
+    var radosUser: String?
+
+    @Option(help: "This node's name among the nodes sharing --storage rados, unique per running node (default: the host name; env COFFER_NODE_NAME).")
+    var nodeName: String?
+
     func run() async throws {
         // SIGHUP's default action ends the process; until the reload service has installed its
         // handler, a SIGHUP (an operator reloading users early) is ignored instead.
@@ -62,6 +77,9 @@ struct Serve: AsyncParsableCommand {
         serverConfig.blockSSECOnNewBuckets = serverConfig.blockSSECOnNewBuckets || blockSseCOnNewBuckets
         serverConfig.allowSSECOverHTTP = serverConfig.allowSSECOverHTTP || allowSseCOverHttp
         serverConfig.recover = recover
+        if recover, serverConfig.storage != .levelDB {
+            throw ValidationError("--recover repairs the data dir's LevelDB store; it does not apply to --storage rados")
+        }
         let level = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -74,6 +92,9 @@ struct Serve: AsyncParsableCommand {
         let remote = try remoteKeyService(reader, region: finalConfig.region, logger: logger)
         server.remoteKeyService = remote
         defer { if let remote { Task { await remote.shutdown() } } }
+        if case .rados(let settings) = finalConfig.storage {
+            server.sharedStore = try await Self.openSharedStore(settings, logger: logger)
+        }
         try await server.run { startup in
             // Unbuffered, so a supervisor reading a pipe sees the banner at once.
             FileHandle.standardOutput.write(Data((Self.banner(startup, config: finalConfig) + "\n").utf8))
@@ -107,6 +128,7 @@ struct Serve: AsyncParsableCommand {
             "domains": domains, "tls.cert": tlsCert, "tls.key": tlsKey, "users.file": users, "log.level": logLevel,
             "kms.endpoint": kmsEndpoint, "kms.region": kmsRegion, "kms.access.key.id": kmsAccessKeyId,
             "kms.secret.access.key": kmsSecretAccessKey, "kms.timeout": kmsTimeout.map { String($0) }, "sigv2": sigv2,
+            "storage": storage, "rados.conf": radosConf, "rados.pool": radosPool, "rados.user": radosUser, "node.name": nodeName,
         ]
         return try await ServerConfiguration.reader(
             flags: flags.compactMapValues { $0 }, environment: ProcessInfo.processInfo.environment, configFile: config)
@@ -120,6 +142,7 @@ struct Serve: AsyncParsableCommand {
         if let port = startup.httpPort { lines.append("  HTTP:  http://\(urlHost):\(port)") }
         if let port = startup.httpsPort { lines.append("  HTTPS: https://\(urlHost):\(port)") }
         lines.append("  Data:  \(config.dataDir)")
+        if case .rados = config.storage { lines.append("  Store: \(config.storageDescription)") }
         if let ca = startup.tls?.caPath { lines.append("  CA:    \(ca)") }
         if startup.generatedCredentials {
             lines.append("")

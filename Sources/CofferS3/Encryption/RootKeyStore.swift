@@ -62,3 +62,14 @@ public enum RootKeyStore {
         guard written == data.count, synced, rename(temporary, file) == 0 else { throw ConfigurationError("cannot write \(file)") }
     }
 }
+
+extension RootKeyring {
+    /// A key check value of the current root key: `v<version>:` and the hex of the first 16
+    /// bytes of HMAC-SHA256(key, "coffer root key check v1"). It identifies the key without
+    /// revealing it (a MAC under the key, of a fixed message), so nodes that share a store can
+    /// compare theirs through the store (`SharedStore.adoptRootKeyCheck`).
+    public var keyCheckValue: String {
+        let mac = keys[currentVersion].map { key in key.withUnsafeBytes { HMACSHA256.authenticate(Array("coffer root key check v1".utf8), key: Array($0)) } } ?? []
+        return "v\(currentVersion):" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+}
