@@ -68,6 +68,7 @@ extension CofferServer {
             trail = nil
         } else if let shared = sharedStore {
             trail = try AuditTrail(sink: try shared.auditSink(), keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir), clock: clock)
+            try await shared.publishAuditPublicKey(try AuditSigningKey.loadPublicKey(keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir)))
         } else {
             trail = try AuditTrail(directory: AuditLayout.auditDirectory(dataDir: config.dataDir), keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir), clock: clock)
         }

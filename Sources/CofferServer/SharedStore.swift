@@ -22,6 +22,13 @@ public protocol SharedStore: Sendable {
     func auditSink() throws -> any AuditSink
     /// Every node's audit sink that holds a trail, by node name, for reading them merged.
     func auditSinks() throws -> [String: any AuditSinkReader]
+    /// Publishes this node's audit digest public key (raw Ed25519, 32 bytes), so that
+    /// `coffer audit verify --storage rados` can check every node's trail from anywhere.
+    /// Whoever can write the cluster can replace it, as whoever can write a data dir can
+    /// replace the key file there (docs/audit-trail.md "Limits").
+    func publishAuditPublicKey(_ key: [UInt8]) async throws
+    /// Every node's published audit public key, by node name.
+    func auditPublicKeys() async throws -> [String: [UInt8]]
     /// The deployment's account id: the value stored in the cluster, or `proposed` stored
     /// now if none is (the first node to start decides; every node then answers with it).
     func adoptAccountId(_ proposed: String) async throws -> String

@@ -1,10 +1,15 @@
 import ArgumentParser
 import CofferAudit
+import CofferS3
+import CofferServer
+import CofferStorage
 import Configuration
 import Foundation
 
 /// `coffer audit`: read and verify the audit trail of a data dir (`<data-dir>/audit`, signing
-/// keys in `<data-dir>/keys`). Safe to run while the server writes. docs/audit-trail.md.
+/// keys in `<data-dir>/keys`), or with `--storage rados` every node's trail in the cluster
+/// (read merged in time order, each verified on its own). Safe to run while servers write.
+/// docs/audit-trail.md, docs/scale-out.md.
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read and verify the audit trail (every KMS call and S3 object operation).",
@@ -16,14 +21,38 @@ struct Audit: AsyncParsableCommand {
         var dataDir: String?
         @Option(help: "JSON config file, as for `coffer serve` (env COFFER_CONFIG).")
         var config: String?
+        @Option(help: "leveldb (the data dir's trail) or rados (every node's trail in the cluster, merged; env COFFER_STORAGE).")
+        var storage: String?
+        @Option(help: "The cluster's ceph.conf for --storage rados (env COFFER_RADOS_CONF).")
+        var radosConf: String?
+        @Option(help: "The RADOS pool for --storage rados (default coffer; env COFFER_RADOS_POOL).")
+        var radosPool: String?
+        @Option(help: "The cephx user for --storage rados (default admin; env COFFER_RADOS_USER).")
+        var radosUser: String?
 
         /// Flags over `COFFER_*` environment over the config file, through `Serve`'s own reader.
-        func resolvedDataDir() async throws -> String {
+        func configuration() async throws -> ServerConfiguration {
             var arguments: [String] = []
-            if let dataDir { arguments += ["--data-dir", dataDir] }
-            if let config { arguments += ["--config", config] }
-            let reader = try await Serve.parse(arguments).configurationReader()
-            return reader.string(forKey: "data.dir", default: "./coffer-data")
+            for (flag, value) in [("--data-dir", dataDir), ("--config", config), ("--storage", storage), ("--rados-conf", radosConf),
+                                  ("--rados-pool", radosPool), ("--rados-user", radosUser)] {
+                if let value { arguments += [flag, value] }
+            }
+            do {
+                return try ServerConfiguration(reading: try await Serve.parse(arguments).configurationReader())
+            } catch let error as ConfigurationError {
+                throw ValidationError(error.description)
+            }
+        }
+
+        func resolvedDataDir() async throws -> String {
+            try await configuration().dataDir
+        }
+
+        /// Every node's trail and the public key it published, when the trail is in a cluster
+        /// (`--storage rados`); nil for the data dir's trail.
+        func sharedTrails() async throws -> SharedTrails? {
+            guard case .rados(let settings) = try await configuration().storage else { return nil }
+            return try await Audit.openSharedTrails(settings)
         }
 
         func auditDirectory() async throws -> (audit: String, keys: String) {
@@ -82,12 +111,19 @@ struct Audit: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (directory, _) = try await location.auditDirectory()
             let filter = filter
+            var poll: () throws -> [AuditRecord]
+            if let shared = try await location.sharedTrails() {
+                var merged = MergedAuditFollower(sinks: shared.sinks)
+                poll = { try merged.poll().map(\.record) }
+            } else {
+                let (directory, _) = try await location.auditDirectory()
+                var follower = AuditFollower(directory: directory)
+                poll = { try follower.poll() }
+            }
             if format == .table { Audit.write(AuditTable.header) }
-            var follower = AuditFollower(directory: directory)
             while true {
-                let lines = try follower.poll().filter { filter.matches($0.event) }.map { format == .table ? AuditTable.row($0.event) : $0.line }
+                let lines = try poll().filter { filter.matches($0.event) }.map { format == .table ? AuditTable.row($0.event) : $0.line }
                 if !lines.isEmpty { Audit.write(lines.joined(separator: "\n")) }
                 guard follow else { return }
                 try await Task.sleep(for: .milliseconds(500))
@@ -102,6 +138,23 @@ struct Audit: AsyncParsableCommand {
         @OptionGroup var location: Location
 
         func run() async throws {
+            if let shared = try await location.sharedTrails() {
+                // Each node's chain on its own, against the public key the node published.
+                guard !shared.sinks.isEmpty else { throw AuditCommandError("no node has written an audit trail to the cluster yet") }
+                var valid = true
+                for node in shared.sinks.keys.sorted() {
+                    guard let sink = shared.sinks[node], let key = shared.publicKeys[node] else {
+                        Audit.write("node \(node): FAILED: the node published no audit public key")
+                        valid = false
+                        continue
+                    }
+                    let report = AuditVerifier.verify(sink: sink, publicKey: key)
+                    Audit.write("node \(node): " + report.summary)
+                    valid = valid && report.isValid
+                }
+                if !valid { throw ExitCode.failure }
+                return
+            }
             let (directory, keys) = try await location.auditDirectory()
             let report = try AuditVerifier.verify(directory: directory, keyDirectory: keys)
             Audit.write(report.summary)
