@@ -23,6 +23,12 @@ public enum LookupEventsAPI {
     ///
     /// - Parameter includeDataEvents: also return S3 data events (AWS never does; off by default).
     public static func handle(body: [UInt8], reader: AuditReader, includeDataEvents: Bool = false) -> (status: Int, body: [UInt8]) {
+        handle(body: body, readers: ["": reader], includeDataEvents: includeDataEvents)
+    }
+
+    /// ``handle(body:reader:includeDataEvents:)`` over several trails (the nodes sharing a
+    /// store, by node name), merged newest event first; `NextToken` carries a position in each.
+    public static func handle(body: [UInt8], readers: [String: AuditReader], includeDataEvents: Bool = false) -> (status: Int, body: [UInt8]) {
         let request: LookupEventsRequest
         do {
             request = try LookupEventsRequest(body: body, includeDataEvents: includeDataEvents)
@@ -32,28 +38,73 @@ public enum LookupEventsAPI {
             return (400, LookupEventsError("SerializationException", "The request body could not be read.").body)
         }
         do {
-            return (200, try lookup(request, reader: reader).serialized())
+            return (200, try lookup(request, readers: readers).serialized())
         } catch {
-            return (500, LookupEventsError("InternalFailure", "The audit trail could not be read.").body)
+            return unreadableTrail
         }
     }
 
-    static func lookup(_ request: LookupEventsRequest, reader: AuditReader) throws -> AuditJSON {
+    /// The answer when the trail cannot be read.
+    public static var unreadableTrail: (status: Int, body: [UInt8]) {
+        (500, LookupEventsError("InternalFailure", "The audit trail could not be read.").body)
+    }
+
+    static func lookup(_ request: LookupEventsRequest, readers: [String: AuditReader]) throws -> AuditJSON {
         guard request.eventCategory == nil else { return ["Events": []] }
-        var page: [AuditRecord] = []
-        try reader.forEach(newestFirst: true) { record in
-            if let before = request.beforeSequence, record.chain.sequence >= before { return true }
-            guard request.includes(record.event) else { return true }
-            page.append(record)
-            return page.count <= request.maxResults
+        var cursors = try readers.keys.sorted().compactMap { node in
+            try readers[node].map { try NewestFirstCursor(node: node, reader: $0, before: request.before[node]) }
+        }
+        // A k-way merge, newest event first (ties: the node named last first, for a fixed order).
+        var page: [(node: String, record: AuditRecord)] = []
+        while page.count <= request.maxResults {
+            var newest: Int?
+            for index in cursors.indices {
+                guard let head = try cursors[index].head() else { continue }
+                if let current = newest, let best = try cursors[current].head(), head.event.eventTime < best.event.eventTime { continue }
+                newest = index
+            }
+            guard let index = newest, let record = try cursors[index].pop() else { break }
+            if request.includes(record.event) { page.append((cursors[index].node, record)) }
         }
         var response: [String: AuditJSON] = [:]
         if page.count > request.maxResults {
             page.removeLast()
-            if let last = page.last { response["NextToken"] = .string(request.nextToken(before: last.chain.sequence)) }
+            var bounds = request.before
+            for (node, record) in page { bounds[node] = min(bounds[node] ?? .max, record.chain.sequence) }
+            response["NextToken"] = .string(request.nextToken(before: bounds))
         }
-        response["Events"] = .array(page.map { eventJSON($0.event) })
+        response["Events"] = .array(page.map { eventJSON($0.record.event) })
         return .object(response)
+    }
+
+    /// One trail's records newest first, below a sequence bound, a log file at a time.
+    struct NewestFirstCursor {
+        let node: String
+        let reader: AuditReader
+        let before: Int64?
+        private var files: [AuditReader.LogFile]
+        private var buffered: [AuditRecord] = []
+
+        init(node: String, reader: AuditReader, before: Int64?) throws {
+            self.node = node
+            self.reader = reader
+            self.before = before
+            files = try reader.logFiles()
+        }
+
+        /// The next record without taking it.
+        mutating func head() throws -> AuditRecord? {
+            while buffered.isEmpty, let file = files.popLast() {
+                // Oldest last, so that popLast takes the newest.
+                buffered = try reader.records(in: file.name).filter { record in before.map { record.chain.sequence < $0 } ?? true }
+            }
+            return buffered.last
+        }
+
+        mutating func pop() throws -> AuditRecord? {
+            guard try head() != nil else { return nil }
+            return buffered.removeLast()
+        }
     }
 
     /// One element of `Events`.

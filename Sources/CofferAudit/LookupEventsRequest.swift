@@ -14,8 +14,9 @@ struct LookupEventsRequest {
     var maxResults = 50
     var eventCategory: String?
     var includeDataEvents: Bool
-    /// From `NextToken`: only events with a smaller sequence number.
-    var beforeSequence: Int64?
+    /// From `NextToken`: per trail (node name; "" for a lone trail), only events with a
+    /// smaller sequence number. Trails it does not name are read from their newest event.
+    var before: [String: Int64] = [:]
 
     init(body: [UInt8], includeDataEvents: Bool) throws {
         self.includeDataEvents = includeDataEvents
@@ -60,7 +61,7 @@ struct LookupEventsRequest {
             guard let text = token.stringValue, let before = decodeToken(text) else {
                 throw LookupEventsError("InvalidNextTokenException", "The NextToken is not valid, or was issued for other request parameters.")
             }
-            beforeSequence = before
+            self.before = before
         }
     }
 
@@ -97,12 +98,24 @@ struct LookupEventsRequest {
         return String(Hex.encode(CofferCrypto.SHA256.hash(parts.joined(separator: "\u{0}"))).prefix(16))
     }
 
-    func nextToken(before sequence: Int64) -> String { Base64.encode(Array("v1:\(sequence):\(fingerprint)".utf8)) }
+    /// The token of the page after one that ended at `before` (per trail: the smallest
+    /// sequence number it returned, or the bound it was given): `v2`, the node=sequence pairs,
+    /// and the fingerprint of the parameters. Node names never contain `:`, `,` or `=`.
+    func nextToken(before: [String: Int64]) -> String {
+        let bounds = before.keys.sorted().compactMap { node in before[node].map { "\(node)=\($0)" } }.joined(separator: ",")
+        return Base64.encode(Array("v2:\(bounds):\(fingerprint)".utf8))
+    }
 
-    private func decodeToken(_ token: String) -> Int64? {
+    private func decodeToken(_ token: String) -> [String: Int64]? {
         guard let bytes = Base64.decode(token) else { return nil }
         let parts = String(decoding: bytes, as: UTF8.self).split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "v1", let sequence = Int64(parts[1]), sequence > 0, parts[2] == fingerprint else { return nil }
-        return sequence
+        guard parts.count == 3, parts[0] == "v2", parts[2] == fingerprint else { return nil }
+        var before: [String: Int64] = [:]
+        for pair in parts[1].split(separator: ",") {
+            let fields = pair.split(separator: "=", omittingEmptySubsequences: false)
+            guard fields.count == 2, let sequence = Int64(fields[1]), sequence > 0, before[String(fields[0])] == nil else { return nil }
+            before[String(fields[0])] = sequence
+        }
+        return before.isEmpty ? nil : before
     }
 }

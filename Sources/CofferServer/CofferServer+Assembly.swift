@@ -75,9 +75,20 @@ extension CofferServer {
         let audit = AuditRecorder(trail: trail, region: config.region)
         try await Self.appendNotedRecords(store: store, audit: audit, logger: logger)
         let keyService = AuditedKeyService(remoteKeyService ?? builtIn, sink: audit, clock: clock)
+        let shared = sharedStore
         let lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))? = trail.map { trail in
             let reader = AuditReader(sink: trail.sink)
             return { body in
+                // On a shared store, every node's trail (nodes may have joined since the last call).
+                if let shared {
+                    do {
+                        let readers = try shared.auditSinks().mapValues(AuditReader.init(sink:))
+                        let answer = LookupEventsAPI.handle(body: body, readers: readers)
+                        return (answer.status, answer.body)
+                    } catch {
+                        return LookupEventsAPI.unreadableTrail
+                    }
+                }
                 let answer = LookupEventsAPI.handle(body: body, reader: reader)
                 return (answer.status, answer.body)
             }

@@ -71,6 +71,36 @@ final class LookupEventsTests: XCTestCase {
         XCTAssertEqual(pages, [[60, 50, 40], [30, 20, 10], [0]])
     }
 
+    /// Two nodes' trails (a shared store) answer as one, newest first, paged by a token that
+    /// holds a position in each; events at one time on both nodes are neither lost nor repeated.
+    func testMergedTrailsPageAsOne() throws {
+        let other = TrailFixture(self, backend: .memory)
+        let clock = TestClock(start + 5)
+        let trail = try other.trail(clock: clock)
+        for index in 0..<4 {
+            try trail.record(Events.generateDataKey(clock.now, user: "carol"))
+            if index == 1 { try trail.rotate() }
+            clock.advance(index == 2 ? 5 : 10) // +5, +15, +25, +30 (the same second as the first node's Decrypt)
+        }
+        try trail.close()
+        let readers = ["node-a": AuditReader(directory: fixture.directory), "node-b": AuditReader(sink: other.sink)]
+        var token: String?
+        var pages: [[Int64]] = []
+        repeat {
+            var body = #"{"MaxResults": 4"#
+            if let token { body += #", "NextToken": "\#(token)""# }
+            let (status, bytes) = LookupEventsAPI.handle(body: Array((body + "}").utf8), readers: readers)
+            XCTAssertEqual(status, 200)
+            let json = AuditJSON.parse(bytes) ?? .null
+            pages.append(times(json).map { $0 - Int64(start.timeIntervalSince1970) })
+            token = json["NextToken"]?.stringValue
+        } while token != nil && pages.count < 10
+        XCTAssertEqual(pages, [[60, 50, 40, 30], [30, 25, 20, 15], [10, 5, 0]])
+        // A token of a lone trail is not one of merged trails with other parameters.
+        let (status, _) = LookupEventsAPI.handle(body: Array(#"{"NextToken": "djI6bm9kZS1hPTM6eA=="}"#.utf8), readers: readers)
+        XCTAssertEqual(status, 400)
+    }
+
     func testAttributeFilters() {
         func count(_ key: String, _ value: String) -> Int? {
             call(#"{"LookupAttributes": [{"AttributeKey": "\#(key)", "AttributeValue": "\#(value)"}]}"#).json["Events"]?.arrayValue?.count
