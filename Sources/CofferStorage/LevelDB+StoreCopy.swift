@@ -90,7 +90,7 @@ extension LevelDB {
     }
 
     /// The blob of a chunk key; nil for any other key.
-    private static func chunkBlob(_ key: [UInt8]) -> BlobID? {
+    static func chunkBlob(_ key: [UInt8]) -> BlobID? {
         guard key.count == KeyLayout.chunkKeyCount, key.first == KeyLayout.chunkPrefix else { return nil }
         return BlobID(bytes: Array(key[1..<(KeyLayout.chunkKeyCount - 4)]))
     }
