@@ -147,11 +147,11 @@ let package = Package(
         .testTarget(name: "CofferCacheTests", dependencies: ["CofferCache"]),
         .testTarget(name: "CofferTimeTests", dependencies: ["CofferTime"]),
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], resources: [.copy("Vectors")]),
-        // The metadata store conformance suite, one copy for every implementation's tests.
+        // The metadata store and audit sink conformance suites, one copy for every implementation's tests.
         .target(name: "CofferStorageConformance", dependencies: ["CofferStorage"], path: "Tests/CofferStorageConformance"),
         .testTarget(name: "CofferStorageTests", dependencies: ["CofferStorage", "CofferStorageConformance", "CofferCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CofferPolicyTests", dependencies: ["CofferPolicy"]),
-        .testTarget(name: "CofferAuditTests", dependencies: ["CofferAudit", "CofferCrypto", "CofferStorage"]),
+        .testTarget(name: "CofferAuditTests", dependencies: ["CofferAudit", "CofferCrypto", "CofferStorage", "CofferStorageConformance"]),
         .testTarget(
             name: "CofferKMSTests",
             dependencies: ["CofferKMS", "CofferKMSRemote", "CofferServer", "CofferS3", "CofferSigV4", "CofferAudit", "CofferCrypto", "CofferStorage"]
@@ -192,15 +192,17 @@ if radosAvailable {
     package.targets += [
         .systemLibrary(name: "CRados", path: "Sources/CRados", providers: [.apt(["librados-dev"])]),
         // A thin Swift wrapper of librados: cluster connection, I/O contexts, objects, guarded
-        // atomic omap write operations, paged omap reads, all asynchronous (rados_aio_*).
+        // atomic omap write operations, paged omap reads, all asynchronous (rados_aio_*); and,
+        // apart (io.blocking), the blocking calls of the synchronous audit sink.
         .target(name: "CofferRados", dependencies: ["CRados"], swiftSettings: strict),
         // Run against a live cluster only when COFFER_TEST_RADOS_CONF names its conf
         // (scripts/ceph-dev.sh up DIR); reported as skipped otherwise.
         .testTarget(name: "CofferRadosTests", dependencies: ["CofferRados"]),
-        // The metadata store in the omap of one RADOS index object (docs/scale-out.md); not a
-        // dependency of `coffer` yet.
+        // The metadata store in the omap of one RADOS index object and the audit sink of one node
+        // (docs/scale-out.md); not a dependency of `coffer` yet.
         .target(name: "CofferStorageRados", dependencies: ["CofferStorage", "CofferRados"], swiftSettings: strict),
-        // The conformance suite against a live cluster (COFFER_TEST_RADOS_CONF), skipped otherwise.
-        .testTarget(name: "CofferStorageRadosTests", dependencies: ["CofferStorageRados", "CofferStorageConformance", "CofferRados"]),
+        // The conformance suites against a live cluster (COFFER_TEST_RADOS_CONF), skipped
+        // otherwise; the audit trail (CofferAudit) over the RADOS audit sink.
+        .testTarget(name: "CofferStorageRadosTests", dependencies: ["CofferStorageRados", "CofferStorageConformance", "CofferRados", "CofferAudit"]),
     ]
 }

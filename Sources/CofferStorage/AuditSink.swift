@@ -22,7 +22,8 @@ extension AuditSinkReader {
 /// keeps its log files as segments and its digest files as objects; names, bytes and their
 /// meaning are the trail's, the sink never parses them.
 ///
-/// The contract every implementation keeps (and `AuditSinkConformanceTests` checks):
+/// The contract every implementation keeps (and `AuditSinkConformance`, in
+/// `Tests/CofferStorageConformance`, checks):
 /// - **One writer.** ``openWriter()`` claims the sink's one writer role, across processes (and
 ///   nodes, for a shared store); while that writer lives, another claim throws
 ///   `.writerActive`. Readers never need it.
