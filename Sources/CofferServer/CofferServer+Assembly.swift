@@ -130,7 +130,7 @@ extension CofferServer {
         let config = configuration
         if let shared = sharedStore {
             var options = ObjectStore.Options()
-            options.noteScope = shared.node
+            options.node = shared.node
             return (try await ObjectStore(metadata: shared.metadata, blobs: shared.blobs, options: options), nil)
         }
         let db = DataDirectory(path: config.dataDir).database

@@ -15,10 +15,10 @@ public struct CommitNote: Sendable, Equatable {
 }
 
 extension ObjectStore {
-    /// The key of note `id`: `r` and the id, after ``Options/noteScope`` and `/` when the
+    /// The key of note `id`: `r` and the id, after ``Options/node`` and `/` when the
     /// store is shared.
     func noteKey(_ id: String) -> [UInt8] {
-        KeyLayout.note(options.noteScope.isEmpty ? id : options.noteScope + "/" + id)
+        KeyLayout.note(options.node.isEmpty ? id : options.node + "/" + id)
     }
 
     /// Every note left in the store (those whose owner did not remove them: a crash came

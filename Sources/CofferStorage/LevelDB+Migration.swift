@@ -3,7 +3,7 @@ extension LevelDB {
     /// boundary (`coffer migrate` into RADOS, docs/scale-out.md): every record into `metadata`
     /// and every package into `blobs`, byte for byte, leaving out what
     /// ``copyStore(from:into:batchBytes:)`` leaves out (blobs with a pending or garbage marker,
-    /// and the markers). Notes (`r id`) are re-keyed under `noteScope` (the node that will hand
+    /// and the markers). Notes (`r id`) are re-keyed under `node` (the node that will hand
     /// them over: `r scope/id`) when it is not empty.
     ///
     /// Records are committed in synced batches of `batchEntries`, packages written a blob at a
@@ -11,7 +11,7 @@ extension LevelDB {
     /// size. Reads block on LevelDB: run it where blocking is allowed (a command line tool).
     /// The destination must be empty: nothing here merges into existing data.
     public static func migrateStore(
-        from snapshot: Snapshot, into metadata: any MetadataStore, blobs: any BlobStore, noteScope: String = "",
+        from snapshot: Snapshot, into metadata: any MetadataStore, blobs: any BlobStore, node: String = "",
         batchEntries: Int = 256, packagesPerWrite: Int = 16
     ) async throws(StorageError) -> StoreCopyCounts {
         let source = snapshot.db
@@ -60,8 +60,8 @@ extension LevelDB {
                 counts.records[recordKind(ofPrefix: key.first ?? 0), default: 0] += 1
                 let value = iterator.value
                 counts.bytes += key.count + value.count
-                if key.first == KeyLayout.notePrefix, !noteScope.isEmpty {
-                    batch.put(KeyLayout.note(noteScope + "/" + String(decoding: key.dropFirst(), as: UTF8.self)), value)
+                if key.first == KeyLayout.notePrefix, !node.isEmpty {
+                    batch.put(KeyLayout.note(node + "/" + String(decoding: key.dropFirst(), as: UTF8.self)), value)
                 } else {
                     batch.put(key, value)
                 }

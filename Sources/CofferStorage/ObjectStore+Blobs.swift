@@ -1,7 +1,12 @@
 import Foundation
 
 extension ObjectStore {
-    static let pendingMarker: [UInt8] = [KeyLayout.BlobState.pending.rawValue]
+    /// The pending marker `node` writes: the state byte, then the node name when the store is
+    /// shared (``Options/node``).
+    static func pendingMarker(node: String) -> [UInt8] { [KeyLayout.BlobState.pending.rawValue] + Array(node.utf8) }
+
+    /// The pending marker this store writes.
+    var pendingMarker: [UInt8] { Self.pendingMarker(node: options.node) }
     static let garbageMarker: [UInt8] = [KeyLayout.BlobState.garbage.rawValue]
 
     /// Announces a write whose synced commit will follow soon (a small PUT or part that has
@@ -22,7 +27,7 @@ extension ObjectStore {
         // LevelDB a "seek" on every PUT, and enough of them trigger compactions that slowed
         // the large writes that followed (docs/benchmarks.md).
         var batch = MetadataBatch()
-        batch.put(KeyLayout.blobMarker(id), Self.pendingMarker)
+        batch.put(KeyLayout.blobMarker(id), pendingMarker)
         try await metadata.commit(batch, durability: .buffered)
         return BlobWriter(store: self, id: id, announcement: announcement ?? metadata.announceCommit())
     }
@@ -50,9 +55,9 @@ extension ObjectStore {
         for announcement in takeAnnouncements(ids) { announcement.withdraw() }
         for blob in ids {
             let marker = KeyLayout.blobMarker(blob)
-            guard try await metadata.get(marker) == Self.pendingMarker else { continue }
+            guard try await metadata.get(marker) == pendingMarker else { continue }
             var batch = MetadataBatch()
-            batch.require(.equals(marker, Self.pendingMarker))
+            batch.require(.equals(marker, pendingMarker))
             batch.put(marker, Self.garbageMarker)
             do throws(StorageError) {
                 try await metadata.commit(batch, durability: .buffered)
@@ -86,7 +91,7 @@ extension ObjectStore {
     }
 
     /// Throws unless `marker` (the stored value of a blob's marker) says pending.
-    static func requirePending(_ marker: [UInt8]?, _ blob: BlobID) throws(StorageError) {
+    func requirePending(_ marker: [UInt8]?, _ blob: BlobID) throws(StorageError) {
         guard marker == pendingMarker else {
             throw StorageError(.invalidRecord, "blob \(blob) is not a pending blob")
         }
@@ -99,15 +104,20 @@ extension ObjectStore {
         }
     }
 
-    /// Every blob with a marker (of `state`, or any).
-    static func markedBlobs(_ metadata: any MetadataReader, state: KeyLayout.BlobState?) async throws(StorageError) -> [BlobID] {
+    /// Every blob whose marker's value `matches`.
+    static func markedBlobs(_ metadata: any MetadataReader, matching matches: ([UInt8]) -> Bool) async throws(StorageError) -> [BlobID] {
         var cursor = ScanCursor(reader: metadata, prefix: KeyLayout.allBlobMarkers)
         var ids: [BlobID] = []
         while let entry = try await cursor.next() {
-            guard state.map({ entry.value == [$0.rawValue] }) ?? true, let id = BlobID(bytes: Array(entry.key.dropFirst())) else { continue }
+            guard matches(entry.value), let id = BlobID(bytes: Array(entry.key.dropFirst())) else { continue }
             ids.append(id)
         }
         return ids
+    }
+
+    /// Every blob marked `state` (pending: by any node).
+    static func markedBlobs(_ metadata: any MetadataReader, state: KeyLayout.BlobState) async throws(StorageError) -> [BlobID] {
+        try await markedBlobs(metadata) { value in BlobMarkerState(value: value) == (state == .pending ? .pending : .garbage) }
     }
 
     // MARK: Statistics (scans; for tests and benchmarks)

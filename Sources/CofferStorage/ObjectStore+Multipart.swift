@@ -56,8 +56,8 @@ extension ObjectStore {
             batch.require(.present(indexKey))
             batch.require(oldBytes.map { .equals(key, $0) } ?? .absent(key))
             if old?.blob.id != part.blob.id {
-                try Self.requirePending(values[2], part.blob.id)
-                batch.require(.equals(marker, Self.pendingMarker))
+                try requirePending(values[2], part.blob.id)
+                batch.require(.equals(marker, pendingMarker))
             }
             batch.put(key, encoded)
             batch.delete(marker)

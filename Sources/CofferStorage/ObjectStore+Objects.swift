@@ -66,8 +66,8 @@ extension ObjectStore {
             let removedBlobs = Self.unique(placement.removed.flatMap { $0.segments.map(\.id) })
             let reusable = Set(removedBlobs)
             for (blob, marker) in zip(newBlobs, markers) where !reusable.contains(blob) {
-                try Self.requirePending(marker, blob)
-                batch.require(.equals(KeyLayout.blobMarker(blob), Self.pendingMarker))
+                try requirePending(marker, blob)
+                batch.require(.equals(KeyLayout.blobMarker(blob), pendingMarker))
             }
             for blob in newBlobs { batch.delete(KeyLayout.blobMarker(blob)) }
             let garbage = removedBlobs.filter { !newSet.contains($0) }

@@ -30,11 +30,12 @@ public final class ObjectStore: Sendable {
     public struct Options: Sendable {
         /// LevelDB tuning (for ``ObjectStore/init(directory:options:)``).
         public var database: LevelDB.Options = .init()
-        /// Whose notes (``CommitNote``) this store writes and hands over: empty for a store
-        /// one process owns; a node's name when nodes share the store, so that a starting node
-        /// hands over only the notes of its own interrupted writes, never those another
-        /// running node is about to remove. Notes are then kept under `r scope/id`.
-        public var noteScope: String = ""
+        /// The node this store writes for: empty for a store one process owns; a node's name
+        /// when nodes share the store. It scopes what a start-up recovers, so that a starting
+        /// node touches only what its own interrupted run left, never another running node's
+        /// writes in flight: notes (``CommitNote``, kept under `r node/id`) and pending blob
+        /// markers (whose value is then the pending state byte followed by the node name).
+        public var node: String = ""
         /// Package bytes a ``BlobWriter`` buffers before writing them as one batch.
         public var chunkBatchBytes: Int = 1 << 20
         /// Write package batches synced. Off by default: a process crash cannot lose them
@@ -102,11 +103,13 @@ public final class ObjectStore: Sendable {
     /// Opens the store kept in `metadata` and `blobs`: validates (or, when empty, writes) the
     /// store format and reclaims every blob left pending or garbage by an earlier run.
     ///
-    /// Reclaiming pending blobs assumes that no other writer is using the stores at this
-    /// moment: at start-up, a pending blob is a crash leftover.
+    /// Reclaiming pending blobs assumes that no other writer of the same ``Options/node`` is
+    /// using the stores at this moment: at start-up, such a pending blob is a crash leftover.
+    /// Pending blobs of other nodes are theirs (writes in flight, or leftovers their own next
+    /// start collects); garbage is reclaimed whoever marked it.
     public init(metadata: any MetadataStore, blobs: any BlobStore, options: Options = Options()) async throws(StorageError) {
         try await Self.checkFormat(metadata)
-        self.recoveredBlobCount = try await Self.recover(metadata, blobs)
+        self.recoveredBlobCount = try await Self.recover(metadata, blobs, node: options.node)
         self.metadata = metadata
         self.blobs = blobs
         self.db = (metadata as? LevelDBMetadataStore)?.database
@@ -130,9 +133,11 @@ public final class ObjectStore: Sendable {
         }
     }
 
-    /// Reclaims every marked blob. Runs before any other use, so no write is in flight.
-    private static func recover(_ metadata: any MetadataStore, _ blobs: any BlobStore) async throws(StorageError) -> Int {
-        let ids = try await markedBlobs(metadata, state: nil)
+    /// Reclaims every garbage blob and every blob left pending by `node`. Runs before any
+    /// other use, so no write of `node` is in flight.
+    private static func recover(_ metadata: any MetadataStore, _ blobs: any BlobStore, node: String) async throws(StorageError) -> Int {
+        let own = pendingMarker(node: node)
+        let ids = try await markedBlobs(metadata) { $0 == own || $0 == garbageMarker }
         for id in ids {
             try await reclaim(id, metadata, blobs)
         }

@@ -194,11 +194,12 @@ public enum BlobMarkerState: Sendable, Hashable {
     /// The blob's record was replaced or deleted: its packages are being reclaimed.
     case garbage
 
-    /// The state a marker's value records, or nil for any other value.
+    /// The state a marker's value records, or nil for any other value. A pending marker of a
+    /// shared store names its node after the state byte (``ObjectStore/Options/node``).
     public init?(value: [UInt8]) {
-        switch value {
-        case [KeyLayout.BlobState.pending.rawValue]: self = .pending
-        case [KeyLayout.BlobState.garbage.rawValue]: self = .garbage
+        switch value.first {
+        case KeyLayout.BlobState.pending.rawValue: self = .pending
+        case KeyLayout.BlobState.garbage.rawValue where value.count == 1: self = .garbage
         default: return nil
         }
     }

@@ -6,5 +6,5 @@ struct Coffer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coffer",
         abstract: "An S3-compatible object server whose every byte is stored in LevelDB.",
-        subcommands: [Serve.self, Keys.self, Bench.self, Audit.self, PolicyCommand.self, FsckCommand.self, BackupCommand.self, RestoreCommand.self])
+        subcommands: [Serve.self, Keys.self, Bench.self, Audit.self, PolicyCommand.self, FsckCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self])
 }

@@ -1,7 +1,10 @@
 import ArgumentParser
+import CofferCrypto
 import CofferMaintenance
+import CofferS3
 import CofferServer
 import Foundation
+import Logging
 
 /// `coffer fsck`: checks a stopped server's data directory, or with `--online` asks the running
 /// server to check a snapshot of its own (docs/fsck.md). Exit status 0: clean; 1: findings;
@@ -24,6 +27,10 @@ struct FsckCommand: AsyncParsableCommand {
     var online = false
 
     func run() async throws {
+        if case .rados(let settings) = try await location.configuration().storage {
+            try await checkShared(settings)
+            return
+        }
         let reader: ServerSettings
         do { reader = try await ServerSettings(location) } catch {
             throw Self.fail("coffer fsck: \(error)")
@@ -44,13 +51,7 @@ struct FsckCommand: AsyncParsableCommand {
                 throw Self.fail("coffer fsck: \(error.message)")
             }
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(report.summary)
-        }
+        try show(report)
         if !report.isClean { throw ExitCode.failure }
     }
 
@@ -58,6 +59,38 @@ struct FsckCommand: AsyncParsableCommand {
     struct FsckRequest: Encodable {}
 
     /// Says why on standard error; exit status 2.
+    /// `coffer fsck --storage rados`: the cluster's store, with the root keys of this data dir
+    /// or the environment, as `coffer serve --storage rados` loads them; every node's audit
+    /// trail is checked by `coffer audit verify --storage rados`.
+    func checkShared(_ settings: RadosSettings) async throws {
+        guard !online else { throw Self.fail("coffer fsck: --online checks a LevelDB server; for --storage rados, run it without --online") }
+        let configuration = try await location.configuration()
+        let keyring: RootKeyring
+        do { keyring = try RootKeyStore.load(dataDir: configuration.dataDir, operatorKey: configuration.sseS3RootKey) } catch {
+            throw Self.fail("coffer fsck: the SSE-S3 root keys: \(error)")
+        }
+        let shared: any SharedStore
+        do { shared = try await Serve.openSharedStore(settings, logger: Logger(label: "coffer.fsck")) } catch {
+            throw Self.fail("coffer fsck: \(error)")
+        }
+        var options = FsckOptions()
+        options.remoteKeyService = ProcessInfo.processInfo.environment["COFFER_KMS_ENDPOINT"].map { !$0.isEmpty } ?? false
+        let report = await MigrateCommand.fsck(shared, keyring: keyring, options: options)
+        try show(report)
+        if !report.isClean { throw ExitCode.failure }
+    }
+
+    /// Prints the report as text or (`--json`) JSON.
+    func show(_ report: FsckReport) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.summary)
+        }
+    }
+
     static func fail(_ message: String) -> ExitCode {
         FileHandle.standardError.write(Data((message + "\n").utf8))
         return ExitCode(2)

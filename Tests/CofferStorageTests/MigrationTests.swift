@@ -24,13 +24,13 @@ import Testing
         let db = try #require(source.db)
 
         let metadata = MemoryMetadataStore(), blobs = MemoryBlobStore()
-        let counts = try await LevelDB.migrateStore(from: db.snapshot(), into: metadata, blobs: blobs, noteScope: "node-a")
+        let counts = try await LevelDB.migrateStore(from: db.snapshot(), into: metadata, blobs: blobs, node: "node-a")
         #expect(counts.blobsLeftOut == 1)
         #expect(counts.chunks == 40 + 1 + 2 + 1 + 1)
         #expect(counts.records["objects"] == 5 && counts.records["buckets"] == 1 && counts.records["auditNotes"] == 1)
 
         var options = ObjectStore.Options()
-        options.noteScope = "node-a"
+        options.node = "node-a"
         let target = try await ObjectStore(metadata: metadata, blobs: blobs, options: options)
         for (key, chunks) in bodies.merging(["replaced": [[10]], "noted": [[3]]], uniquingKeysWith: { $1 }) {
             let reader = try #require(try await target.openObject(bucket: "bucket", key: key))
