@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(name: "CofferCacheTests", dependencies: ["CofferCache"]),
         .testTarget(name: "CofferTimeTests", dependencies: ["CofferTime"]),
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], resources: [.copy("Vectors")]),
-        // The metadata store conformance suite, one copy for every implementation's tests.
+        // The metadata and blob store conformance suites, one copy for every implementation's tests.
         .target(name: "CofferStorageConformance", dependencies: ["CofferStorage"], path: "Tests/CofferStorageConformance"),
         .testTarget(name: "CofferStorageTests", dependencies: ["CofferStorage", "CofferStorageConformance", "CofferCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CofferPolicyTests", dependencies: ["CofferPolicy"]),
@@ -197,10 +197,10 @@ if radosAvailable {
         // Run against a live cluster only when COFFER_TEST_RADOS_CONF names its conf
         // (scripts/ceph-dev.sh up DIR); reported as skipped otherwise.
         .testTarget(name: "CofferRadosTests", dependencies: ["CofferRados"]),
-        // The metadata store in the omap of one RADOS index object (docs/scale-out.md); not a
-        // dependency of `coffer` yet.
+        // The metadata store in the omap of one RADOS index object, the blob store in stripe
+        // objects (docs/scale-out.md); not a dependency of `coffer` yet.
         .target(name: "CofferStorageRados", dependencies: ["CofferStorage", "CofferRados"], swiftSettings: strict),
-        // The conformance suite against a live cluster (COFFER_TEST_RADOS_CONF), skipped otherwise.
+        // The conformance suites against a live cluster (COFFER_TEST_RADOS_CONF), skipped otherwise.
         .testTarget(name: "CofferStorageRadosTests", dependencies: ["CofferStorageRados", "CofferStorageConformance", "CofferRados"]),
     ]
 }
