@@ -136,9 +136,6 @@ struct StripeIndex: Sendable {
         self.deleted = deleted
     }
 
-    /// The bytes the index accounts for: the object's data size when they agree.
-    var byteCount: Int { offsets.last ?? 0 }
-
     /// Whether every package of `range` is indexed.
     func holds(_ range: Range<Int>) -> Bool { range.allSatisfy { slots[$0] != nil } }
 
