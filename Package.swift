@@ -4,7 +4,8 @@ import PackageDescription
 
 // The Ceph RADOS client (CRados, CofferRados and its tests) is declared only where librados's
 // headers are installed (`scripts/install-deps.sh --test`), so that `swift build` of the
-// default LevelDB server never needs librados. The `coffer` executable does not depend on it.
+// default LevelDB server never needs librados. Where it is, `coffer` links the RADOS backend
+// (`coffer serve --storage rados`); where it is not, that option says how to get it.
 let radosAvailable = ["/usr/include/rados/librados.h", "/usr/local/include/rados/librados.h"]
     .contains { FileManager.default.fileExists(atPath: $0) }
 
@@ -147,7 +148,8 @@ let package = Package(
         .testTarget(name: "CofferCacheTests", dependencies: ["CofferCache"]),
         .testTarget(name: "CofferTimeTests", dependencies: ["CofferTime"]),
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], resources: [.copy("Vectors")]),
-        // The metadata store and audit sink conformance suites, one copy for every implementation's tests.
+        // The metadata store, blob store and audit sink conformance suites, one copy for every
+        // implementation's tests.
         .target(name: "CofferStorageConformance", dependencies: ["CofferStorage"], path: "Tests/CofferStorageConformance"),
         .testTarget(name: "CofferStorageTests", dependencies: ["CofferStorage", "CofferStorageConformance", "CofferCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CofferPolicyTests", dependencies: ["CofferPolicy"]),
@@ -198,11 +200,20 @@ if radosAvailable {
         // Run against a live cluster only when COFFER_TEST_RADOS_CONF names its conf
         // (scripts/ceph-dev.sh up DIR); reported as skipped otherwise.
         .testTarget(name: "CofferRadosTests", dependencies: ["CofferRados"]),
-        // The metadata store in the omap of one RADOS index object and the audit sink of one node
-        // (docs/scale-out.md); not a dependency of `coffer` yet.
-        .target(name: "CofferStorageRados", dependencies: ["CofferStorage", "CofferRados"], swiftSettings: strict),
+        // The storage boundary on RADOS: metadata in the omap of an index object, blobs in
+        // stripe objects, each node's audit sink, the built-in KMS's records (docs/scale-out.md).
+        .target(name: "CofferStorageRados", dependencies: ["CofferStorage", "CofferRados", "CofferKMS"], swiftSettings: strict),
+        // `coffer serve --storage rados`: the stores of CofferStorageRados as the server's
+        // SharedStore (its layout in the pool: docs/scale-out.md).
+        .target(name: "CofferRadosBackend", dependencies: [
+            "CofferServer", "CofferStorageRados", "CofferRados", "CofferKMS", "CofferStorage", "CofferAudit", "CofferCrypto",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         // The conformance suites against a live cluster (COFFER_TEST_RADOS_CONF), skipped
         // otherwise; the audit trail (CofferAudit) over the RADOS audit sink.
         .testTarget(name: "CofferStorageRadosTests", dependencies: ["CofferStorageRados", "CofferStorageConformance", "CofferRados", "CofferAudit"]),
     ]
+    if let coffer = package.targets.first(where: { $0.name == "coffer" }) {
+        coffer.dependencies.append("CofferRadosBackend")
+    }
 }

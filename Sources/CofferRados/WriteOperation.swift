@@ -11,6 +11,7 @@ public struct WriteOperation: Sendable, Hashable {
         case set([OmapPage.Entry])
         case remove([[UInt8]])
         case writeFull([UInt8])
+        case append([UInt8])
     }
 
     private(set) var steps: [Step] = []
@@ -39,6 +40,10 @@ public struct WriteOperation: Sendable, Hashable {
 
     /// Replaces the object's data.
     public mutating func writeFull(_ data: [UInt8]) { steps.append(.writeFull(data)) }
+
+    /// Appends `data` at the end of the object's data (creating the object). Together with
+    /// omap steps in the same operation, the bytes and an index of them land atomically.
+    public mutating func append(_ data: [UInt8]) { steps.append(.append(data)) }
 
     var guardCount: Int {
         steps.reduce(0) { count, step in
@@ -74,6 +79,13 @@ public struct WriteOperation: Sendable, Hashable {
                 data.withUnsafeBufferPointer { buffer in
                     buffer.withMemoryRebound(to: CChar.self) { chars in
                         rados_write_op_write_full(op, chars.baseAddress, chars.count)
+                    }
+                }
+            case .append(let data):
+                // librados copies the bytes into the operation here.
+                data.withUnsafeBufferPointer { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) { chars in
+                        rados_write_op_append(op, chars.baseAddress, chars.count)
                     }
                 }
             }

@@ -21,7 +21,12 @@ public protocol BlobStore: BlobReader {
     func delete(_ blob: BlobID) async throws(StorageError)
 
     /// A read view as of now: a blob readable now stays readable through the view while the
-    /// view lives, even if it is deleted meanwhile. Release it promptly.
+    /// view lives, even if it is deleted meanwhile. Release it promptly (a store may bound a
+    /// view's life: the RADOS store's views refuse reads after a few minutes).
+    ///
+    /// Whether the view also shows blobs written after it was taken is up to the store: the
+    /// LevelDB and memory stores' views are snapshots and do not, a RADOS view does. Callers
+    /// reach blobs through records read before the view, so they never ask.
     func readView() async throws(StorageError) -> any BlobReader
 
     /// The number of packages stored, all blobs together: a full scan, for tests and checks.
