@@ -67,7 +67,7 @@ extension CofferServer {
         if !auditEnabled {
             trail = nil
         } else if let shared = sharedStore {
-            trail = try AuditTrail(sink: try shared.auditSink(), keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir), clock: clock)
+            trail = try await openSharedTrail(shared, clock: clock)
             try await shared.publishAuditPublicKey(try AuditSigningKey.loadPublicKey(keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir)))
         } else {
             trail = try AuditTrail(directory: AuditLayout.auditDirectory(dataDir: config.dataDir), keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir), clock: clock)
@@ -103,6 +103,33 @@ extension CofferServer {
                                 lookupEvents: lookupEvents, keyStateChanged: { service.kmsKeyStateChanged() }, clock: clock)
         return Assembly(root: root, generatedCredentials: generated, users: users, store: store, keyring: keyring,
                         builtInKeyService: builtIn, trail: trail, audit: audit, service: service, jsonAPIs: jsonAPIs, identity: identity)
+    }
+
+    /// This node's trail in the shared store. Another process holds its writer lock when this
+    /// node was killed a moment ago (the lock expires after the sink's lock duration, 30 s) or
+    /// when another running node has the same name: waits up to `writerWait` for it, then fails
+    /// naming both causes.
+    func openSharedTrail(_ shared: any SharedStore, clock: @escaping @Sendable () -> Date, writerWait: Duration = .seconds(45)) async throws -> AuditTrail {
+        let keyDirectory = AuditLayout.keyDirectory(dataDir: configuration.dataDir)
+        let deadline = ContinuousClock.now + writerWait
+        var warned = false
+        while true {
+            do {
+                return try AuditTrail(sink: try shared.auditSink(), keyDirectory: keyDirectory, clock: clock)
+            } catch let error as AuditError where error.code == .unavailable {
+                guard ContinuousClock.now < deadline else {
+                    throw ConfigurationError(
+                        "the audit trail of node \(shared.node) is held by another process: another running node has this --node-name, "
+                            + "or one killed less than a minute ago still holds its lock. Give each node its own --node-name.")
+                }
+                if !warned {
+                    logger.notice("waiting for the audit trail's writer lock of this node (held by a stopped run until it expires, or by another node of the same name)",
+                                  metadata: ["node": .string(shared.node)])
+                    warned = true
+                }
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     /// The SSE-S3 root keys: the operator's key or the data dir's key file. On a shared store
