@@ -31,7 +31,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import ALICE, ROOT, Coffer, aws_cli_error_code, kms_client
+from conftest import ALICE, ROOT, Coffer, audit_log_segments, aws_cli_error_code, kms_client, rados_node, store_args
 from coffer_live import REGION, CofferProcess
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -69,14 +69,20 @@ def digest_of(log_file: str) -> str:
 
 
 def trail_lines(data_dir: str) -> list[tuple[str, int, bytes]]:
-    """(file name, 1-based line, raw line without its line feed) of every complete line."""
+    """(file name, 1-based line, raw line without its line feed) of every complete line (with
+    COFFER_LIVE_STORAGE=rados, of the segments of the data dir's node in its pool)."""
+    if rados_node(data_dir) is not None:
+        logs = audit_log_segments(data_dir)
+    else:
+        logs = []
+        for path in log_files(data_dir):
+            with open(path, "rb") as f:
+                logs.append((os.path.basename(path), f.read()))
     out = []
-    for path in log_files(data_dir):
-        with open(path, "rb") as f:
-            data = f.read()
+    for name, data in logs:
         lines = data.split(b"\n")
         for i, raw in enumerate(lines[:-1], start=1):  # the piece after the last \n is incomplete
-            out.append((os.path.basename(path), i, raw))
+            out.append((name, i, raw))
     return out
 
 
@@ -143,8 +149,9 @@ def run_audit(binary: str, *args: str, check: bool = True, timeout: float = 60) 
 
 
 def audit_read(binary: str, data_dir: str, *filters: str) -> list[dict]:
-    """`coffer audit read --format jsonl` with filters: the records, each line parsed."""
-    r = run_audit(binary, "read", "--data-dir", data_dir, "--format", "jsonl", *filters)
+    """`coffer audit read --format jsonl` with filters: the records, each line parsed (with
+    COFFER_LIVE_STORAGE=rados, of every node's trail in the data dir's pool)."""
+    r = run_audit(binary, "read", *store_args(data_dir), "--format", "jsonl", *filters)
     return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
 
 
@@ -192,7 +199,7 @@ class Follower:
 
     def __init__(self, binary: str, data_dir: str, *args: str):
         env = {k: v for k, v in os.environ.items() if not k.startswith("COFFER_")}
-        self.proc = subprocess.Popen([binary, "audit", "read", "--data-dir", data_dir, "--follow", *args],
+        self.proc = subprocess.Popen([binary, "audit", "read", *store_args(data_dir), "--follow", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.lines: queue.Queue = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
@@ -633,17 +640,23 @@ def test_no_key_material_in_the_trail(server_factory, tmp_path):
     s3.get_object(Bucket="audit-secrets", Key="kms.bin")["Body"].read()
     secrets["root secret access key"] = ROOT[1].encode()
 
-    files = sorted(glob.glob(os.path.join(audit_dir(coffer.data_dir), "**", "*"), recursive=True)
-                   + glob.glob(os.path.join(audit_dir(coffer.data_dir), ".*")))
-    files = [f for f in files if os.path.isfile(f)]
-    assert any(f.endswith(".jsonl") for f in files)
+    if rados_node(coffer.data_dir) is None:
+        files = sorted(glob.glob(os.path.join(audit_dir(coffer.data_dir), "**", "*"), recursive=True)
+                       + glob.glob(os.path.join(audit_dir(coffer.data_dir), ".*")))
+        files = [f for f in files if os.path.isfile(f)]
+        assert any(f.endswith(".jsonl") for f in files)
+        contents = []
+        for path in files:
+            with open(path, "rb") as f:
+                contents.append((path, f.read()))
+    else:  # --storage rados: the node's log segments in its pool
+        contents = audit_log_segments(coffer.data_dir)
+        assert contents
     records = trail(coffer.data_dir)
     assert Counter(r["eventName"] for r in records)["GenerateDataKey"] >= 4
     assert any(r["eventName"] == "PutObject" and r["requestParameters"].get("x-amz-server-side-encryption-customer-algorithm") == "AES256"
                for r in records), "the SSE-C PUT is on record (its algorithm, never its key)"
-    for path in files:
-        with open(path, "rb") as f:
-            data = f.read()
+    for path, data in contents:
         for name, value in secrets.items():
             assert value not in data, f"{name} found in {path}"
         lowered = data.lower()
@@ -796,7 +809,7 @@ def test_audit_read_every_filter(populated, coffer_binary):
     assert read("--errors-only", "--since", iso(boundary), "--bucket", "audit-read-a") == expect(
         lambda r: "errorCode" in r and any(b == "audit-read-a" for b, _ in _s3_objects(r)))
 
-    bad = run_audit(coffer_binary, "read", "--data-dir", d, "--since", "yesterday-ish", check=False)
+    bad = run_audit(coffer_binary, "read", *store_args(d), "--since", "yesterday-ish", check=False)
     assert bad.returncode != 0 and "since" in (bad.stderr + bad.stdout)
     missing = run_audit(coffer_binary, "read", "--data-dir", os.path.join(d, "nope"), check=False)
     assert missing.returncode != 0
@@ -805,14 +818,14 @@ def test_audit_read_every_filter(populated, coffer_binary):
 def test_audit_read_formats(populated, coffer_binary):
     coffer, records = populated["coffer"], populated["records"]
     d = coffer.data_dir
-    jsonl = run_audit(coffer_binary, "read", "--data-dir", d, "--format", "jsonl").stdout
+    jsonl = run_audit(coffer_binary, "read", *store_args(d), "--format", "jsonl").stdout
     stored = [raw.decode() for _, _, raw in trail_lines(d)]
     assert jsonl.splitlines() == stored, "--format jsonl prints the lines exactly as stored"
     for line in jsonl.splitlines():
         assert isinstance(json.loads(line), dict)
 
-    table = run_audit(coffer_binary, "read", "--data-dir", d).stdout.splitlines()
-    default_same = run_audit(coffer_binary, "read", "--data-dir", d, "--format", "table").stdout.splitlines()
+    table = run_audit(coffer_binary, "read", *store_args(d)).stdout.splitlines()
+    default_same = run_audit(coffer_binary, "read", *store_args(d), "--format", "table").stdout.splitlines()
     assert table == default_same, "table is the default format"
     header = table[0].split()
     assert header[:3] == ["TIME", "EVENT", "SRC"] and "PRINCIPAL" in header and "ERROR" in header
@@ -824,9 +837,9 @@ def test_audit_read_formats(populated, coffer_binary):
     denied_row = [row for row in table if "AccessDenied" in row]
     assert len(denied_row) == 1 and "alice" in denied_row[0]
     # a filter with no match prints the header alone
-    empty = run_audit(coffer_binary, "read", "--data-dir", d, "--event-name", "NoSuchEvent").stdout.splitlines()
+    empty = run_audit(coffer_binary, "read", *store_args(d), "--event-name", "NoSuchEvent").stdout.splitlines()
     assert empty == [table[0]]
-    assert run_audit(coffer_binary, "read", "--data-dir", d, "--format", "jsonl", "--event-name", "NoSuchEvent").stdout.strip() == ""
+    assert run_audit(coffer_binary, "read", *store_args(d), "--format", "jsonl", "--event-name", "NoSuchEvent").stdout.strip() == ""
 
 
 def test_audit_read_follow_prints_new_records_across_a_restart(server_factory, tmp_path, coffer_binary):
@@ -852,7 +865,7 @@ def test_audit_read_follow_prints_new_records_across_a_restart(server_factory, t
         coffer.server.start()
         s3 = fresh_client(coffer)
         third = s3.put_object(Bucket="audit-follow", Key="after-restart", Body=b"3")["ResponseMetadata"]["RequestId"]
-        assert len(log_files(coffer.data_dir)) == 2
+        assert len(audit_log_segments(coffer.data_dir)) == 2
         got = follower.read_until(lambda line: json.loads(line)["requestID"] == third)
         assert [json.loads(line)["requestParameters"]["key"] for line in got] == ["after-restart"]
         assert follower.drain() == [], "each record is printed once"
@@ -922,9 +935,10 @@ def sealed_trail(tmp_path_factory, coffer_binary) -> str:
 
 
 def verify(binary: str, data_dir: str) -> subprocess.CompletedProcess:
-    return run_audit(binary, "verify", "--data-dir", data_dir, check=False)
+    return run_audit(binary, "verify", *store_args(data_dir), check=False)
 
 
+@pytest.mark.leveldb_only("the sealed_trail fixture: a LevelDB server's trail files in DIR/audit")
 def test_verify_passes_on_an_intact_trail(sealed_trail, coffer_binary):
     r = verify(coffer_binary, sealed_trail)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -934,6 +948,7 @@ def test_verify_passes_on_an_intact_trail(sealed_trail, coffer_binary):
     assert_chain(sealed_trail)
 
 
+@pytest.mark.leveldb_only("reads the digest files and modes of DIR/audit (sealed_trail fixture)")
 def test_digests_match_the_documented_format(sealed_trail):
     """Checks each digest without Coffer, as docs/audit-trail.md says anyone can: the log
     file's SHA-256 and size, the records, the digest chain, and the Ed25519 signature of the
@@ -1072,6 +1087,7 @@ def _tamper_edit_digest(f2, d2, files):
     return os.path.basename(d2), None, "signature"
 
 
+@pytest.mark.leveldb_only("tampers with the files of a trail in DIR/audit (sealed_trail fixture)")
 @pytest.mark.parametrize("tamper", [
     _tamper_edit_middle, _tamper_edit_last_of_middle_file, _tamper_edit_last_of_newest_file, _tamper_remove_line,
     _tamper_swap_lines, _tamper_insert_line, _tamper_delete_log_file, _tamper_delete_log_file_and_digest,
@@ -1095,6 +1111,7 @@ def test_verify_names_the_first_tampered_record_or_file(sealed_trail, coffer_bin
     assert word in first.lower(), f"expected {word!r} in: {first}"
 
 
+@pytest.mark.leveldb_only("continues a trail copied into DIR/audit (sealed_trail fixture)")
 def test_verify_a_running_servers_trail(sealed_trail, coffer_binary, server_factory, tmp_path):
     """Verify while the server writes: the newest file is active (no digest yet) and is
     verified by its chain; the earlier ones by their digests. The server's restart carried the
@@ -1120,6 +1137,7 @@ def test_verify_a_running_servers_trail(sealed_trail, coffer_binary, server_fact
     assert r.returncode == 1 and os.path.basename(files[-1]) in r.stdout and "line 1" in r.stdout, r.stdout
 
 
+@pytest.mark.leveldb_only("tears the last line of a log file in DIR/audit and checks its digest file")
 def test_a_crash_leaves_a_verifiable_trail_and_restart_seals_it(server_factory, tmp_path, coffer_binary):
     """SIGKILL: the active file has no digest; a torn last line (a write cut by the crash) is
     tolerated by verify and removed by the next start, which digests the file and carries the
@@ -1286,8 +1304,8 @@ def test_server_keeps_working_while_the_trail_is_read(server_factory, tmp_path, 
 
     def read_loop():
         while not stop.is_set():
-            reader_results.append(run_audit(coffer_binary, "read", "--data-dir", coffer.data_dir, check=False))
-            reader_results.append(run_audit(coffer_binary, "verify", "--data-dir", coffer.data_dir, check=False))
+            reader_results.append(run_audit(coffer_binary, "read", *store_args(coffer.data_dir), check=False))
+            reader_results.append(run_audit(coffer_binary, "verify", *store_args(coffer.data_dir), check=False))
 
     readers = [threading.Thread(target=read_loop, daemon=True) for _ in range(2)]
     for t in readers:

@@ -22,6 +22,8 @@ import pytest
 from conftest import Coffer, kms_client
 from test_audit import audit_read, run_audit
 
+pytestmark = pytest.mark.leveldb_only("coffer backup and restore copy a LevelDB data dir and drive the admin socket, which --storage rados has not")
+
 SSE_C_KEY = bytes(range(32))
 SSE_C = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": SSE_C_KEY}
 SECRETS = {"keys/sse-s3-root-keys.json", "keys/audit-digest-ed25519.key", "root-credentials.json"}

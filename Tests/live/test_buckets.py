@@ -1,15 +1,13 @@
 """Buckets: create, list, head, delete, names, location, ownership, ACLs; health."""
 
-import glob
 import json
-import os
 import ssl
 import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import unique_bucket_name
+from conftest import audit_log_segments, unique_bucket_name
 from coffer_live import client_error, object_path
 
 
@@ -66,9 +64,8 @@ def test_delete_non_empty_bucket_is_bucket_not_empty(s3, bucket):
 def trail_records(data_dir: str) -> list[dict]:
     """Every complete record of the server's audit trail, in order."""
     records = []
-    for path in sorted(glob.glob(os.path.join(data_dir, "audit", "coffer-audit-*.jsonl"))):
-        with open(path, "rb") as f:
-            records += [json.loads(line) for line in f.read().split(b"\n")[:-1]]
+    for _, data in audit_log_segments(data_dir):
+        records += [json.loads(line) for line in data.split(b"\n")[:-1]]
     return records
 
 

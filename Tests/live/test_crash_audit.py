@@ -8,7 +8,7 @@ import random
 import threading
 import time
 
-from conftest import Coffer
+from conftest import Coffer, store_args
 from test_audit import audit_read, run_audit
 
 
@@ -133,4 +133,4 @@ def test_every_committed_write_has_its_record_after_kill_9(server_factory, tmp_p
         assert any(k.startswith(f"c{cycle}-") for k in written), "no write was acknowledged in this cycle"
     server = server_factory().start()
     server.stop()
-    run_audit(coffer_binary, "verify", "--data-dir", server.data_dir)
+    run_audit(coffer_binary, "verify", *store_args(server.data_dir))

@@ -15,6 +15,8 @@ from botocore.exceptions import ClientError
 from conftest import Coffer
 from test_audit import audit_read
 
+pytestmark = pytest.mark.leveldb_only("damages LevelDB's table files, MANIFEST and CURRENT in DIR/db, and serve --recover repairs a LevelDB store")
+
 SMALL, LARGE = 20_000, 300_000
 
 

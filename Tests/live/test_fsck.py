@@ -12,7 +12,11 @@ import os
 import shutil
 import subprocess
 
+import pytest
+
 from conftest import Coffer, kms_client
+
+pytestmark = pytest.mark.leveldb_only("coffer fsck of a data dir's LevelDB store, with table files damaged in copies of DIR/db")
 
 BUCKET = "fsck-live"
 MARKER = b"fsck-live-plaintext-marker "

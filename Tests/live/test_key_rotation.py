@@ -7,7 +7,10 @@ import os
 import subprocess
 
 import boto3
+import pytest
 from botocore.config import Config
+
+pytestmark = pytest.mark.leveldb_only("coffer keys rotate|status work on the data dir's LevelDB store (and the test measures DIR/db)")
 
 MiB = 1024 * 1024
 

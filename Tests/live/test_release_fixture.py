@@ -26,6 +26,8 @@ from botocore.exceptions import ClientError
 from conftest import ALICE, ROOT
 from coffer_live import REGION
 
+pytestmark = pytest.mark.leveldb_only("a LevelDB data dir written by a released coffer")
+
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "release-e489255")
 MiB = 1024 * 1024
 PKG = 65536

@@ -19,7 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import ALICE, AWS_CONFIG, Coffer
+from conftest import ALICE, AWS_CONFIG, Coffer, audit_log_segments
 from coffer_live import REGION, client_error, parse_error
 
 TRANSPORTS = ["http", "https"]
@@ -268,13 +268,11 @@ def test_audit_records_name_the_signature_version(server_factory, tmp_path):
     assert status == 200
     query = headers["x-amz-request-id"]
     records = {}
-    for path in sorted(os.listdir(os.path.join(process.data_dir, "audit"))):
-        if path.endswith(".jsonl"):
-            with open(os.path.join(process.data_dir, "audit", path)) as f:
-                for line in f:
-                    record = json.loads(line)
-                    if record["eventSource"] == "s3.amazonaws.com":
-                        records[record["requestID"]] = record
+    for _, data in audit_log_segments(process.data_dir):
+        for line in data.split(b"\n")[:-1]:
+            record = json.loads(line)
+            if record["eventSource"] == "s3.amazonaws.com":
+                records[record["requestID"]] = record
     assert records[put]["additionalEventData"] == {"SignatureVersion": "SigV4", "AuthenticationMethod": "AuthHeader"}
     assert records[header]["additionalEventData"] == {"SignatureVersion": "SigV2", "AuthenticationMethod": "AuthHeader"}
     assert records[query]["additionalEventData"] == {"SignatureVersion": "SigV2", "AuthenticationMethod": "QueryString"}

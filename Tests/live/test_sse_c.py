@@ -8,6 +8,8 @@ import os
 import pytest
 from botocore.exceptions import ClientError
 
+from conftest import rados_node
+
 MiB = 1024 * 1024
 KEY = bytes(range(32))
 OTHER = bytes(range(100, 132))
@@ -159,6 +161,12 @@ def test_customer_keys_never_reach_the_data_dir(coffer, s3s, bucket):
     marker = b"SSE-C-MARKER-" + os.urandom(8).hex().encode()
     s3s.put_object(Bucket=bucket, Key="marked", Body=marker * 1000, **ssec())
     needles = [KEY, base64.b64encode(KEY), marker, hashlib.md5(KEY).digest(), base64.b64encode(hashlib.md5(KEY).digest())]
+    node = rados_node(coffer.data_dir)
+    if node is not None:  # --storage rados: every object of the pool (data, extended attributes, omap)
+        data = node.export()
+        for needle in needles:
+            assert needle not in data, f"the pool {node.pool} holds the customer key, its MD5 or plaintext"
+        return
     db = os.path.join(coffer.data_dir, "db")
     for _ in range(10):
         vanished = False

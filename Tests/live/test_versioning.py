@@ -296,6 +296,7 @@ def records_of(db, bucket: str, key: str) -> dict[str, tuple[bytes, dict]]:
     return found
 
 
+@pytest.mark.leveldb_only("rewrites a version record in DIR/db with plyvel")
 @pytest.mark.parametrize("mode", ["sse-s3", "sse-kms", "sse-c"])
 def test_a_version_given_another_versions_data_never_opens(server_factory, tmp_path, mode):
     """Someone who can write the database gives version B the data of version A (its sealed
