@@ -49,11 +49,19 @@ extension CofferServer {
         let users = try UserDirectory(
             root: User(name: "root", accessKeyId: root.accessKeyId, secretAccessKey: root.secretAccessKey, isRoot: true, accountId: root.accountId),
             usersFile: config.usersFile)
+        let keyring = try await loadKeyring()
+        // On a shared store this node first claims its name (its trail's writer lock): the
+        // store's start-up recovery collects what this node's previous run left, which must not
+        // run while another process is that node.
+        var sharedTrail: AuditTrail?
+        if let shared = sharedStore, auditEnabled {
+            sharedTrail = try await openSharedTrail(shared, clock: clock)
+            try await shared.publishAuditPublicKey(try AuditSigningKey.loadPublicKey(keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir)))
+        }
         let (store, identity) = try await openStore()
         if store.recoveredBlobCount > 0 {
             logger.notice("collected blobs left by an interrupted write", metadata: ["blobs": .stringConvertible(store.recoveredBlobCount)])
         }
-        let keyring = try await loadKeyring()
         let records: any KMSRecordStore
         if let shared = sharedStore {
             records = shared.kmsRecords
@@ -66,9 +74,8 @@ extension CofferServer {
         let trail: AuditTrail?
         if !auditEnabled {
             trail = nil
-        } else if let shared = sharedStore {
-            trail = try await openSharedTrail(shared, clock: clock)
-            try await shared.publishAuditPublicKey(try AuditSigningKey.loadPublicKey(keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir)))
+        } else if sharedStore != nil {
+            trail = sharedTrail
         } else {
             trail = try AuditTrail(directory: AuditLayout.auditDirectory(dataDir: config.dataDir), keyDirectory: AuditLayout.keyDirectory(dataDir: config.dataDir), clock: clock)
         }
@@ -100,7 +107,11 @@ extension CofferServer {
             logger: logger, clock: clock, packageStage: packageStage,
             keyService: keyService, bucketKeyLimits: bucketKeyLimits, dataEvents: audit)
         let jsonAPIs = JSONAPIs(users: users, region: config.region, kmsAPI: KMSAPI(service: builtIn, sink: audit, clock: clock),
-                                lookupEvents: lookupEvents, keyStateChanged: { service.kmsKeyStateChanged() }, clock: clock)
+                                lookupEvents: lookupEvents, keyStateChanged: {
+                                    service.kmsKeyStateChanged()
+                                    await shared?.announceKeyChange()
+                                }, clock: clock)
+        try shared?.watchKeyChanges { service.kmsKeyStateChanged() }
         return Assembly(root: root, generatedCredentials: generated, users: users, store: store, keyring: keyring,
                         builtInKeyService: builtIn, trail: trail, audit: audit, service: service, jsonAPIs: jsonAPIs, identity: identity)
     }
