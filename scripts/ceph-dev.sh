@@ -22,7 +22,7 @@
 # exercise that path; generating keys costs nothing measurable.
 #
 # Environment: COFFER_CEPH_TIMEOUT (seconds to wait for health, default 180),
-# COFFER_CEPH_BLOCK_SIZE (bytes of the sparse BlueStore file, default 4 GiB).
+# COFFER_CEPH_BLOCK_SIZE (bytes of the sparse BlueStore file, default 8 GiB: room for the tests of a whole run, whose deleted blobs are reclaimed minutes later).
 set -euo pipefail
 
 usage() { echo "usage: $0 up DIR | down DIR | env DIR | restart-osd DIR [SECONDS]" >&2; exit 2; }
@@ -31,7 +31,7 @@ cmd=$1
 dir=$2
 down_s=${3:-0}
 timeout_s=${COFFER_CEPH_TIMEOUT:-180}
-block_size=${COFFER_CEPH_BLOCK_SIZE:-4294967296}
+block_size=${COFFER_CEPH_BLOCK_SIZE:-8589934592}
 pool=coffer
 
 case "$cmd" in up) mkdir -p "$dir" ;; down | env | restart-osd) [ -d "$dir" ] || { echo "ceph-dev: no such directory $dir" >&2; exit 1; } ;; *) usage ;; esac
