@@ -211,7 +211,7 @@ if radosAvailable {
         ], swiftSettings: strict),
         // The conformance suites against a live cluster (COFFER_TEST_RADOS_CONF), skipped
         // otherwise; the audit trail (CofferAudit) over the RADOS audit sink.
-        .testTarget(name: "CofferStorageRadosTests", dependencies: ["CofferStorageRados", "CofferStorageConformance", "CofferRados", "CofferAudit"]),
+        .testTarget(name: "CofferStorageRadosTests", dependencies: ["CofferStorageRados", "CofferStorageConformance", "CofferRados", "CofferAudit", "CofferKMS", "CofferCrypto"]),
     ]
     if let coffer = package.targets.first(where: { $0.name == "coffer" }) {
         coffer.dependencies.append("CofferRadosBackend")

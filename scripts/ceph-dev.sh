@@ -5,6 +5,12 @@
 #                                  is healthy, create the pool `coffer`, print the conf path
 #   scripts/ceph-dev.sh down DIR   stop every daemon started for DIR (its pid files)
 #   scripts/ceph-dev.sh env DIR    print `export CEPH_CONF=...` lines for DIR
+#   scripts/ceph-dev.sh restart-osd DIR [SECONDS]
+#                                  stop the OSD (SIGTERM: it tells the mon it goes down, so
+#                                  clients wait for it instead of timing out), keep it down
+#                                  SECONDS (default 0), start it again and wait until it is up
+#                                  and every PG is active+clean (the tests of a load that
+#                                  outlives an OSD restart; the data stays: BlueStore reopens)
 #
 # It installs nothing (scripts/install-deps.sh --test does). One mon (a), one mgr (x), one OSD
 # (0) with BlueStore on a sparse file DIR/osd.0.block: no LVM, no root-only kernel features, no
@@ -16,18 +22,19 @@
 # exercise that path; generating keys costs nothing measurable.
 #
 # Environment: COFFER_CEPH_TIMEOUT (seconds to wait for health, default 180),
-# COFFER_CEPH_BLOCK_SIZE (bytes of the sparse BlueStore file, default 4 GiB).
+# COFFER_CEPH_BLOCK_SIZE (bytes of the sparse BlueStore file, default 8 GiB: room for the tests of a whole run, whose deleted blobs are reclaimed minutes later).
 set -euo pipefail
 
-usage() { echo "usage: $0 up DIR | down DIR | env DIR" >&2; exit 2; }
-[ $# -eq 2 ] || usage
+usage() { echo "usage: $0 up DIR | down DIR | env DIR | restart-osd DIR [SECONDS]" >&2; exit 2; }
+[ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$1" = restart-osd ]; } || usage
 cmd=$1
 dir=$2
+down_s=${3:-0}
 timeout_s=${COFFER_CEPH_TIMEOUT:-180}
-block_size=${COFFER_CEPH_BLOCK_SIZE:-4294967296}
+block_size=${COFFER_CEPH_BLOCK_SIZE:-8589934592}
 pool=coffer
 
-case "$cmd" in up) mkdir -p "$dir" ;; down | env) [ -d "$dir" ] || { echo "ceph-dev: no such directory $dir" >&2; exit 1; } ;; *) usage ;; esac
+case "$cmd" in up) mkdir -p "$dir" ;; down | env | restart-osd) [ -d "$dir" ] || { echo "ceph-dev: no such directory $dir" >&2; exit 1; } ;; *) usage ;; esac
 dir=$(cd "$dir" && pwd)
 conf=$dir/ceph.conf
 keyring=$dir/keyring
@@ -78,6 +85,7 @@ do_env() {
   echo "export CEPH_CONF=$conf"
   echo "export COFFER_TEST_RADOS_CONF=$conf"
   echo "export COFFER_TEST_RADOS_POOL=$pool"
+  echo "export COFFER_TEST_RADOS_USER=admin"
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -106,6 +114,17 @@ wait_for() {
   done
 }
 
+# Every PG active+clean.
+pgs_clean() {
+  ceph_ pg stat --format json 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+s = s.get("pg_summary", s)
+n = s.get("num_pgs", 0)
+clean = sum(x["num"] for x in s.get("num_pg_by_state", []) if x["name"] == "active+clean")
+sys.exit(0 if n > 0 and clean == n else 1)'
+}
+
 # HEALTH_OK, or HEALTH_WARN only for the expected one-node checks; and every PG active+clean.
 health_ok() {
   ceph_ health detail --format json 2>/dev/null | python3 -c '
@@ -115,16 +134,12 @@ h = json.load(sys.stdin)
 if h["status"] == "HEALTH_OK": sys.exit(0)
 if h["status"] == "HEALTH_WARN" and set(h.get("checks", {})) <= expected: sys.exit(0)
 sys.exit(1)' || return 1
-  ceph_ pg stat --format json 2>/dev/null | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-s = s.get("pg_summary", s)
-n = s.get("num_pgs", 0)
-clean = sum(x["num"] for x in s.get("num_pg_by_state", []) if x["name"] == "active+clean")
-sys.exit(0 if n > 0 and clean == n else 1)'
+  pgs_clean
 }
 mon_answers() { ceph_ mon stat >/dev/null 2>&1; }
-osd_up() { [ "$(ceph_ osd stat --format json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["num_up_osds"])' 2>/dev/null)" = 1 ]; }
+up_osds() { ceph_ osd stat --format json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["num_up_osds"])' 2>/dev/null; }
+osd_up() { [ "$(up_osds)" = 1 ]; }
+osd_down() { [ "$(up_osds)" = 0 ]; }
 mgr_up() { ceph_ mgr stat --format json 2>/dev/null | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["available"] else 1)'; }
 
 create_cluster() {
@@ -226,8 +241,34 @@ do_up() {
   echo "$conf"
 }
 
+do_restart_osd() {
+  [ -f "$dir/created" ] || die "no cluster in $dir"
+  case "$down_s" in '' | *[!0-9.]*) die "restart-osd: SECONDS must be a number, not '$down_s'" ;; esac
+  deadline=$(($(date +%s) + timeout_s))
+  local pid start=$SECONDS n cmdline
+  pid=$(live_pid "$dir/run/osd.0.pid")
+  [ -n "$pid" ] || die "osd.0 of $dir is not running"
+  kill -TERM "$pid"
+  # Bounded wait for it to exit (it flushes BlueStore and tells the mon first); an exited
+  # daemon that nobody reaped yet has an empty command line.
+  for n in $(seq 1 300); do
+    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+    [[ $cmdline == *"-c $conf"* ]] || break
+    [ "$n" -lt 300 ] || die "osd.0 (pid $pid) did not exit within 30 s of SIGTERM"
+    sleep 0.1
+  done
+  wait_for "the mon to see osd.0 down" osd_down
+  say "osd.0 stopped after $((SECONDS - start)) s; starting it again in $down_s s"
+  sleep "$down_s"
+  ceph-osd -c "$conf" -i 0
+  wait_for "osd.0 to be up" osd_up
+  wait_for "every PG active+clean" pgs_clean
+  say "osd.0 up and every PG active+clean, $((SECONDS - start)) s after the stop"
+}
+
 case "$cmd" in
   up) do_up ;;
   down) do_down ;;
   env) do_env ;;
+  restart-osd) do_restart_osd ;;
 esac

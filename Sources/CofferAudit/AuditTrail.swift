@@ -30,11 +30,16 @@ public final class AuditTrail: @unchecked Sendable {
         public var maxFileAge: TimeInterval
         /// fsync after every record (default `false`: fsync at rotation only).
         public var fsyncEachRecord: Bool
+        /// After a failure the trail could not clean up (it refuses records), how long it waits
+        /// between attempts to recover in place (default 1 s; see ``AuditTrail/record(_:)``).
+        public var recoveryInterval: Duration
 
-        public init(maxFileBytes: Int = 16 << 20, maxFileAge: TimeInterval = 3600, fsyncEachRecord: Bool = false) {
+        public init(maxFileBytes: Int = 16 << 20, maxFileAge: TimeInterval = 3600, fsyncEachRecord: Bool = false,
+                    recoveryInterval: Duration = .seconds(1)) {
             self.maxFileBytes = maxFileBytes
             self.maxFileAge = maxFileAge
             self.fsyncEachRecord = fsyncEachRecord
+            self.recoveryInterval = recoveryInterval
         }
     }
 
@@ -51,6 +56,8 @@ public final class AuditTrail: @unchecked Sendable {
     private let lock = NSLock()
     /// Guarded by `lock`.
     var state: WriterState
+    /// When the trail last tried to recover from a broken state; guarded by `lock`.
+    private var lastRecoveryAttempt: ContinuousClock.Instant?
 
     /// Opens (or creates) the trail in `sink` with the signing key pair of `keyDirectory`,
     /// digests any log file a previous run left undigested (after a crash), and continues the
@@ -83,7 +90,7 @@ public final class AuditTrail: @unchecked Sendable {
     /// Throws ``AuditError`` `.secretRefused` for a record with a `Plaintext` member,
     /// `.invalidEvent` for an empty required member, `.io` when the line cannot be written
     /// (nothing of it stays in the file), `.unavailable` after ``close()`` or once a failed
-    /// write or rotation could not be cleaned up (restart the trail to recover).
+    /// write or rotation could not be cleaned up, until the trail has recovered in place.
     public func record(_ event: AuditEvent) throws {
         try event.validate()
         try lock.withLock {
@@ -131,9 +138,25 @@ public final class AuditTrail: @unchecked Sendable {
         }
     }
 
+    /// Throws unless the trail takes records. A trail broken by a failure it could not clean
+    /// up (a torn line it could not remove, a failed rotation: typically its store was full or
+    /// unreachable) tries, at most once per ``Options/recoveryInterval``, to recover in place as
+    /// a restart would (``WriterState/recover(sink:writer:signer:now:)``: the torn line removed,
+    /// the file sealed and digested, the chain continued in a new file); until that succeeds it
+    /// refuses records, so no record is ever appended after a torn line.
     private func checkAvailable() throws {
         if state.closed { throw AuditError(.unavailable, "the audit trail is closed") }
-        if let broken = state.broken { throw AuditError(.unavailable, "the audit trail refuses records after an earlier failure (\(broken)); restart it") }
+        guard let broken = state.broken else { return }
+        let now = ContinuousClock.now
+        if let last = lastRecoveryAttempt, now - last < options.recoveryInterval {
+            throw AuditError(.unavailable, "the audit trail refuses records after an earlier failure (\(broken)); it retries shortly")
+        }
+        lastRecoveryAttempt = now
+        do {
+            state = try WriterState.recover(sink: sink, writer: writer, signer: signer, now: clock())
+        } catch {
+            throw AuditError(.unavailable, "the audit trail refuses records after an earlier failure (\(broken)); recovering failed: \(error)")
+        }
     }
 
     private func isOld(_ file: OpenLogFile, now: Date) -> Bool { now.timeIntervalSince(file.created) >= options.maxFileAge }

@@ -1,3 +1,4 @@
+import CofferStorage
 import Foundation
 
 /// A LevelDB database seen through hard links in a private directory, so that opening it
@@ -71,6 +72,43 @@ struct DatabaseView {
             guard let pid = Int32(entry.dropFirst(prefix.count).prefix { $0 != "-" }), pid != getpid(),
                   kill(pid, 0) != 0, errno == ESRCH else { continue }
             try? FileManager.default.removeItem(atPath: (dataDirectory as NSString).appendingPathComponent(entry))
+        }
+    }
+}
+
+/// A data dir's database opened without changing any of its files, for tools that read a
+/// stopped server's store (`coffer migrate`).
+public enum ReadOnlyDatabase {
+    /// Runs `body` with the database of `dataDirectory` opened through a ``DatabaseView`` (every
+    /// checksum verified, never created), then closes it and removes the view. `.serverRunning`
+    /// when a server holds the database. `body` must not keep the database (or a snapshot of
+    /// it) beyond its return.
+    public static func with<R>(dataDirectory: String, _ body: (LevelDB) async throws -> R) async throws -> R {
+        let directory = DataDirectory(path: dataDirectory)
+        guard FileManager.default.fileExists(atPath: directory.database) else {
+            throw FsckError(.noDataDirectory, "no database in \(dataDirectory) (is the path right?)")
+        }
+        let view = try DatabaseView(of: directory.database, inside: dataDirectory)
+        defer { view.remove() }
+        return try await open(view, dataDirectory: dataDirectory, body)
+    }
+
+    /// Opens the view and runs `body`; the database is released when this returns.
+    private static func open<R>(_ view: DatabaseView, dataDirectory: String, _ body: (LevelDB) async throws -> R) async throws -> R {
+        var options = LevelDB.Options()
+        options.createIfMissing = false
+        options.paranoidChecks = true
+        let database = try openDatabase(view.path, options: options, dataDirectory: dataDirectory)
+        return try await body(database)
+    }
+
+    private static func openDatabase(_ path: String, options: LevelDB.Options, dataDirectory: String) throws -> LevelDB {
+        let opened: Result<LevelDB, StorageError> = Result { () throws(StorageError) in try LevelDB(path: path, options: options) }
+        switch opened {
+        case .success(let database): return database
+        case .failure(let error) where error.code == .io && error.message.contains("lock"):
+            throw FsckError(.serverRunning, "a server is running on \(dataDirectory) (its database is locked): stop it first")
+        case .failure(let error): throw error
         }
     }
 }

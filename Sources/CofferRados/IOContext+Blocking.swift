@@ -190,22 +190,7 @@ public struct BlockingIO: Sendable {
         defer { if let iterator { rados_omap_get_end(iterator) } }
         try RadosError.check(rc, operation, object)
         try RadosError.check(result, operation, object)
-        guard let iterator else { return OmapPage(entries: [], more: false) }
-        var entries: [OmapPage.Entry] = []
-        entries.reserveCapacity(Int(rados_omap_iter_size(iterator)))
-        while true {
-            var key: UnsafeMutablePointer<CChar>?
-            var value: UnsafeMutablePointer<CChar>?
-            var keyLength = 0
-            var valueLength = 0
-            try RadosError.check(rados_omap_get_next2(iterator, &key, &value, &keyLength, &valueLength), "rados_omap_get_next2", object)
-            guard let key else { break }
-            entries.append(OmapPage.Entry(
-                key: Array(UnsafeRawBufferPointer(start: key, count: keyLength)),
-                value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: valueLength)) } ?? []
-            ))
-        }
-        return OmapPage(entries: entries, more: more != 0)
+        return OmapPage(entries: try OmapPage.entries(of: iterator, object: object), more: more != 0)
     }
 
     // MARK: Advisory locks (cls_lock)

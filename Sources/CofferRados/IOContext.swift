@@ -9,6 +9,25 @@ public struct ObjectStat: Sendable, Hashable {
 
 /// One page of an object's omap entries, in key order.
 public struct OmapPage: Sendable, Hashable {
+    /// The entries an omap read's iterator holds (none without one), copied out of librados.
+    static func entries(of iterator: rados_omap_iter_t?, object: String) throws(RadosError) -> [Entry] {
+        guard let iterator else { return [] }
+        var entries: [Entry] = []
+        entries.reserveCapacity(Int(rados_omap_iter_size(iterator)))
+        while true {
+            var key: UnsafeMutablePointer<CChar>?
+            var value: UnsafeMutablePointer<CChar>?
+            var keyLength = 0
+            var valueLength = 0
+            try RadosError.check(rados_omap_get_next2(iterator, &key, &value, &keyLength, &valueLength), "rados_omap_get_next2", object)
+            guard let key else { return entries }
+            entries.append(Entry(
+                key: Array(UnsafeRawBufferPointer(start: key, count: keyLength)),
+                value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: valueLength)) } ?? []
+            ))
+        }
+    }
+
     public struct Entry: Sendable, Hashable {
         public var key: [UInt8]
         public var value: [UInt8]
@@ -161,21 +180,6 @@ public final class IOContext: @unchecked Sendable {
         }
         try RadosError.check(rc, operation, object)
         try RadosError.check(result.pointee, operation, object)
-        guard let iter = iterator.pointee else { return OmapPage(entries: [], more: false) }
-        var entries: [OmapPage.Entry] = []
-        entries.reserveCapacity(Int(rados_omap_iter_size(iter)))
-        while true {
-            var key: UnsafeMutablePointer<CChar>?
-            var value: UnsafeMutablePointer<CChar>?
-            var keyLength = 0
-            var valueLength = 0
-            try RadosError.check(rados_omap_get_next2(iter, &key, &value, &keyLength, &valueLength), "rados_omap_get_next2", object)
-            guard let key else { break }
-            entries.append(OmapPage.Entry(
-                key: Array(UnsafeRawBufferPointer(start: key, count: keyLength)),
-                value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: valueLength)) } ?? []
-            ))
-        }
-        return OmapPage(entries: entries, more: more.pointee != 0)
+        return OmapPage(entries: try OmapPage.entries(of: iterator.pointee, object: object), more: more.pointee != 0)
     }
 }

@@ -5,6 +5,7 @@ import CofferRados
 import CofferServer
 import CofferStorage
 import CofferStorageRados
+import Foundation
 import Logging
 import Synchronization
 
@@ -16,6 +17,7 @@ import Synchronization
 /// | `coffer.metadata` | the metadata store's omap (``RadosMetadataStore``): buckets, object records, versions, uploads, parts, blob markers, every node's notes, and the built-in KMS's key and alias records (``RadosKMSRecordStore``, the same key space as LevelDB's) |
 /// | `blob.…` stripe objects, the reclaim queue | sealed object and part bytes (``RadosBlobStore``) |
 /// | `audit.<node>` and `audit.<node>/<name>` | each node's audit trail (``RadosAuditSink``) |
+/// | `coffer.events` | no data: its watchers (every node) hear of KMS key changes |
 /// | `coffer.deployment` | the account id and the SSE-S3 root key's check value, set by the first node |
 ///
 /// Everything written is what the LevelDB store holds: sealed packages and records, never
@@ -31,6 +33,8 @@ public final class RadosSharedStore: SharedStore {
     let logger: Logger
     /// The reclaimer of deleted blobs, while started.
     private let reclaimer = Mutex<Task<Void, Never>?>(nil)
+    /// The watches of ``watchKeyChanges(_:)`` (kept alive; a lost one is replaced).
+    private let watches = Mutex<[Watch]>([])
 
     static let metadataObject = "coffer.metadata"
     static let deploymentObject = "coffer.deployment"
@@ -143,6 +147,36 @@ public final class RadosSharedStore: SharedStore {
         }
     }
 
+    /// The object whose watchers hear of KMS key changes.
+    static let eventsObject = "coffer.events"
+    static let keyChangedEvent = Array("kms-key-changed".utf8)
+
+    public func watchKeyChanges(_ handler: @escaping @Sendable () -> Void) throws {
+        let watch = try io.watch(Self.eventsObject, onError: { [weak self] error in
+            // Announcements may have been missed while the watch was lost: drop the cache, watch again.
+            handler()
+            guard let self else { return }
+            self.logger.warning("the watch for KMS key changes was lost; watching again", metadata: ["error": .string(error.description)])
+            // Not on librados's callback thread, which a blocking librados call must not hold.
+            Thread.detachNewThread {
+                do { try self.watchKeyChanges(handler) } catch {
+                    self.logger.error("cannot watch for KMS key changes again; cached bucket keys of this node may outlive key changes on other nodes for their lifetime",
+                                      metadata: ["error": .string("\(error)")])
+                }
+            }
+        }) { _ in handler() }
+        watches.withLock { $0.append(watch) }
+    }
+
+    public func announceKeyChange() async {
+        do {
+            try await io.notify(Self.eventsObject, payload: Self.keyChangedEvent)
+        } catch {
+            logger.warning("could not tell the other nodes of a KMS key change; their cached bucket keys expire within their lifetime",
+                           metadata: ["error": .string(error.description)])
+        }
+    }
+
     public func start() {
         let blobs = blobStore, logger = logger
         reclaimer.withLock { task in
@@ -162,6 +196,7 @@ public final class RadosSharedStore: SharedStore {
         }
         task?.cancel()
         await task?.value
+        for watch in watches.withLock({ watches in defer { watches.removeAll() }; return watches }) { watch.cancel() }
     }
 }
 

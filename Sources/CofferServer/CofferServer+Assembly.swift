@@ -107,7 +107,11 @@ extension CofferServer {
             logger: logger, clock: clock, packageStage: packageStage,
             keyService: keyService, bucketKeyLimits: bucketKeyLimits, dataEvents: audit)
         let jsonAPIs = JSONAPIs(users: users, region: config.region, kmsAPI: KMSAPI(service: builtIn, sink: audit, clock: clock),
-                                lookupEvents: lookupEvents, keyStateChanged: { service.kmsKeyStateChanged() }, clock: clock)
+                                lookupEvents: lookupEvents, keyStateChanged: {
+                                    service.kmsKeyStateChanged()
+                                    await shared?.announceKeyChange()
+                                }, clock: clock)
+        try shared?.watchKeyChanges { service.kmsKeyStateChanged() }
         return Assembly(root: root, generatedCredentials: generated, users: users, store: store, keyring: keyring,
                         builtInKeyService: builtIn, trail: trail, audit: audit, service: service, jsonAPIs: jsonAPIs, identity: identity)
     }

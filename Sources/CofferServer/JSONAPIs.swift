@@ -23,13 +23,14 @@ public struct JSONAPIs: Sendable {
     let kmsAPI: KMSAPI?
     /// CloudTrail's LookupEvents over the audit trail: request body → (status, body).
     let lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))?
-    /// Called after a KMS operation changed a key's state or an alias (S3 drops cached bucket keys).
-    let keyStateChanged: @Sendable () -> Void
+    /// Called after a KMS operation changed a key's state or an alias (S3 drops cached bucket
+    /// keys, on every node of a shared store before the KMS call answers).
+    let keyStateChanged: @Sendable () async -> Void
     let clock: @Sendable () -> Date
 
     public init(
         users: UserDirectory, region: String, kmsAPI: KMSAPI?, lookupEvents: (@Sendable ([UInt8]) -> (Int, [UInt8]))?,
-        keyStateChanged: @escaping @Sendable () -> Void, clock: @escaping @Sendable () -> Date = Date.init
+        keyStateChanged: @escaping @Sendable () async -> Void, clock: @escaping @Sendable () -> Date = Date.init
     ) {
         self.users = users
         self.kmsVerifier = SigV4Verifier(region: region, service: "kms", credentials: UserCredentialProvider(users: users))
@@ -98,7 +99,7 @@ public struct JSONAPIs: Sendable {
         }
         let answer = kmsAPI.handle(target: target, body: bytes, caller: caller)
         if answer.status == 200, Self.keyStateChanging.contains(String(target.dropFirst(KMSWire.targetPrefix.count))) {
-            keyStateChanged()
+            await keyStateChanged()
         }
         return jsonResponse(answer.body, status: HTTPResponse.Status(code: answer.status), requestId: requestId)
     }

@@ -36,6 +36,13 @@ public protocol SharedStore: Sendable {
     /// deployment's, recording it if it is the first; throws if nodes were given different
     /// root keys, which would make each unable to open the other's objects.
     func adoptRootKeyCheck(_ check: String) async throws
+    /// Calls `handler` whenever any node (this one included) announces a KMS key change
+    /// (``announceKeyChange()``), and when the store may have missed announcements (a lost
+    /// watch, which it then re-establishes): the node drops its cached S3 Bucket Keys.
+    func watchKeyChanges(_ handler: @escaping @Sendable () -> Void) throws
+    /// Tells every node that a KMS key's state or an alias changed, and returns once they have
+    /// acknowledged (or a few seconds passed: a node that does not answer may be down).
+    func announceKeyChange() async
     /// Starts the store's background work (reclaiming deleted blobs) until `close`.
     func start()
     /// Stops background work (the cluster connection ends when the last part using it is

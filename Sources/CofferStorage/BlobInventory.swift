@@ -24,6 +24,12 @@ public struct BlobInventoryCursor: Sendable, Hashable {
 
     /// The page starting at `blob` (included), e.g. to resume after a read error.
     public init(at blob: BlobID) { position = KeyLayout.chunks(of: blob) }
+
+    /// The blob the page starts at, for inventories that are not LevelDB's; nil when the
+    /// position is a stray LevelDB key rather than a blob's.
+    public var blob: BlobID? {
+        position.count >= 17 ? BlobID(bytes: Array(position[1..<17])) : nil
+    }
 }
 
 /// One page of a blob inventory.

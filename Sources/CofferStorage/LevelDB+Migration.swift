@@ -15,12 +15,7 @@ extension LevelDB {
         batchEntries: Int = 256, packagesPerWrite: Int = 16
     ) async throws(StorageError) -> StoreCopyCounts {
         let source = snapshot.db
-        guard let format = try source.get(KeyLayout.formatKey, snapshot: snapshot) else {
-            throw StorageError(.unsupportedFormat, "\(source.path) holds no store format key: not a Coffer store")
-        }
-        guard KeyLayout.readBigEndian(format) == KeyLayout.formatVersion else {
-            throw StorageError(.unsupportedFormat, "\(source.path): store format is not \(KeyLayout.formatVersion)")
-        }
+        try checkStoreFormat(snapshot)
         var counts = StoreCopyCounts()
         var batch = MetadataBatch()
         var batched = 0

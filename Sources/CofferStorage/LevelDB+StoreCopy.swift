@@ -35,12 +35,7 @@ extension LevelDB {
     /// format than this build's, `.corruption` when a block does not verify.
     public static func copyStore(from snapshot: Snapshot, into destination: LevelDB, batchBytes: Int = 1 << 20) throws(StorageError) -> StoreCopyCounts {
         let source = snapshot.db
-        guard let format = try source.get(KeyLayout.formatKey, snapshot: snapshot) else {
-            throw StorageError(.unsupportedFormat, "\(source.path) holds no store format key: not a Coffer store")
-        }
-        guard KeyLayout.readBigEndian(format) == KeyLayout.formatVersion else {
-            throw StorageError(.unsupportedFormat, "\(source.path): store format is not \(KeyLayout.formatVersion)")
-        }
+        try checkStoreFormat(snapshot)
         var copier = StoreCopier(source: source, destination: destination, batchBytes: batchBytes)
         let iterator = source.makeIterator(snapshot: snapshot, fillCache: false)
         iterator.seekToFirst()
@@ -86,6 +81,17 @@ extension LevelDB {
         case KeyLayout.chunkPrefix: "chunks"
         case KeyLayout.blobMarkerPrefix: "blobMarkers"
         default: "other"
+        }
+    }
+
+    /// Throws `.unsupportedFormat` unless `snapshot` holds a store of this build's format.
+    static func checkStoreFormat(_ snapshot: Snapshot) throws(StorageError) {
+        let source = snapshot.db
+        guard let format = try source.get(KeyLayout.formatKey, snapshot: snapshot) else {
+            throw StorageError(.unsupportedFormat, "\(source.path) holds no store format key: not a Coffer store")
+        }
+        guard KeyLayout.readBigEndian(format) == KeyLayout.formatVersion else {
+            throw StorageError(.unsupportedFormat, "\(source.path): store format is not \(KeyLayout.formatVersion)")
         }
     }
 

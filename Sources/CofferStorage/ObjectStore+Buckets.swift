@@ -116,7 +116,7 @@ extension ObjectStore {
             for prefix in versions {
                 if try await hasKey(withPrefix: prefix) { throw StorageError(.bucketNotEmpty, "bucket \(name) has objects") }
             }
-            var cursor = ScanCursor(reader: try await metadata.snapshot(), prefix: uploads, pageSize: 100)
+            var cursor = ScanCursor(reader: try await attemptReader(), prefix: uploads, pageSize: 100)
             while let entry = try await cursor.next() {
                 let upload = try UploadRecord(encoded: entry.value)
                 try await willAbort(upload)

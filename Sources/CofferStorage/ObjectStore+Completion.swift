@@ -16,7 +16,7 @@ extension ObjectStore {
         guard !object.isDeleteMarker else { throw StorageError(.invalidArgument, "a delete marker is made by a deletion") }
         let objectKey = KeyLayout.object(bucket: object.bucket, key: object.key)
         let (outcome, garbage) = try await optimistically(inTurnOf: objectKey) { () throws(StorageError) -> (ObjectCommit, [BlobID]) in
-            let snapshot = try await metadata.snapshot()
+            let snapshot = try await attemptReader()
             var batch = MetadataBatch()
             let (upload, parts) = try await readUpload(uploadId, from: snapshot, pinningIn: &batch)
             // The parts bind the upload's nonce: the object must carry it (sealed-object format 2).
@@ -53,7 +53,7 @@ extension ObjectStore {
     public func abortUpload(id uploadId: String, note: CommitNote? = nil) async throws(StorageError) {
         try KeyLayout.validateUploadId(uploadId)
         let garbage = try await optimistically { () throws(StorageError) -> [BlobID] in
-            let snapshot = try await metadata.snapshot()
+            let snapshot = try await attemptReader()
             var batch = MetadataBatch()
             let (_, parts) = try await readUpload(uploadId, from: snapshot, pinningIn: &batch)
             let blobs = Self.unique(parts.map(\.blob.id))

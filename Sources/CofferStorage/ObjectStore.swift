@@ -30,6 +30,9 @@ public final class ObjectStore: Sendable {
     public struct Options: Sendable {
         /// LevelDB tuning (for ``ObjectStore/init(directory:options:)``).
         public var database: LevelDB.Options = .init()
+        /// Validated snapshots (RADOS) a listing tries before it reads the live store
+        /// (``ObjectStore/withSnapshot(_:)``).
+        public var snapshotAttempts = 4
         /// The node this store writes for: empty for a store one process owns; a node's name
         /// when nodes share the store. It scopes what a start-up recovers, so that a starting
         /// node touches only what its own interrupted run left, never another running node's
@@ -156,19 +159,32 @@ public final class ObjectStore: Sendable {
         }
     }
 
-    /// Runs `body` over a snapshot of the metadata, with a new snapshot while the store's read
-    /// views expire under concurrent commits (`.snapshotExpired`, only from stores whose
-    /// ``MetadataStore/isolation`` is `.validated`), at most ``Options/commitAttempts`` times.
+    /// Runs `body` over a snapshot of the metadata (a listing's one consistent view). A store
+    /// that validates its snapshots (``MetadataStore/isolation`` `.validated`: RADOS, where
+    /// every commit of every node moves the one generation) throws `.snapshotExpired` when a
+    /// commit lands meanwhile: `body` runs again on a new snapshot, at most
+    /// ``Options/snapshotAttempts`` times, and then on the live store, each of its reads as of
+    /// its own moment, as S3's and Ceph RGW's listings are under concurrent writes; a store
+    /// under a steady stream of commits would otherwise never answer.
     func withSnapshot<R>(_ body: (any MetadataReader) async throws(StorageError) -> R) async throws(StorageError) -> R {
         var failures = 0
-        while true {
+        while failures < options.snapshotAttempts {
             do throws(StorageError) {
                 return try await body(try await metadata.snapshot())
-            } catch where error.code == .snapshotExpired && failures + 1 < options.commitAttempts {
+            } catch where error.code == .snapshotExpired {
                 failures += 1
                 await Task.yield()
             }
         }
+        return try await body(metadata)
+    }
+
+    /// What an optimistic attempt reads through: a snapshot where the store pins one; the live
+    /// store where it validates them, since such an attempt's commit is conditional on
+    /// everything it read (a read that saw a newer state fails the commit, which is tried
+    /// again), and a validated snapshot would expire with any commit of any node.
+    func attemptReader() async throws(StorageError) -> any MetadataReader {
+        metadata.isolation == .pinned ? try await metadata.snapshot() : metadata
     }
 
     /// Runs `attempt` (read, decide, commit on the condition that what was read is unchanged)

@@ -19,6 +19,8 @@ final class RadosBlobReadView: BlobReader {
     let expires: ContinuousClock.Instant
     let lifetime: Duration
     let cache = StripeIndexCache()
+    /// The blobs listed for ``blobs(from:limit:)`` (RadosBlobInventory.swift), once.
+    let inventory = BlobInventoryListing()
 
     init(reader: StripeReader, expires: ContinuousClock.Instant, lifetime: Duration) {
         self.reader = reader

@@ -59,7 +59,7 @@ struct Audit: AsyncParsableCommand {
             let dataDir = try await resolvedDataDir()
             let audit = AuditLayout.auditDirectory(dataDir: dataDir)
             guard FileManager.default.fileExists(atPath: audit) else {
-                throw AuditCommandError("no audit trail at \(audit) (is --data-dir right? the server creates it when it starts)")
+                throw AuditCommandError("no audit trail at \(audit) (is --data-dir right? the server creates it when it starts; a node of --storage rados keeps its trail in the cluster: add --storage rados --rados-conf FILE)")
             }
             return (audit, AuditLayout.keyDirectory(dataDir: dataDir))
         }

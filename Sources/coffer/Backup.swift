@@ -24,7 +24,11 @@ struct BackupCommand: AsyncParsableCommand {
     var format: Keys.OutputFormat = .text
 
     func run() async throws {
-        let dataDir = try await location.resolvedDataDir()
+        let configuration = try await location.configuration()
+        guard configuration.storage == .levelDB else {
+            throw ValidationError("coffer backup copies a data dir's LevelDB store; the store of --storage rados is in the cluster: back its pool up with Ceph's tools (docs/scale-out.md)")
+        }
+        let dataDir = configuration.dataDir
         let request = BackupRequest(to: URL(fileURLWithPath: destination).standardizedFileURL.path, includeRootKeys: includeRootKeys)
         let clock = ContinuousClock()
         let started = clock.now

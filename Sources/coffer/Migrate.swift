@@ -74,8 +74,11 @@ struct MigrateCommand: AsyncParsableCommand {
 
         // 3. The copy: records and packages, then the audit trail and its public key.
         Self.say("copying the store into \(shared.description)")
-        let database = try LevelDB(path: directory.database)
-        let counts = try await LevelDB.migrateStore(from: database.snapshot(), into: shared.metadata, blobs: shared.blobs, node: settings.node)
+        // Through a view of hard links: opening LevelDB rewrites its log and MANIFEST, and the
+        // data dir's store stays exactly as it was, a fallback.
+        let counts = try await ReadOnlyDatabase.with(dataDirectory: from) { database in
+            try await LevelDB.migrateStore(from: database.snapshot(), into: shared.metadata, blobs: shared.blobs, node: settings.node)
+        }
         Self.say("  \(counts.records.values.reduce(0, +)) records, \(counts.blobs) blobs, \(counts.chunks) packages, \(counts.bytes) bytes; \(counts.blobsLeftOut) unreferenced blobs left out")
         let publicKey = try AuditSigningKey.loadPublicKey(keyDirectory: directory.keys)
         let audit = try AuditTrailCopy.copy(from: FileAuditSink(directory: directory.audit), into: try shared.auditSink())

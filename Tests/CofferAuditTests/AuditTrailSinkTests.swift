@@ -96,6 +96,33 @@ final class AuditTrailSinkTests: XCTestCase {
         }
     }
 
+    /// Once the sink works again (a cluster no longer full or unreachable), the trail recovers
+    /// in place as a restart would: the torn line removed, its file digested, the chain
+    /// continued in a new file, every record verifiable.
+    func testABrokenTrailRecoversInPlaceOnceTheSinkWorks() throws {
+        try forEachBackend { fixture in
+            let failing = FailingSink(fixture.sink)
+            let trail = try AuditTrail(sink: failing, keyDirectory: fixture.keyDirectory, options: .init(recoveryInterval: .zero),
+                                       clock: TestClock().function)
+            try trail.record(Events.generateDataKey(trail.now))
+            failing.faults.withLock {
+                $0.failNextAppend = true
+                $0.failTruncate = true
+            }
+            XCTAssertThrowsError(try trail.record(Events.generateDataKey(trail.now)), "\(fixture.backend)")
+            XCTAssertThrowsError(try trail.record(Events.generateDataKey(trail.now)), "\(fixture.backend): still failing") { error in
+                XCTAssertEqual((error as? AuditError)?.code, .unavailable)
+            }
+            failing.faults.withLock { $0.failTruncate = false }
+            try trail.record(Events.generateDataKey(trail.now))
+            try trail.close()
+            let report = try fixture.verify()
+            XCTAssertNil(report.problem, "\(fixture.backend): \(report.summary)")
+            XCTAssertEqual(try AuditReader(sink: fixture.sink).records().map(\.chain.sequence), [1, 2], "\(fixture.backend)")
+            XCTAssertEqual(try AuditReader(sink: fixture.sink).logFiles().count, 2, "\(fixture.backend): the chain goes on in a new file")
+        }
+    }
+
     func testVerifyDetectsTampering() throws {
         try forEachBackend { fixture in
             let clock = TestClock()

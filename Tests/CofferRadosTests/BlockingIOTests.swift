@@ -152,13 +152,16 @@ struct BlockingIOTests {
         let name = Live.object("lock")
         defer { try? io.blocking.remove(name) }
         let lock = "test-lock"
-        try io.blocking.lockExclusive(name, lock: lock, cookie: "a", description: "holder a", duration: .seconds(2))
+        // Durations and instants with seconds of slack each way: the machine may be loaded.
+        let duration = Duration.seconds(6)
+        let start = ContinuousClock.now
+        try io.blocking.lockExclusive(name, lock: lock, cookie: "a", description: "holder a", duration: duration)
         #expect(try io.blocking.stat(name).size == 0, "the lock created the object")
         #expect(throws: RadosError.self) {
             try other.blocking.lockExclusive(name, lock: lock, cookie: "b", description: "holder b", duration: .seconds(2))
         }
         do {
-            try io.blocking.lockExclusive(name, lock: lock, cookie: "a", description: "holder a", duration: .seconds(2))
+            try io.blocking.lockExclusive(name, lock: lock, cookie: "a", description: "holder a", duration: duration)
             Issue.record("the same holder locked twice")
         } catch {
             #expect(error.code == EEXIST)
@@ -167,21 +170,36 @@ struct BlockingIOTests {
         #expect(lockers.map(\.cookie) == ["a"])
         #expect(lockers.first?.client.hasPrefix("client.") == true)
 
-        // Renewed at 1.2 s for 2 s more: still held at 2.4 s.
-        try await Task.sleep(for: .milliseconds(1200))
-        try io.blocking.renewExclusiveLock(name, lock: lock, cookie: "a", description: "holder a", duration: .seconds(2))
-        try await Task.sleep(for: .milliseconds(1200))
+        // Renewed halfway for a whole duration more: still held past the first expiry.
+        try await Task.sleep(until: start + .seconds(3))
+        try io.blocking.renewExclusiveLock(name, lock: lock, cookie: "a", description: "holder a", duration: duration)
+        try await Task.sleep(until: start + .milliseconds(6500))
         do {
-            try other.blocking.lockExclusive(name, lock: lock, cookie: "b", description: "holder b", duration: .seconds(2))
+            try other.blocking.lockExclusive(name, lock: lock, cookie: "b", description: "holder b", duration: .seconds(30))
             Issue.record("a renewed lock was taken")
         } catch {
             #expect(error.code == EBUSY)
         }
-        // Expired (3.4 s): b takes it, a's renewal fails and does not take it back.
-        try await Task.sleep(for: .milliseconds(1000))
-        try other.blocking.lockExclusive(name, lock: lock, cookie: "b", description: "holder b", duration: .seconds(30))
+        // Once the renewal expires (about 9 s in), b takes it; a's renewal then fails and does
+        // not take it back.
+        let deadline = ContinuousClock.now + .seconds(30)
+        /// The errno of b's attempt to lock, nil once it holds the lock.
+        func bLocks() -> Int32? {
+            do {
+                try other.blocking.lockExclusive(name, lock: lock, cookie: "b", description: "holder b", duration: .seconds(30))
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        while let code = bLocks() {
+            #expect(code == EBUSY)
+            guard code == EBUSY, ContinuousClock.now < deadline else { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(ContinuousClock.now - start >= .milliseconds(8900), "the renewed lock held for its whole duration")
         do {
-            try io.blocking.renewExclusiveLock(name, lock: lock, cookie: "a", description: "holder a", duration: .seconds(2))
+            try io.blocking.renewExclusiveLock(name, lock: lock, cookie: "a", description: "holder a", duration: duration)
             Issue.record("an expired holder renewed")
         } catch {
             #expect(error.code == ENOENT || error.code == EBUSY)

@@ -139,17 +139,19 @@ struct RadosAuditSinkTests {
     /// A crashed node's lock expires after its duration and is then taken over; a living
     /// writer's lock does not expire (its thread renews it).
     @Test func anExpiredLockIsTakenOverAndALivingOneIsRenewed() async throws {
-        try await Live.withAuditSink(lockDuration: .seconds(2)) { sink in
-            // A node that took the lock for 2 s and died: nobody renews it.
+        // Durations with seconds of slack: the renewal thread may be late on a loaded machine.
+        try await Live.withAuditSink(lockDuration: .seconds(6)) { sink in
+            // A node that took the lock for 3 s and died: nobody renews it.
             let crashed = try await Live.io()
+            let start = ContinuousClock.now
             try crashed.blocking.lockExclusive(sink.indexObject, lock: RadosAuditSink.lockName, cookie: "crashed-node",
-                                               description: "a node that crashed", duration: .seconds(2))
+                                               description: "a node that crashed", duration: .seconds(3))
             #expect(code { _ = try sink.openWriter() } == .writerActive)
-            try await Task.sleep(for: .milliseconds(2600))
+            try await Task.sleep(until: start + .milliseconds(3600))
             let writer = try sink.openWriter()
             try writer.createSegment("log", durability: .buffered)
-            // Twice the duration later, the lock still holds and the writer still writes.
-            try await Task.sleep(for: .seconds(4))
+            // Longer than its duration later, the lock still holds and the writer still writes.
+            try await Task.sleep(for: .seconds(8))
             let elsewhere = try RadosAuditSink(io: crashed, node: sink.node)
             #expect(code { _ = try elsewhere.openWriter() } == .writerActive)
             try writer.append(bytes("still the writer\n"), to: "log", durability: .buffered)
@@ -164,7 +166,8 @@ struct RadosAuditSinkTests {
             let writer = try sink.openWriter()
             try writer.createSegment("log", durability: .buffered)
             try Live.breakWriterLock(sink)
-            try await Task.sleep(for: .milliseconds(1500))
+            // Its renewal thread tries every 2/3 s: it has noticed within 4 s, even when late.
+            try await Task.sleep(for: .seconds(4))
             #expect(code { try writer.append(bytes("late\n"), to: "log", durability: .buffered) } == .writerActive)
             #expect(code { try writer.writeObject("digest", bytes("{}")) } == .writerActive)
             #expect(try sink.read("log") == [])

@@ -373,13 +373,17 @@ class CofferProcess:
     """One `coffer serve` process on free loopback ports."""
 
     def __init__(self, binary: str, data_dir: str, log_path: str, root: tuple[str, str] | None,
-                 users_file: str | None = None, extra_args: list[str] | None = None):
+                 users_file: str | None = None, extra_args: list[str] | None = None,
+                 extra_env: dict[str, str] | None = None):
         self.binary = binary
         self.data_dir = data_dir
         self.log_path = log_path
         self.root = root
         self.users_file = users_file
         self.extra_args = extra_args or []
+        # Added to the child's environment after the COFFER_/AWS_ variables of the test's own
+        # environment are dropped (e.g. COFFER_SSE_S3_ROOT_KEY for nodes that share a store).
+        self.extra_env = dict(extra_env or {})
         self.proc: subprocess.Popen | None = None
         self.stdout_lines: list[str] = []
         self.http_url = self.https_url = None
@@ -397,6 +401,7 @@ class CofferProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("COFFER_", "AWS_"))}
         if self.root is not None:  # None: let the server generate or reuse its own
             env["COFFER_ROOT_ACCESS_KEY"], env["COFFER_ROOT_SECRET_KEY"] = self.root
+        env.update(self.extra_env)
         args = [self.binary, "serve", "--data-dir", self.data_dir,
                 "--http-address", "127.0.0.1:0", "--https-address", "127.0.0.1:0"]
         if self.users_file:

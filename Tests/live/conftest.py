@@ -44,6 +44,18 @@ s3 =
 """
 
 
+# Modules that disturb what every other test relies on run after all the others, in this order:
+# test_scale_out_osd.py restarts the OSD of the Ceph cluster that the RADOS tests share.
+RUN_LAST = ("test_scale_out_osd.py",)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def rank(item) -> int:
+        name = os.path.basename(str(item.fspath))
+        return RUN_LAST.index(name) + 1 if name in RUN_LAST else 0
+    items.sort(key=rank)  # stable: everything else keeps its order
+
+
 def write_users(path: str, users: list[tuple[str, tuple[str, str]]]) -> None:
     doc = {"users": [{"name": n, "accessKeyId": c[0], "secretAccessKey": c[1]} for n, c in users]}
     tmp = path + ".tmp"
