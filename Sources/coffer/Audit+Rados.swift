@@ -1,4 +1,3 @@
-import ArgumentParser
 import CofferServer
 import CofferStorage
 import Logging
@@ -9,21 +8,11 @@ struct SharedTrails {
     var publicKeys: [String: [UInt8]]
 }
 
-#if canImport(CofferRadosBackend)
-import CofferRadosBackend
-
 extension Audit {
+    /// Every node's trail in the store of `settings` (refused with what to install by a build
+    /// without librados, as `coffer serve --storage rados` is).
     static func openSharedTrails(_ settings: RadosSettings) async throws -> SharedTrails {
-        let store = try await RadosSharedStore.open(conf: settings.conf, pool: settings.pool, user: settings.user, node: settings.node,
-                                                    logger: Logger(label: "coffer.audit"))
+        let store = try await Serve.openSharedStore(settings, logger: Logger(label: "coffer.audit"))
         return SharedTrails(sinks: try store.auditSinks(), publicKeys: try await store.auditPublicKeys())
     }
 }
-#else
-extension Audit {
-    static func openSharedTrails(_ settings: RadosSettings) async throws -> SharedTrails {
-        throw ValidationError(
-            "--storage rados: this coffer was built without librados (install librados-dev, e.g. scripts/install-deps.sh --test, and rebuild)")
-    }
-}
-#endif

@@ -37,16 +37,20 @@ struct MigrateCommand: AsyncParsableCommand {
         guard let url = URLComponents(string: to), url.scheme == "rados", let pool = url.host, !pool.isEmpty, url.path.isEmpty || url.path == "/" else {
             throw ValidationError("--to must be rados://POOL, not \(to)")
         }
-        let environment = ProcessInfo.processInfo.environment
-        let settings: RadosSettings
+        // The cluster settings as `coffer serve` reads them (flags, COFFER_* environment), with
+        // the pool of --to.
+        var arguments = ["--data-dir", from, "--storage", "rados", "--rados-pool", pool]
+        for (flag, value) in [("--rados-conf", radosConf), ("--rados-user", radosUser), ("--node-name", nodeName)] {
+            if let value { arguments += [flag, value] }
+        }
+        let configuration: ServerConfiguration
         do {
-            settings = try RadosSettings(
-                conf: radosConf ?? environment["COFFER_RADOS_CONF"] ?? "", pool: pool, user: radosUser ?? environment["COFFER_RADOS_USER"] ?? "admin",
-                node: nodeName ?? environment["COFFER_NODE_NAME"] ?? RadosSettings.defaultNodeName())
-        } catch {
+            configuration = try ServerConfiguration(reading: try await Serve.parse(arguments).configurationReader())
+        } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
-        let operatorKey = environment["COFFER_SSE_S3_ROOT_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        guard case .rados(let settings) = configuration.storage else { throw ValidationError("--to names no RADOS pool") }
+        let operatorKey = configuration.sseS3RootKey
         let directory = DataDirectory(path: from)
 
         // 1. The source, checked as `coffer fsck` checks it (which also refuses a served one).

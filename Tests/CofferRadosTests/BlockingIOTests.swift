@@ -152,7 +152,9 @@ struct BlockingIOTests {
         let name = Live.object("lock")
         defer { try? io.blocking.remove(name) }
         let lock = "test-lock"
-        // Durations and instants with seconds of slack each way: the machine may be loaded.
+        // Lock expiry is the OSD's clock, which a test cannot inject: the test waits on real
+        // time, with seconds of slack each way (the machine may be loaded), and polls for the
+        // takeover rather than sleeping a fixed time.
         let duration = Duration.seconds(6)
         let start = ContinuousClock.now
         try io.blocking.lockExclusive(name, lock: lock, cookie: "a", description: "holder a", duration: duration)
